@@ -1,0 +1,35 @@
+# Two commands a newcomer needs: `make run` (site on the sample content) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DEV_ENV := DEBUG=1
+
+.PHONY: setup run test lint bench db clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+db: setup
+	$(DEV_ENV) $(PY) manage.py migrate --verbosity 0
+	$(DEV_ENV) $(PY) manage.py import_guides
+
+run: db
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: setup
+	$(PY) bench/import_bench.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts

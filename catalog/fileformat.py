@@ -1,0 +1,501 @@
+"""The guide and category file format: read, validate and describe a content folder.
+
+Plain Python that knows nothing of Django's ORM, so that validation can run in a content
+repository's CI, in tests and in the importer alike.
+
+A file is YAML frontmatter between two ``---`` lines, then a markdown body. The slug is the
+file name without ``.md``. Parsing never stops at the first problem: every problem of every
+file is collected as a :class:`Problem` naming the file, the line and the field, so that one
+run tells a maintainer everything that is wrong.
+
+The body is kept exactly as written (after one optional blank line that follows the closing
+``---``), except that CRLF line endings are read as LF and a UTF-8 byte-order mark is dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+MAX_FILE_BYTES = 1_000_000
+MAX_TITLE_CHARS = 300
+MAX_DESCRIPTION_CHARS = 2_000
+MAX_TAG_CHARS = 100
+MAX_SLUG_CHARS = 200
+
+# Lower-case ASCII letters and digits, with "-", "_", "'" and "+" inside: every one of them is
+# allowed in a URL path as it is (RFC 3986), and the real collection uses "'" and "+"
+# ("how-do-c++-java-python-work", "reddit's-core-architecture").
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9'+_-]*$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+BOUNDARY_RE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+
+GUIDE_KEYS = ("title", "description", "image", "createdAt", "draft", "categories", "tags")
+CATEGORY_KEYS = ("title", "description", "image", "icon", "sort")
+
+_yaml = frontmatter.YAMLHandler()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one file, printed as ``path:line: field: message``."""
+
+    path: str
+    line: int | None
+    field: str | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self):
+        where = f"{self.path}:{self.line or 1}:"
+        return f"{where} {self.field}: {self.message}" if self.field else f"{where} {self.message}"
+
+
+class ContentError(Exception):
+    """Raised with every problem found, when a folder or file cannot be used."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class CategoryFile:
+    slug: str
+    title: str
+    description: str = ""
+    image: str = ""
+    icon: str = ""
+    sort: int = 0
+    body: str = ""
+    extra: tuple = ()
+
+
+@dataclass(frozen=True)
+class GuideFile:
+    slug: str
+    title: str
+    created: dt.date
+    description: str = ""
+    image: str = ""
+    draft: bool = False
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    body: str = ""
+    extra: tuple = ()
+
+
+@dataclass
+class ContentFolder:
+    """What a folder holds once read: the valid files, and every problem found."""
+
+    root: Path
+    categories: dict[str, CategoryFile] = field(default_factory=dict)
+    guides: dict[str, GuideFile] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self):
+        return [p for p in self.problems if p.severity == "error"]
+
+
+class _FileReport:
+    """Collects the problems of one file and finds the line on which a key stands."""
+
+    def __init__(self, path, frontmatter_text=""):
+        self.path = str(path)
+        self.frontmatter_text = frontmatter_text
+        self.problems = []
+
+    def add(self, field_name, message, line=None):
+        if line is None and field_name:
+            line = self.line_of(field_name)
+        self.problems.append(Problem(self.path, line, field_name, message))
+
+    def line_of(self, key):
+        match = re.search(
+            rf"^{re.escape(key)}[ \t]*:", self.frontmatter_text, re.MULTILINE
+        ) or re.search(rf"^['\"]{re.escape(key)}['\"][ \t]*:", self.frontmatter_text, re.MULTILINE)
+        if not match:
+            return 1
+        return self.frontmatter_text.count("\n", 0, match.start()) + 2
+
+
+def decode(raw: bytes, report: _FileReport) -> str | None:
+    """UTF-8 text with any BOM dropped and CRLF read as LF, or None after a problem."""
+    if len(raw) > MAX_FILE_BYTES:
+        report.add(None, f"file is {len(raw):,} bytes; the largest allowed is {MAX_FILE_BYTES:,}")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        report.add(
+            None, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})", line
+        )
+        return None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split(text: str, report: _FileReport) -> tuple[str, str] | None:
+    """Split text into (frontmatter, body), or None after a problem."""
+    if not text.strip():
+        report.add(None, "file is empty; a guide needs frontmatter between two '---' lines")
+        return None
+    if not _yaml.detect(text) or not BOUNDARY_RE.match(text):
+        report.add(None, "no frontmatter: the first line must be '---'", 1)
+        return None
+    opening_end = text.index("\n") + 1 if "\n" in text else len(text)
+    closing = BOUNDARY_RE.search(text, opening_end)
+    if closing is None:
+        report.add(None, "frontmatter is not closed: no second '---' line", 1)
+        return None
+    fm = text[opening_end : closing.start()]
+    body = text[closing.end() :]
+    if body.startswith("\n"):
+        body = body[1:]
+    if body.startswith("\n"):
+        body = body[1:]
+    return fm, body
+
+
+def load_yaml(fm: str, report: _FileReport) -> Any:
+    """Load frontmatter with python-frontmatter's safe loader; aliases are refused.
+
+    Aliases are refused before anything is built, so that an alias bomb ("billion laughs")
+    costs one pass over its text rather than memory and time without bound.
+    """
+    report.frontmatter_text = fm
+    try:
+        if "&" in fm or "*" in fm:
+            for event in yaml.parse(
+                fm, Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
+            ):
+                if isinstance(event, yaml.AliasEvent):
+                    report.add(
+                        None,
+                        "YAML aliases (*name) are not allowed in frontmatter",
+                        event.start_mark.line + 2,
+                    )
+                    return None
+        return _yaml.load(fm)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+        report.add(None, message, line)
+        return None
+
+
+def _text(data, key, report, *, required=False, max_chars=None):
+    value = data.get(key)
+    if value is None:
+        if required:
+            report.add(
+                key,
+                "is required" if key not in data else "must not be empty",
+                None if key in data else 1,
+            )
+        return ""
+    if not isinstance(value, str):
+        report.add(key, f"must be text, got {_describe(value)}")
+        return ""
+    if required and not value.strip():
+        report.add(key, "must not be empty")
+    if max_chars and len(value) > max_chars:
+        report.add(key, f"is {len(value):,} characters long; at most {max_chars:,} are allowed")
+    return value
+
+
+def _describe(value):
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _date(data, key, report):
+    value = data.get(key)
+    if value is None:
+        report.add(key, "is required (a date written YYYY-MM-DD)", None if key in data else 1)
+        return None
+    if isinstance(value, dt.datetime):
+        report.add(key, f"must be a date written YYYY-MM-DD, not a date and time ({value})")
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and DATE_RE.match(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            report.add(key, f"{value!r} is not a real date")
+            return None
+    report.add(key, f"must be a date written YYYY-MM-DD, got {_describe(value)}")
+    return None
+
+
+def _string_list(data, key, report, *, max_chars, case_insensitive):
+    value = data.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        report.add(key, f"must be a list (one '- item' per line), got {_describe(value)}")
+        return ()
+    items, seen = [], set()
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            report.add(key, f"every item must be non-empty text, got {_describe(item)}")
+            continue
+        if len(item) > max_chars:
+            report.add(key, f"item {item[:40]!r}… is longer than {max_chars} characters")
+            continue
+        identity = item.strip().casefold() if case_insensitive else item
+        if identity in seen:
+            report.add(key, f"{item!r} is listed twice")
+            continue
+        seen.add(identity)
+        items.append(item)
+    return tuple(items)
+
+
+def _extra(data, known):
+    return tuple((key, _plain(value)) for key, value in data.items() if key not in known)
+
+
+def _plain(value):
+    """A JSON-friendly copy of an extra frontmatter value (dates become ISO strings)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _mapping(data, report):
+    if data is None:
+        report.add(None, "frontmatter is empty: it must be a mapping with at least 'title'", 1)
+        return None
+    if not isinstance(data, dict):
+        report.add(
+            None, f"frontmatter must be a mapping of keys to values, got {_describe(data)}", 2
+        )
+        return None
+    for key in data:
+        if not isinstance(key, str):
+            report.add(None, f"frontmatter key {key!r} must be text", 2)
+            return None
+    return data
+
+
+def check_slug(slug, report):
+    if len(slug) > MAX_SLUG_CHARS:
+        report.add("slug", f"file name is longer than {MAX_SLUG_CHARS} characters", 1)
+        return False
+    if not SLUG_RE.match(slug):
+        report.add(
+            "slug",
+            f"file name {slug!r} is not a URL-safe slug: use lower-case ASCII letters, digits "
+            "and '-' (also '_', \"'\", '+'), starting with a letter or digit",
+            1,
+        )
+        return False
+    return True
+
+
+def parse_guide(slug: str, raw: bytes, path: str | Path = "") -> GuideFile:
+    """Parse and validate one guide file; raise ContentError with every problem."""
+    report = _FileReport(path or f"guides/{slug}.md")
+    guide = _parse_guide(slug, raw, report)
+    if report.problems:
+        raise ContentError(report.problems)
+    return guide
+
+
+def parse_category(slug: str, raw: bytes, path: str | Path = "") -> CategoryFile:
+    """Parse and validate one category file; raise ContentError with every problem."""
+    report = _FileReport(path or f"categories/{slug}.md")
+    category = _parse_category(slug, raw, report)
+    if report.problems:
+        raise ContentError(report.problems)
+    return category
+
+
+def _parse_guide(slug, raw, report):
+    parts = _frontmatter(slug, raw, report)
+    if parts is None:
+        return None
+    data, body = parts
+    title = _text(data, "title", report, required=True, max_chars=MAX_TITLE_CHARS)
+    description = _text(data, "description", report, max_chars=MAX_DESCRIPTION_CHARS)
+    image = _text(data, "image", report, max_chars=1000)
+    created = _date(data, "createdAt", report)
+    draft = data.get("draft", False)
+    if draft is None:
+        draft = False
+    if not isinstance(draft, bool):
+        report.add("draft", f"must be true or false, got {_describe(draft)}")
+    categories = _string_list(
+        data, "categories", report, max_chars=MAX_SLUG_CHARS, case_insensitive=False
+    )
+    tags = _string_list(data, "tags", report, max_chars=MAX_TAG_CHARS, case_insensitive=True)
+    if report.problems:
+        return None
+    return GuideFile(
+        slug=slug,
+        title=title,
+        created=created,
+        description=description,
+        image=image,
+        draft=draft,
+        categories=categories,
+        tags=tuple(t.strip() for t in tags),
+        body=body,
+        extra=_extra(data, GUIDE_KEYS),
+    )
+
+
+def _parse_category(slug, raw, report):
+    parts = _frontmatter(slug, raw, report)
+    if parts is None:
+        return None
+    data, body = parts
+    title = _text(data, "title", report, required=True, max_chars=MAX_TITLE_CHARS)
+    description = _text(data, "description", report, max_chars=MAX_DESCRIPTION_CHARS)
+    image = _text(data, "image", report, max_chars=1000)
+    icon = _text(data, "icon", report, max_chars=1000)
+    sort = data.get("sort", 0)
+    if sort is None:
+        sort = 0
+    if isinstance(sort, bool) or not isinstance(sort, int):
+        report.add("sort", f"must be a whole number, got {_describe(sort)}")
+    elif not -(2**31) <= sort < 2**31:
+        report.add("sort", f"{sort} is out of range")
+    if report.problems:
+        return None
+    return CategoryFile(
+        slug=slug,
+        title=title,
+        description=description,
+        image=image,
+        icon=icon,
+        sort=sort,
+        body=body,
+        extra=_extra(data, CATEGORY_KEYS),
+    )
+
+
+def _frontmatter(slug, raw, report):
+    check_slug(slug, report)
+    text = decode(raw, report)
+    if text is None:
+        return None
+    parts = split(text, report)
+    if parts is None:
+        return None
+    fm, body = parts
+    data = _mapping(load_yaml(fm, report), report)
+    if data is None:
+        return None
+    return data, body
+
+
+def _markdown_files(root: Path, kind: str, problems: list[Problem]):
+    folder = root / kind
+    if not folder.is_dir():
+        problems.append(Problem(str(folder), None, None, f"no {kind}/ folder in {root}"))
+        return []
+    resolved_root = root.resolve()
+    files = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix != ".md":
+            continue
+        if path.is_symlink() and not path.resolve().is_relative_to(resolved_root):
+            problems.append(
+                Problem(
+                    str(path), None, None, "is a symbolic link to a file outside the data folder"
+                )
+            )
+            continue
+        if not path.is_file():
+            problems.append(Problem(str(path), None, None, "is not a regular file"))
+            continue
+        files.append(path)
+    return files
+
+
+def read_folder(root: str | Path) -> ContentFolder:
+    """Read and validate ``root/categories/*.md`` and ``root/guides/*.md``.
+
+    Every file is read; the result holds each valid file and every problem, including the
+    rules that span files: categories named by a guide must exist, and no slug may name both
+    a category and a guide (both are served at ``/guides/<slug>``).
+    """
+    root = Path(root)
+    folder = ContentFolder(root=root)
+    if not root.is_dir():
+        folder.problems.append(Problem(str(root), None, None, "data folder does not exist"))
+        return folder
+    for kind, parse, target in (
+        ("categories", _parse_category, folder.categories),
+        ("guides", _parse_guide, folder.guides),
+    ):
+        for path in _markdown_files(root, kind, folder.problems):
+            report = _FileReport(path)
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                folder.problems.append(Problem(str(path), None, None, f"cannot read: {exc}"))
+                continue
+            item = parse(path.stem, raw, report)
+            folder.problems.extend(report.problems)
+            if item is not None:
+                target[item.slug] = item
+    _check_references(folder)
+    return folder
+
+
+def _check_references(folder: ContentFolder):
+    root = folder.root
+    for slug, guide in folder.guides.items():
+        path = str(root / "guides" / f"{slug}.md")
+        report = None
+        if slug in folder.categories:
+            report = report or _FileReport(path)
+            report.add(
+                "slug",
+                f"{slug!r} is also the slug of a category "
+                f"({root / 'categories' / (slug + '.md')}); both would be /guides/{slug}",
+                1,
+            )
+        missing = [c for c in guide.categories if c not in folder.categories]
+        if missing:
+            report = report or _FileReport(path)
+            report.frontmatter_text = _frontmatter_text_of(root / "guides" / f"{slug}.md")
+            for name in missing:
+                report.add(
+                    "categories", f"names category {name!r}, which has no file categories/{name}.md"
+                )
+        if report:
+            folder.problems.extend(report.problems)
+
+
+def _frontmatter_text_of(path: Path) -> str:
+    """Frontmatter text of a file that has already parsed, for locating a key's line."""
+    text = path.read_bytes().decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+    closing = BOUNDARY_RE.search(text, text.index("\n") + 1)
+    return text[text.index("\n") + 1 : closing.start()]

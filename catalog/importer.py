@@ -1,0 +1,333 @@
+"""Load a content folder into the database: first a plan, then one transaction that applies it.
+
+:func:`build_plan` reads the folder (see :mod:`catalog.fileformat`) and the database and
+decides, record by record, what to create, update, leave alone or delete; it writes nothing,
+so ``--dry-run`` is simply a plan that is printed. :func:`apply_plan` carries a plan out in a
+single transaction with bulk statements, so an import is all or nothing and its cost grows
+with the number of changed records, not with the size of the collection.
+
+"Unchanged" compares what a file says with what the database holds, field by field
+(including the order of categories and tags and the extra frontmatter keys), so a record
+edited in the admin is put back to what its file says, and an unchanged folder writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .fileformat import CategoryFile, ContentError, ContentFolder, GuideFile, Problem
+from .models import Category, Guide, GuideCategory, Tag, TaggedGuide
+from .rendering import RENDERER_VERSION, render_markdown
+
+CATEGORY_FIELDS = ("title", "description", "image", "icon", "sort", "body", "extra")
+GUIDE_FIELDS = ("title", "description", "image", "created_on", "draft", "body", "extra")
+
+
+@dataclass
+class KindPlan:
+    """What an import does to one kind of record (categories or guides)."""
+
+    create: list = field(default_factory=list)
+    update: list = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    delete: list[str] = field(default_factory=list)
+    ids: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changes(self):
+        return len(self.create) + len(self.update) + len(self.delete)
+
+
+@dataclass
+class ImportPlan:
+    categories: KindPlan
+    guides: KindPlan
+    tags_create: list[str] = field(default_factory=list)
+    tags_delete: list[str] = field(default_factory=list)
+    tags_unchanged: int = 0
+
+    @property
+    def changes(self):
+        return (
+            self.categories.changes
+            + self.guides.changes
+            + len(self.tags_create)
+            + len(self.tags_delete)
+        )
+
+
+def _extra(value):
+    return tuple((key, item) for key, item in value or ())
+
+
+def _category_from_db(row) -> CategoryFile:
+    return CategoryFile(
+        slug=row["slug"],
+        title=row["title"],
+        description=row["description"],
+        image=row["image"],
+        icon=row["icon"],
+        sort=row["sort"],
+        body=row["body"],
+        extra=_extra(row["extra"]),
+    )
+
+
+def _guide_from_db(row, categories, tags) -> GuideFile:
+    return GuideFile(
+        slug=row["slug"],
+        title=row["title"],
+        created=row["created_on"],
+        description=row["description"],
+        image=row["image"],
+        draft=row["draft"],
+        categories=tuple(categories),
+        tags=tuple(tags),
+        body=row["body"],
+        extra=_extra(row["extra"]),
+    )
+
+
+def _plan_kind(files: dict, rows: dict, prune: bool) -> KindPlan:
+    plan = KindPlan(ids={slug: row[0] for slug, row in rows.items()})
+    for slug, item in files.items():
+        current = rows.get(slug)
+        if current is None:
+            plan.create.append(item)
+        elif current[1] != item or current[2] != RENDERER_VERSION:
+            plan.update.append(item)
+        else:
+            plan.unchanged.append(slug)
+    plan.missing = sorted(set(rows) - set(files))
+    if prune:
+        plan.delete = list(plan.missing)
+    return plan
+
+
+def build_plan(folder: ContentFolder, *, prune: bool = False) -> ImportPlan:
+    """Decide what importing ``folder`` changes. Raises ContentError if it cannot be imported."""
+    problems = list(folder.errors)
+    category_rows = {
+        row["slug"]: (row["id"], _category_from_db(row), row["rendered_with"])
+        for row in Category.objects.values("id", "rendered_with", "slug", *CATEGORY_FIELDS)
+    }
+    links = defaultdict(list)
+    for guide_id, slug in GuideCategory.objects.order_by("guide_id", "position").values_list(
+        "guide_id", "category__slug"
+    ):
+        links[guide_id].append(slug)
+    labels = defaultdict(list)
+    for guide_id, label in TaggedGuide.objects.order_by(
+        "content_object_id", "position"
+    ).values_list("content_object_id", "label"):
+        labels[guide_id].append(label)
+    guide_rows = {
+        row["slug"]: (
+            row["id"],
+            _guide_from_db(row, links[row["id"]], labels[row["id"]]),
+            row["rendered_with"],
+        )
+        for row in Guide.objects.values("id", "rendered_with", "slug", *GUIDE_FIELDS)
+    }
+
+    plan = ImportPlan(
+        categories=_plan_kind(folder.categories, category_rows, prune),
+        guides=_plan_kind(folder.guides, guide_rows, prune),
+    )
+
+    kept_categories = set(folder.categories) | (set(category_rows) - set(plan.categories.delete))
+    kept_guides = {
+        **{s: r[1] for s, r in guide_rows.items() if s not in plan.guides.delete},
+        **folder.guides,
+    }
+    for slug in kept_guides:
+        if slug in kept_categories and not (slug in folder.guides and slug in folder.categories):
+            where = folder.root / "guides" / f"{slug}.md" if slug in folder.guides else None
+            problems.append(
+                Problem(
+                    str(where or folder.root / "categories" / f"{slug}.md"),
+                    1,
+                    "slug",
+                    f"{slug!r} names both a guide and a category (both would be /guides/{slug})",
+                )
+            )
+    for slug in plan.categories.delete:
+        users = sorted(s for s, g in kept_guides.items() if slug in g.categories)
+        if users:
+            problems.append(
+                Problem(
+                    str(folder.root / "categories"),
+                    None,
+                    None,
+                    f"cannot prune category {slug!r}: guides {users[:5]} use it",
+                )
+            )
+    if problems:
+        raise ContentError(problems)
+
+    existing_tags = {name.casefold(): name for name in Tag.objects.values_list("name", flat=True)}
+    used = {}
+    for slug in sorted(kept_guides):
+        for label in kept_guides[slug].tags:
+            used.setdefault(label.casefold(), label)
+    plan.tags_create = [name for key, name in used.items() if key not in existing_tags]
+    plan.tags_delete = sorted(name for key, name in existing_tags.items() if key not in used)
+    plan.tags_unchanged = len(existing_tags) - len(plan.tags_delete)
+    return plan
+
+
+def _unique_slugs(names, taken):
+    slugs = []
+    for name in names:
+        base = slugify(name) or "tag"
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
+
+
+def _record_values(item, names):
+    values = {}
+    for name in names:
+        if name == "created_on":
+            values[name] = item.created
+        elif name == "extra":
+            values[name] = [list(pair) for pair in item.extra]
+        else:
+            values[name] = getattr(item, name)
+    return values
+
+
+def _apply_kind(model, names, kind_plan, now, progress):
+    to_render = kind_plan.create + kind_plan.update
+    html = {}
+    for done, item in enumerate(to_render, 1):
+        html[item.slug] = render_markdown(item.body)
+        if progress:
+            progress(model._meta.verbose_name_plural, done, len(to_render))
+    common = {"rendered_with": RENDERER_VERSION, "updated_at": now}
+    created = model.objects.bulk_create(
+        [
+            model(
+                slug=i.slug,
+                body_html=html[i.slug],
+                added_at=now,
+                **common,
+                **_record_values(i, names),
+            )
+            for i in kind_plan.create
+        ],
+        batch_size=500,
+    )
+    ids = dict(kind_plan.ids)
+    if created and created[0].pk is None:
+        ids.update(
+            model.objects.filter(slug__in=[i.slug for i in kind_plan.create]).values_list(
+                "slug", "id"
+            )
+        )
+    else:
+        ids.update((obj.slug, obj.pk) for obj in created)
+    model.objects.bulk_update(
+        [
+            model(id=ids[i.slug], body_html=html[i.slug], **common, **_record_values(i, names))
+            for i in kind_plan.update
+        ],
+        [*names, "body_html", "rendered_with", "updated_at"],
+        batch_size=200,
+    )
+    if kind_plan.delete:
+        model.objects.filter(slug__in=kind_plan.delete).delete()
+    return ids
+
+
+def apply_plan(plan: ImportPlan, progress=None) -> None:
+    """Carry out a plan in one transaction; nothing is written if any statement fails."""
+    if not plan.changes:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        category_ids = _apply_kind(Category, CATEGORY_FIELDS, plan.categories, now, progress)
+        guide_ids = _apply_kind(Guide, GUIDE_FIELDS, plan.guides, now, progress)
+
+        if plan.tags_create:
+            taken = set(Tag.objects.values_list("slug", flat=True))
+            Tag.objects.bulk_create(
+                Tag(name=name, slug=slug)
+                for name, slug in zip(
+                    plan.tags_create, _unique_slugs(plan.tags_create, taken), strict=True
+                )
+            )
+        changed = plan.guides.create + plan.guides.update
+        if changed:
+            tag_ids = {name.casefold(): pk for pk, name in Tag.objects.values_list("id", "name")}
+            changed_ids = [guide_ids[g.slug] for g in changed]
+            GuideCategory.objects.filter(guide_id__in=changed_ids).delete()
+            TaggedGuide.objects.filter(content_object_id__in=changed_ids).delete()
+            GuideCategory.objects.bulk_create(
+                [
+                    GuideCategory(
+                        guide_id=guide_ids[g.slug], category_id=category_ids[c], position=n
+                    )
+                    for g in changed
+                    for n, c in enumerate(g.categories)
+                ],
+                batch_size=1000,
+            )
+            TaggedGuide.objects.bulk_create(
+                [
+                    TaggedGuide(
+                        content_object_id=guide_ids[g.slug],
+                        tag_id=tag_ids[label.casefold()],
+                        position=n,
+                        label=label,
+                    )
+                    for g in changed
+                    for n, label in enumerate(g.tags)
+                ],
+                batch_size=1000,
+            )
+        if plan.tags_delete:
+            Tag.objects.filter(
+                name__in=plan.tags_delete, catalog_taggedguide_items__isnull=True
+            ).delete()
+
+
+def import_folder(folder: ContentFolder, *, prune=False, dry_run=False, progress=None):
+    """Plan, and unless ``dry_run``, apply. Returns the plan."""
+    plan = build_plan(folder, prune=prune)
+    if not dry_run:
+        apply_plan(plan, progress=progress)
+    return plan
+
+
+def plan_summary(plan: ImportPlan) -> list[str]:
+    """Human-readable lines: counts per kind, then the records whose file has gone."""
+    lines = []
+    for label, kind in (("categories", plan.categories), ("guides", plan.guides)):
+        lines.append(
+            f"{label}: {len(kind.create)} created, {len(kind.update)} updated, "
+            f"{len(kind.unchanged)} unchanged, {len(kind.delete)} deleted"
+        )
+    lines.append(
+        f"tags: {len(plan.tags_create)} created, {plan.tags_unchanged} unchanged, "
+        f"{len(plan.tags_delete)} deleted"
+    )
+    for label, kind in (("category", plan.categories), ("guide", plan.guides)):
+        for slug in kind.missing:
+            if slug not in kind.delete:
+                lines.append(
+                    f"{label} {slug!r} has no file any more (kept; use --prune to delete it)"
+                )
+    return lines
+
+
+__all__ = ["ImportPlan", "KindPlan", "apply_plan", "build_plan", "import_folder", "plan_summary"]

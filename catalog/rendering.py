@@ -1,0 +1,175 @@
+"""Markdown to safe HTML: the one function behind public pages and the editor's preview.
+
+``render_markdown`` runs Python-Markdown (fenced code with Pygments classes, tables, heading
+anchors, sane lists) and then sanitises the result with an nh3 allowlist. It is the
+``MARKDOWNX_MARKDOWNIFY_FUNCTION``, so an editor's preview is what visitors get.
+
+Writers use angle brackets as prose ("send ``<idempotency-key: key_value>`` with the request").
+Python-Markdown would pass such text on as raw HTML and the sanitiser would then drop it as an
+unknown tag, so text vanishes. Here raw inline HTML counts as HTML only when its tag is one the
+sanitiser keeps; anything else is shown as the text it is.
+
+Bump ``RENDERER_VERSION`` whenever the output for the same markdown changes: the importer and
+``render_guides`` re-render every record stored with an older version.
+"""
+
+import html
+import re
+import threading
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor
+from markdown.treeprocessors import Treeprocessor
+
+RENDERER_VERSION = 1
+
+ALLOWED_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+    "var",
+}
+_HEADINGS = {f"h{n}": {"id"} for n in range(1, 7)}
+ALLOWED_ATTRIBUTES = {
+    "*": {"title", "lang", "dir"},
+    "a": {"href", "name"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding"},
+    "abbr": {"title"},
+    "ol": {"start", "reversed"},
+    "td": {"align", "colspan", "rowspan", "style"},
+    "th": {"align", "colspan", "rowspan", "style", "scope"},
+    "code": {"class"},
+    "pre": {"class"},
+    "span": {"class"},
+    "div": {"class"},
+    "details": {"open"},
+    **_HEADINGS,
+}
+ALLOWED_CLASSES = {"a": {"headerlink"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+_TAG_NAME_RE = re.compile(r"^</?([a-zA-Z][a-zA-Z0-9-]*)")
+
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    allowed_classes=ALLOWED_CLASSES,
+    url_schemes=URL_SCHEMES,
+    link_rel="noopener noreferrer",
+    filter_style_properties={"text-align"},
+    strip_comments=True,
+)
+
+
+class _KnownHtmlOnly(HtmlInlineProcessor):
+    """Raw inline HTML stays HTML only for allowlisted tags; anything else is text."""
+
+    def handleMatch(self, m, data):
+        name = _TAG_NAME_RE.match(m.group(1))
+        if name and name.group(1).lower() in ALLOWED_TAGS:
+            return super().handleMatch(m, data)
+        if m.group(1).startswith("<!--"):
+            return super().handleMatch(m, data)
+        text = super(HtmlInlineProcessor, self).unescape(m.group(1))
+        escapes = self.md.treeprocessors["unescape"].RE
+        text = escapes.sub(lambda esc: chr(int(esc.group(1))), text)
+        return self.md.htmlStash.store(html.escape(text, quote=False)), m.start(0), m.end(0)
+
+
+class _LazyImages(Treeprocessor):
+    def run(self, root):
+        for img in root.iter("img"):
+            img.set("loading", "lazy")
+            img.set("decoding", "async")
+
+
+class _GuidesExtension(Extension):
+    def extendMarkdown(self, md):
+        md.inlinePatterns.register(_KnownHtmlOnly(HTML_RE, md), "html", 90)
+        md.treeprocessors.register(_LazyImages(md), "lazy_images", 1)
+
+
+_local = threading.local()
+
+
+def _markdown():
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = markdown.Markdown(
+            extensions=[
+                "fenced_code",
+                "codehilite",
+                "tables",
+                "toc",
+                "sane_lists",
+                _GuidesExtension(),
+            ],
+            extension_configs={
+                "codehilite": {"guess_lang": False, "css_class": "codehilite"},
+                "toc": {"permalink": "#", "permalink_title": "Link to this section"},
+            },
+            output_format="html",
+        )
+        _local.md = md
+    return md.reset()
+
+
+def sanitize(html: str) -> str:
+    return _cleaner.clean(html)
+
+
+def render_markdown(text: str) -> str:
+    """Safe HTML for a markdown body."""
+    if not text:
+        return ""
+    return sanitize(_markdown().convert(text))

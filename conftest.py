@@ -1,0 +1,12 @@
+"""Test-run defaults, set before pytest-django imports the settings.
+
+Tests run with DEBUG off (as production does) and a throwaway key; everything else comes
+from the environment, so ``DATABASE_URL=postgres://… make test`` runs the suite on PostgreSQL.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guides_site.settings")
