@@ -10,3 +10,10 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guides_site.settings")
+
+
+def pytest_configure(config):
+    """Load the settings now, so that pytest-django sets Django up before collection."""
+    from django.conf import settings
+
+    settings.INSTALLED_APPS  # noqa: B018

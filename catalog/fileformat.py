@@ -40,6 +40,21 @@ GUIDE_KEYS = ("title", "description", "image", "createdAt", "draft", "categories
 CATEGORY_KEYS = ("title", "description", "image", "icon", "sort")
 
 _yaml = frontmatter.YAMLHandler()
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _TextDatesLoader(_BaseLoader):
+    """The safe loader, reading timestamps as text.
+
+    Dates are validated by :func:`_date` with a message naming the field (PyYAML's own
+    constructor raises a bare ValueError on ``2024-02-30``), and extra keys keep the exact
+    text they were written with.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -176,9 +191,7 @@ def load_yaml(fm: str, report: _FileReport) -> Any:
     report.frontmatter_text = fm
     try:
         if "&" in fm or "*" in fm:
-            for event in yaml.parse(
-                fm, Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
-            ):
+            for event in yaml.parse(fm, Loader=_TextDatesLoader):
                 if isinstance(event, yaml.AliasEvent):
                     report.add(
                         None,
@@ -186,7 +199,7 @@ def load_yaml(fm: str, report: _FileReport) -> Any:
                         event.start_mark.line + 2,
                     )
                     return None
-        return _yaml.load(fm)
+        return _yaml.load(fm, Loader=_TextDatesLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -194,7 +207,9 @@ def load_yaml(fm: str, report: _FileReport) -> Any:
         context = getattr(exc, "context", None)
         message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
         report.add(None, message, line)
-        return None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        report.add(None, f"invalid YAML value: {exc}", 1)
+    return None
 
 
 def _text(data, key, report, *, required=False, max_chars=None):
@@ -471,7 +486,7 @@ def read_folder(root: str | Path) -> ContentFolder:
 
 def _check_references(folder: ContentFolder):
     root = folder.root
-    for slug, guide in folder.guides.items():
+    for slug, guide in list(folder.guides.items()):
         path = str(root / "guides" / f"{slug}.md")
         report = None
         if slug in folder.categories:
@@ -492,6 +507,7 @@ def _check_references(folder: ContentFolder):
                 )
         if report:
             folder.problems.extend(report.problems)
+            del folder.guides[slug]
 
 
 def _frontmatter_text_of(path: Path) -> str:

@@ -33,10 +33,23 @@ class Command(BaseCommand):
             help="write nothing; exit 1 with a diff if the README is stale",
         )
         parser.add_argument(
-            "--stdout", action="store_true", help="print the new README instead of writing it"
+            "--stdout",
+            action="store_true",
+            dest="to_stdout",
+            help="print the new README instead of writing it",
         )
 
-    def handle(self, *args, readme=None, base_url=None, check=False, stdout=False, **options):
+    def execute(self, *args, **options):
+        """Keep ``call_command("export_readme", stdout=stream)`` working.
+
+        ``call_command`` maps a keyword onto the option with the same name, so a stream given
+        as ``stdout=`` arrives as the ``--stdout`` flag; it is the output stream instead.
+        """
+        if not isinstance(options.get("to_stdout"), bool | None):
+            options["stdout"], options["to_stdout"] = options["to_stdout"], False
+        return super().execute(*args, **options)
+
+    def handle(self, *args, readme=None, base_url=None, check=False, to_stdout=False, **options):
         path = Path(readme) if readme else Path(settings.GUIDES_DATA_DIR).parent / "README.md"
         base_url = settings.GUIDES_BASE_URL if base_url is None else base_url
         try:
@@ -52,7 +65,7 @@ class Command(BaseCommand):
         except TocMarkerError as exc:
             raise CommandError(f"{path}: {exc}") from None
 
-        if stdout:
+        if to_stdout:
             self.stdout.write(updated, ending="")
             return
         if check:

@@ -55,7 +55,8 @@ class Command(BaseCommand):
             elif not plan.changes:
                 self.stdout.write(
                     self.style.SUCCESS(
-                        f"Nothing to do: the database already matches {folder.root} ({elapsed:.2f} s)."
+                        f"Nothing to do: the database already matches {folder.root} "
+                        f"({elapsed:.2f} s)."
                     )
                 )
             else:

@@ -1,0 +1,29 @@
+from pathlib import Path
+
+import pytest
+
+from tests.factories import ContentDir
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "system-design-101" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Templates use {% static %}; tests need no collectstatic manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def content(tmp_path):
+    """An empty content folder (categories/ and guides/) to write test files into."""
+    return ContentDir(tmp_path / "data")
+
+
+@pytest.fixture
+def corpus_dir():
+    if not (CORPUS / "guides").is_dir():
+        pytest.skip(f"the real corpus is not at {CORPUS} (it lives in ../shared, beside the repo)")
+    return CORPUS

@@ -1,0 +1,89 @@
+"""The first public pages: categories in README order, guides, drafts hidden from visitors."""
+
+import pytest
+from django.contrib.auth.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site(content):
+    content.category("net", title="Networking", sort=2, body="## Intro\n\nAll about <b>nets</b>.\n")
+    content.category("db", title="Databases", sort=1)
+    content.guide(
+        "tcp",
+        title="TCP",
+        created="2024-02-01",
+        categories=("net",),
+        tags=("Protocols",),
+        image="/images/tcp.png",
+        body="# TCP\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1))\n",
+    )
+    content.guide("dns", title="DNS", created="2024-01-01", categories=("net", "db"))
+    content.guide(
+        "hidden-draft",
+        title="Unpublished zebra",
+        categories=("net",),
+        draft=True,
+        tags=("Zebratag",),
+    )
+    content.import_()
+    return content
+
+
+def positions(html, *needles):
+    return [html.index(n) for n in needles]
+
+
+def test_home_lists_categories_in_sort_order_with_published_counts(client, site):
+    html = client.get("/").content.decode()
+    first, second = positions(html, ">Databases<", ">Networking<")
+    assert first < second
+    assert "2 guides" in html and "1 guide<" in html
+    assert "zebra" not in html.lower()
+
+
+def test_category_page_lists_published_guides_in_readme_order(client, site):
+    response = client.get("/guides/net")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<h2 id="intro">' in html and "<b>nets</b>" in html
+    dns, tcp = positions(html, 'href="/guides/dns"', 'href="/guides/tcp"')
+    assert dns < tcp
+    assert "zebra" not in html.lower()
+
+
+def test_guide_page_shows_title_diagram_markdown_categories_and_tags(client, site):
+    html = client.get("/guides/tcp").content.decode()
+    assert "<h1>TCP</h1>" in html
+    assert '<img src="/images/tcp.png" alt="Diagram: TCP">' in html
+    assert 'href="/guides/net">Networking</a>' in html
+    assert "Protocols" in html
+    assert "<script>alert" not in html and "javascript:" not in html
+
+
+def test_draft_is_404_for_visitors_and_shown_with_a_banner_to_staff(client, site):
+    assert client.get("/guides/hidden-draft").status_code == 404
+    staff = User.objects.create_user("ed", password="pw", is_staff=True)
+    client.force_login(staff)
+    response = client.get("/guides/hidden-draft")
+    assert response.status_code == 200
+    assert "Draft — not published" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_trailing_slash_redirects_permanently(client, site):
+    response = client.get("/guides/tcp/")
+    assert (response.status_code, response["Location"]) == (301, "/guides/tcp")
+
+
+def test_unknown_slug_is_a_friendly_404(client, site):
+    response = client.get("/guides/nope")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_sample_diagrams_are_served_from_the_data_folder(client, settings):
+    response = client.get("/images/tcp-vs-udp.png")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
