@@ -206,3 +206,21 @@ def test_command_line_exit_status_and_stderr(folder, tmp_path):
     bad.unlink()
     result = _manage("import_guides", "--data-dir", str(folder.root), "-v", "0", env_extra=env)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+class _Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_is_shown_on_a_terminal_for_large_folders(content):
+    content.category("cat")
+    for n in range(200):
+        content.guide(f"g-{n:03d}")
+    err = _Terminal()
+    call_command("import_guides", "--data-dir", str(content.root), stdout=StringIO(), stderr=err)
+    assert "\rRendering guides: 200/200\n" in err.getvalue()
+    quiet = StringIO()
+    content.guide("g-000", title="Changed")
+    call_command("import_guides", "--data-dir", str(content.root), stdout=StringIO(), stderr=quiet)
+    assert quiet.getvalue() == ""

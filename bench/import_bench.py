@@ -1,0 +1,147 @@
+"""Import and README-export benchmark, measured in one process against a parse-only floor.
+
+    python bench/import_bench.py [--data-dir DIR] [--repeat N]
+
+Figures (best of N runs each, so that a busy machine inflates nothing but the slowest run):
+
+- parse floor: reading and validating every file (``catalog.fileformat.read_folder``);
+- full import into an empty database (plan + apply: rendering, bulk inserts, tags);
+- of which rendering markdown, timed alone over the same bodies;
+- no-change re-import (the plan finds nothing to do and writes nothing);
+- export_readme (query + rewrite the TOC block of a README, written atomically);
+- ``manage.py import_guides`` as a whole process into a fresh SQLite file (wall time,
+  including interpreter and Django start-up), the figure users feel in CI.
+
+Each figure is printed with its ratio to the parse floor. The database is a temporary SQLite
+file unless DATABASE_URL is set (e.g. to the local PostgreSQL; its tables are emptied).
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "system-design-101" / "data"
+
+
+def best(fn, repeat, before=None):
+    times = []
+    for _ in range(repeat):
+        if before:
+            before()
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=str(CORPUS))
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    data_dir = Path(args.data_dir).resolve()
+    if not (data_dir / "guides").is_dir():
+        sys.exit(f"{data_dir}: no guides/ folder (pass --data-dir)")
+
+    workdir = Path(tempfile.mkdtemp(prefix="guides-bench-"))
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
+    os.environ.setdefault("SECRET_KEY", "bench")
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guides_site.settings")
+    sys.path.insert(0, str(ROOT))
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from catalog.fileformat import read_folder
+    from catalog.importer import apply_plan, build_plan
+    from catalog.models import Category, Guide, Tag
+    from catalog.readme import replace_toc, toc_sections
+    from catalog.rendering import render_markdown
+
+    call_command("migrate", verbosity=0)
+
+    def empty_database():
+        Guide.objects.all().delete()
+        Category.objects.all().delete()
+        Tag.objects.all().delete()
+
+    def full_import():
+        apply_plan(build_plan(read_folder(data_dir)))
+
+    folder = read_folder(data_dir)
+    if folder.errors:
+        sys.exit("\n".join(str(p) for p in folder.errors))
+    bodies = [g.body for g in folder.guides.values()] + [c.body for c in folder.categories.values()]
+    render_markdown("warm up *the* renderer")
+
+    readme = workdir / "README.md"
+    readme.write_text("# Bench\n\n<!-- TOC -->\n<!-- /TOC -->\n")
+
+    def export():
+        from catalog.files import write_atomic
+
+        text = readme.read_text()
+        write_atomic(
+            readme, replace_toc(text, toc_sections(), "https://example.org/guides").encode()
+        )
+
+    figures = {}
+    figures["parse floor (read + validate)"] = best(lambda: read_folder(data_dir), args.repeat)
+    figures["full import, empty database"] = best(
+        full_import, max(3, args.repeat // 2), before=empty_database
+    )
+    figures["  of which: render markdown"] = best(
+        lambda: [render_markdown(b) for b in bodies], max(3, args.repeat // 2)
+    )
+    full_import()
+    figures["no-change re-import"] = best(full_import, args.repeat)
+    figures["export_readme"] = best(export, args.repeat)
+
+    walls = []
+    for n in range(3):
+        db = workdir / f"process-{n}.sqlite3"
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True
+        )
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "manage.py", "import_guides", "--data-dir", str(data_dir), "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        walls.append(time.perf_counter() - started)
+
+    floor = figures["parse floor (read + validate)"]
+    print(f"corpus: {data_dir} ({len(folder.categories)} categories, {len(folder.guides)} guides)")
+    print(
+        f"database: {connection.vendor}; python {sys.version.split()[0]}; "
+        f"{os.cpu_count()} CPUs; best of {args.repeat}"
+    )
+    print(f"{'figure':<34}{'seconds':>10}{'× floor':>10}")
+    for name, seconds in figures.items():
+        print(f"{name:<34}{seconds:>10.3f}{seconds / floor:>10.2f}")
+    without_render = figures["full import, empty database"] - figures["  of which: render markdown"]
+    print(
+        f"{'full import minus rendering':<34}{without_render:>10.3f}{without_render / floor:>10.2f}"
+    )
+    print(
+        f"{'manage.py import_guides (process)':<34}{statistics.median(walls):>10.3f}"
+        f"{'':>10}  (median of 3, wall time incl. start-up)"
+    )
+    print("targets: full import <= 3x floor, re-import <= 1.5x floor, process < 1.25 s")
+
+
+if __name__ == "__main__":
+    main()
