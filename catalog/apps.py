@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = "Guides catalog"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the receivers)

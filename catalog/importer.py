@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from PIL import Image
 
 from .fileformat import CategoryFile, ContentError, ContentFolder, GuideFile, Problem
-from .models import Category, Guide, GuideCategory, Tag, TaggedGuide
+from .models import Category, Guide, GuideCategory, SiteState, Tag, TaggedGuide
 from .rendering import RENDERER_VERSION, render_markdown
 
 CATEGORY_FIELDS = ("title", "description", "image", "icon", "sort", "body", "extra")
@@ -51,6 +53,7 @@ class ImportPlan:
     tags_create: list[str] = field(default_factory=list)
     tags_delete: list[str] = field(default_factory=list)
     tags_unchanged: int = 0
+    image_sizes: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
 
     @property
     def changes(self):
@@ -179,7 +182,28 @@ def build_plan(folder: ContentFolder, *, prune: bool = False) -> ImportPlan:
     plan.tags_create = [name for key, name in used.items() if key not in existing_tags]
     plan.tags_delete = sorted(name for key, name in existing_tags.items() if key not in used)
     plan.tags_unchanged = len(existing_tags) - len(plan.tags_delete)
+    public = folder.root / "public"
+    plan.image_sizes = {
+        g.slug: local_image_size(public, g.image) for g in plan.guides.create + plan.guides.update
+    }
     return plan
+
+
+def local_image_size(public: Path, image: str) -> tuple[int | None, int | None]:
+    """Width and height of a site-path image served from ``public/``; (None, None) otherwise.
+
+    Only the image header is read. Remote images are never fetched: their size stays unknown.
+    """
+    if not image.startswith("/") or image.startswith("//"):
+        return None, None
+    path = (public / image.lstrip("/").split("?")[0]).resolve()
+    if not path.is_relative_to(public.resolve()) or not path.is_file():
+        return None, None
+    try:
+        with Image.open(path) as img:
+            return img.size
+    except (OSError, Image.DecompressionBombError, ValueError):
+        return None, None
 
 
 def _unique_slugs(names, taken):
@@ -206,44 +230,40 @@ def _record_values(item, names):
     return values
 
 
-def _apply_kind(model, names, kind_plan, now, progress):
+def _apply_kind(model, names, kind_plan, now, progress, derived=None):
+    """Create, update and delete one kind of record in bulk; return every slug's id.
+
+    ``derived`` maps an item to extra field values that are not in the file (image sizes).
+    """
     to_render = kind_plan.create + kind_plan.update
     html = {}
     for done, item in enumerate(to_render, 1):
         html[item.slug] = render_markdown(item.body)
         if progress:
             progress(model._meta.verbose_name_plural, done, len(to_render))
-    common = {"rendered_with": RENDERER_VERSION, "updated_at": now}
+
+    def values(item):
+        return {
+            "body_html": html[item.slug],
+            "rendered_with": RENDERER_VERSION,
+            "updated_at": now,
+            **_record_values(item, names),
+            **(derived(item) if derived else {}),
+        }
+
     created = model.objects.bulk_create(
-        [
-            model(
-                slug=i.slug,
-                body_html=html[i.slug],
-                added_at=now,
-                **common,
-                **_record_values(i, names),
-            )
-            for i in kind_plan.create
-        ],
+        [model(slug=i.slug, added_at=now, **values(i)) for i in kind_plan.create],
         batch_size=500,
     )
     ids = dict(kind_plan.ids)
     if created and created[0].pk is None:
-        ids.update(
-            model.objects.filter(slug__in=[i.slug for i in kind_plan.create]).values_list(
-                "slug", "id"
-            )
-        )
+        slugs = [i.slug for i in kind_plan.create]
+        ids.update(model.objects.filter(slug__in=slugs).values_list("slug", "id"))
     else:
         ids.update((obj.slug, obj.pk) for obj in created)
-    model.objects.bulk_update(
-        [
-            model(id=ids[i.slug], body_html=html[i.slug], **common, **_record_values(i, names))
-            for i in kind_plan.update
-        ],
-        [*names, "body_html", "rendered_with", "updated_at"],
-        batch_size=200,
-    )
+    if kind_plan.update:
+        updates = [model(id=ids[i.slug], **values(i)) for i in kind_plan.update]
+        model.objects.bulk_update(updates, list(values(kind_plan.update[0])), batch_size=200)
     if kind_plan.delete:
         model.objects.filter(slug__in=kind_plan.delete).delete()
     return ids
@@ -256,7 +276,16 @@ def apply_plan(plan: ImportPlan, progress=None) -> None:
     now = timezone.now()
     with transaction.atomic():
         category_ids = _apply_kind(Category, CATEGORY_FIELDS, plan.categories, now, progress)
-        guide_ids = _apply_kind(Guide, GUIDE_FIELDS, plan.guides, now, progress)
+        guide_ids = _apply_kind(
+            Guide,
+            GUIDE_FIELDS,
+            plan.guides,
+            now,
+            progress,
+            derived=lambda g: dict(
+                zip(("image_width", "image_height"), plan.image_sizes[g.slug], strict=True)
+            ),
+        )
 
         if plan.tags_create:
             taken = set(Tag.objects.values_list("slug", flat=True))
@@ -295,6 +324,7 @@ def apply_plan(plan: ImportPlan, progress=None) -> None:
                 ],
                 batch_size=1000,
             )
+        SiteState.bump()
         if plan.tags_delete:
             Tag.objects.filter(
                 name__in=plan.tags_delete, catalog_taggedguide_items__isnull=True

@@ -1,6 +1,10 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import views
+from .caching import public_page
+from .feeds import CategoryFeed, LatestGuidesFeed
+from .sitemaps import SITEMAPS
 
 app_name = "catalog"
 
@@ -8,5 +12,15 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("guides", views.category_list, name="category_list"),
     path("guides/<str:slug>", views.detail, name="detail"),
+    path("guides/<str:slug>/feed.xml", public_page(CategoryFeed()), name="category_feed"),
     path("guides/<str:slug>/", views.trailing_slash),
+    path("tags", views.tag_list, name="tag_list"),
+    path("tags/<str:slug>", views.tag_detail, name="tag"),
+    path("search", views.search, name="search"),
+    path("feed.xml", public_page(LatestGuidesFeed()), name="feed"),
+]
+
+site_urlpatterns = [
+    path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
 ]

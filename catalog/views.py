@@ -1,70 +1,173 @@
-"""Public pages. Every queryset starts from the model's queryset methods."""
+"""Public pages. Each starts from a queryset method of the models (drafts never leak), and
+anonymous GETs go through the page cache (catalog.caching)."""
 
-from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
 
-from .models import Category, Guide, GuideCategory, TaggedGuide
+from .caching import public_page
+from .models import Category, Guide, Tag, published_tags
+from .search import search_guides, search_terms
+
+CATEGORY_PAGE_SIZE = 48
+TAG_PAGE_SIZE = 48
+SEARCH_PAGE_SIZE = 20
 
 
-def _categories_with_counts():
-    published = Guide.objects.published()
-    return Category.objects.in_readme_order().annotate(
-        guide_count=Count("guides", filter=Q(guides__in=published), distinct=True)
-    )
+class CountedPaginator(Paginator):
+    """A paginator told its count, when the page already loaded it with its object."""
+
+    def __init__(self, object_list, per_page, *, count):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count
 
 
+def _page_or_404(request, paginator):
+    try:
+        return paginator.page(request.GET.get("page", 1))
+    except (EmptyPage, PageNotAnInteger):
+        raise Http404("No such page") from None
+
+
+@require_safe
+@public_page
 def home(request):
     return render(
         request,
         "catalog/home.html",
         {
-            "categories": _categories_with_counts(),
-            "latest": Guide.objects.published().order_by("-created_on", "slug").with_cards()[:12],
+            "categories": Category.objects.in_readme_order().with_guide_counts(),
+            "latest": Guide.objects.latest().with_cards()[:12],
         },
     )
 
 
+@require_safe
+@public_page
 def category_list(request):
-    return render(request, "catalog/category_list.html", {"categories": _categories_with_counts()})
+    return render(
+        request,
+        "catalog/category_list.html",
+        {"categories": Category.objects.in_readme_order().with_guide_counts()},
+    )
 
 
+@require_safe
+@public_page
 def detail(request, slug):
-    """``/guides/<slug>``: a category if one has this slug, otherwise a guide."""
-    category = Category.objects.filter(slug=slug).first()
-    if category is not None:
-        return category_detail(request, category)
-    return guide_detail(request, slug)
+    """``/guides/<slug>``: the guide with this slug, or else the category.
+
+    A slug never names both (the importer and the admin refuse it), so the order of the
+    look-ups only decides which page pays for the miss: guides, the most visited, pay none.
+    """
+    guide = Guide.objects.visible_to(request.user).with_page().filter(slug=slug).first()
+    if guide is not None:
+        return _guide_page(request, guide)
+    category = get_object_or_404(Category.objects.with_guide_counts(), slug=slug)
+    return _category_page(request, category)
 
 
-def category_detail(request, category):
-    guides = category.guides.published().in_readme_order().with_cards()
+def _category_page(request, category):
+    guides = Guide.objects.for_category_page(category).with_cards()
+    paginator = CountedPaginator(guides, CATEGORY_PAGE_SIZE, count=category.guide_count)
     return render(
         request,
         "catalog/category_detail.html",
         {
             "category": category,
-            "guides": guides,
+            "page": _page_or_404(request, paginator),
             "other_categories": Category.objects.in_readme_order().exclude(pk=category.pk),
+            "canonical": f"{settings.GUIDES_BASE_URL}/{category.slug}",
         },
     )
 
 
-def guide_detail(request, slug):
-    guide = get_object_or_404(
-        Guide.objects.visible_to(request.user).prefetch_related(
-            Prefetch("category_links", queryset=GuideCategory.objects.select_related("category")),
-            Prefetch("tagged_items", queryset=TaggedGuide.objects.select_related("tag")),
-        ),
-        slug=slug,
+def _guide_page(request, guide):
+    category = guide.first_category()
+    previous = following = None
+    if category is not None:
+        siblings = list(Guide.objects.for_category_page(category).values_list("slug", "title"))
+        slugs = [s for s, _ in siblings]
+        if guide.slug in slugs:
+            n = slugs.index(guide.slug)
+            previous = siblings[n - 1] if n > 0 else None
+            following = siblings[n + 1] if n + 1 < len(siblings) else None
+    canonical = f"{settings.GUIDES_BASE_URL}/{guide.slug}"
+    image = request.build_absolute_uri(guide.image_url) if guide.image_url else ""
+    response = render(
+        request,
+        "catalog/guide_detail.html",
+        {
+            "guide": guide,
+            "category": category,
+            "previous": previous,
+            "next": following,
+            "related": Guide.objects.related_to(guide),
+            "canonical": canonical,
+            "image_absolute": image,
+            "article": {
+                "@context": "https://schema.org",
+                "@type": "Article",
+                "headline": guide.title,
+                "description": guide.description,
+                "image": image or None,
+                "datePublished": guide.created_on.isoformat(),
+                "dateModified": guide.updated_at.isoformat(),
+                "url": canonical,
+                "keywords": [item.label or item.tag.name for item in guide.tagged_items.all()],
+            },
+        },
     )
-    response = render(request, "catalog/guide_detail.html", {"guide": guide})
     if guide.draft:
         response["Cache-Control"] = "private, no-cache, no-store, max-age=0"
     return response
 
 
+@require_safe
 def trailing_slash(request, slug):
-    if not slug:
-        raise Http404
     return redirect("catalog:detail", slug=slug, permanent=True)
+
+
+@require_safe
+@public_page
+def tag_list(request):
+    return render(request, "catalog/tag_list.html", {"tags": published_tags()})
+
+
+@require_safe
+@public_page
+def tag_detail(request, slug):
+    tag = get_object_or_404(Tag, slug=slug)
+    page = _page_or_404(
+        request, Paginator(Guide.objects.for_tag_page(tag).with_cards(), TAG_PAGE_SIZE)
+    )
+    if not page.object_list and page.number == 1:
+        raise Http404("No published guide has this tag")
+    return render(request, "catalog/tag_detail.html", {"tag": tag, "page": page})
+
+
+@require_safe
+@public_page
+def search(request):
+    query = request.GET.get("q", "")
+    terms = search_terms(query)
+    page = (
+        Paginator(search_guides(query).with_cards(), SEARCH_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        if terms
+        else None
+    )
+    return render(request, "catalog/search.html", {"query": query, "terms": terms, "page": page})
+
+
+@require_safe
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    return HttpResponse(
+        f"User-agent: *\nDisallow: /admin/\nDisallow: /markdownx/\nSitemap: {sitemap}\n",
+        content_type="text/plain; charset=utf-8",
+    )

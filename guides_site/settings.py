@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "taggit",
     "markdownx",
     "catalog",
@@ -131,6 +132,19 @@ GUIDES_BASE_URL = os.environ.get("GUIDES_BASE_URL", "http://127.0.0.1:8000/guide
 WHITENOISE_ROOT = GUIDES_DATA_DIR / "public" if (GUIDES_DATA_DIR / "public").is_dir() else None
 
 TAGGIT_CASE_INSENSITIVE = True
+
+# Public pages: how long browsers and CDNs may reuse a page before revalidating it (they get
+# a 304 while nothing changed), and how long the server keeps a rendered page. Any edit,
+# publish or import invalidates server-cached pages at once (catalog.caching).
+GUIDES_PAGE_MAX_AGE = int(os.environ.get("GUIDES_PAGE_MAX_AGE", "60"))
+GUIDES_PAGE_CACHE_SECONDS = int(os.environ.get("GUIDES_PAGE_CACHE_SECONDS", "3600"))
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
 
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "catalog.rendering.render_markdown"
 

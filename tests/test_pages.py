@@ -56,7 +56,7 @@ def test_category_page_lists_published_guides_in_readme_order(client, site):
 def test_guide_page_shows_title_diagram_markdown_categories_and_tags(client, site):
     html = client.get("/guides/tcp").content.decode()
     assert "<h1>TCP</h1>" in html
-    assert '<img src="/images/tcp.png" alt="Diagram: TCP">' in html
+    assert '<img src="/images/tcp.png" alt="Diagram: TCP" fetchpriority="high">' in html
     assert 'href="/guides/net">Networking</a>' in html
     assert "Protocols" in html
     assert "<script>alert" not in html and "javascript:" not in html

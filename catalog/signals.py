@@ -1,0 +1,23 @@
+"""Saving or deleting content through the ORM bumps the content version (catalog.caching).
+
+Only the models themselves have receivers: a receiver on the through models would stop
+Django from deleting their rows in bulk. Changes to a guide's categories and tags happen in
+the same transaction as the guide's save (the admin saves both), and bulk writes such as the
+importer's or a queryset ``update()`` call ``SiteState.bump()`` themselves.
+"""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import Category, Guide, SiteState, Tag
+
+
+@receiver(post_save, sender=Guide)
+@receiver(post_save, sender=Category)
+@receiver(post_save, sender=Tag)
+@receiver(post_delete, sender=Guide)
+@receiver(post_delete, sender=Category)
+@receiver(post_delete, sender=Tag)
+def content_changed(sender, raw=False, **kwargs):
+    if not raw:
+        SiteState.bump()
