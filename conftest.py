@@ -11,6 +11,8 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guides_site.settings")
 
+pytest_plugins = ["tests.browser"]
+
 
 def pytest_configure(config):
     """Load the settings now, so that pytest-django sets Django up before collection."""

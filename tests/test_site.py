@@ -1,0 +1,296 @@
+"""The public site a visitor sees: every URL, ordering, pagination, search, feeds, sitemap."""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.contrib.auth.models import User
+from django.views.defaults import server_error
+
+from catalog.models import Guide
+
+pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+@pytest.fixture
+def site(content):
+    content.category("net", title="Networking", sort=1)
+    content.category("sec", title="Security", sort=2)
+    content.guide(
+        "a-first",
+        title="Alpha caching",
+        created="2024-01-01",
+        categories=("net",),
+        tags=("Caching", "HTTP"),
+        description="Fresh copies.",
+    )
+    content.guide(
+        "b-second",
+        title="Beta",
+        created="2024-01-02",
+        categories=("net", "sec"),
+        tags=("Caching", "HTTP", "Security"),
+        description="About caching headers.",
+    )
+    content.guide(
+        "c-third",
+        title="Gamma",
+        created="2024-01-02",
+        categories=("net",),
+        tags=("caching",),
+        body="Deep inside the body we say caching.\n",
+    )
+    content.guide(
+        "d-fourth", title="Delta", created="2024-01-03", categories=("sec",), tags=("Security",)
+    )
+    content.guide(
+        "e-draft",
+        title="Zanzibar secret",
+        created="2024-01-01",
+        draft=True,
+        categories=("net",),
+        tags=("Zanzibartag", "Caching"),
+        body="zanzibarword\n",
+    )
+    content.import_()
+    return content
+
+
+def html(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.content.decode()
+
+
+def order_of(text, *needles):
+    return [text.index(n) for n in needles]
+
+
+def test_category_list_page(client, site):
+    page = html(client, "/guides")
+    a, b = order_of(page, ">Networking<", ">Security<")
+    assert a < b and "3 guides" in page and "2 guides" in page
+
+
+def test_category_page_is_in_readme_order_with_feed_and_other_categories(client, site):
+    page = html(client, "/guides/net")
+    a, b, c = order_of(
+        page, 'href="/guides/a-first"', 'href="/guides/b-second"', 'href="/guides/c-third"'
+    )
+    assert a < b < c
+    assert 'href="/guides/net/feed.xml"' in page
+    assert 'href="/guides/sec">Security</a>' in page
+    assert '<link rel="canonical" href="http://127.0.0.1:8000/guides/net">' in page
+
+
+def test_category_pagination_at_48(client, content):
+    content.category("big")
+    for n in range(50):
+        content.guide(f"g-{n:02d}", categories=("big",), created=f"2024-01-{n % 28 + 1:02d}")
+    content.import_()
+    first = html(client, "/guides/big")
+    second = html(client, "/guides/big?page=2")
+    assert first.count('class="card"') == 48 and second.count('class="card"') == 2
+    assert "Page 1 of 2" in first and 'rel="next" href="?page=2"' in first
+    html(client, "/guides/big?page=3", 404)
+    html(client, "/guides/big?page=x", 404)
+
+
+def test_guide_page_has_everything_a_reader_needs(client, site):
+    page = html(client, "/guides/b-second")
+    assert '<link rel="canonical" href="http://127.0.0.1:8000/guides/b-second">' in page
+    assert '<meta property="og:title" content="Beta">' in page
+    assert 'name="twitter:card"' in page
+    assert 'rel="prev" href="/guides/a-first">← Alpha caching</a>' in page
+    assert 'rel="next" href="/guides/c-third">Gamma →</a>' in page
+    assert "1 min read" in page and 'datetime="2024-01-02"' in page
+    assert 'href="/tags/caching">Caching</a>' in page
+    related = page[page.index('id="related-heading"') :]
+    positions = order_of(related, "Alpha caching", "Delta", "Gamma")
+    assert positions == sorted(positions)
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    )
+    assert data["@type"] == "Article" and data["headline"] == "Beta"
+
+
+def test_json_ld_cannot_be_closed_by_a_title(client, content):
+    content.category("c")
+    content.guide("x", title="</script><script>alert(1)</script>", categories=("c",))
+    content.import_()
+    page = html(client, "/guides/x")
+    script = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    assert "<" not in script
+    assert json.loads(script)["headline"] == "</script><script>alert(1)</script>"
+    assert "<script>alert(1)" not in page
+
+
+def test_related_guides_rank_by_shared_tags_and_stop_at_five(client, content):
+    content.category("c")
+    content.guide("main", categories=("c",), tags=("A", "B", "C"))
+    content.guide("three", categories=("c",), tags=("A", "B", "C"))
+    content.guide("two", categories=("c",), tags=("A", "B"))
+    for n in range(5):
+        content.guide(f"one-{n}", categories=("c",), tags=("A",))
+    content.import_()
+    main = Guide.objects.get(slug="main")
+    related = [g.slug for g in Guide.objects.related_to(Guide.objects.with_page().get(pk=main.pk))]
+    assert related[:2] == ["three", "two"] and len(related) == 5
+
+
+def test_tag_pages(client, site):
+    tags = html(client, "/tags")
+    assert 'href="/tags/caching">Caching</a> <span class="muted">3</span>' in tags
+    assert "Zanzibartag" not in tags
+    page = html(client, "/tags/caching")
+    a, b, c = order_of(page, "/guides/a-first", "/guides/b-second", "/guides/c-third")
+    assert a < b < c and "zanzibar" not in page.lower()
+    html(client, "/tags/zanzibartag", 404)
+    html(client, "/tags/nope", 404)
+
+
+def test_search_ranks_title_then_tag_then_description_then_body(client, content):
+    content.category("c")
+    content.guide("in-body", title="One", categories=("c",), tags=("X",), body="kafka here\n")
+    content.guide("in-desc", title="Two", categories=("c",), tags=("X",), description="about kafka")
+    content.guide("in-tag", title="Three", categories=("c",), tags=("Kafka",))
+    content.guide("in-title", title="Kafka basics", categories=("c",), tags=("X",))
+    content.guide("nowhere", title="Four", categories=("c",), tags=("X",))
+    content.import_()
+    page = html(client, "/search?q=KAFKA")
+    positions = order_of(
+        page, "/guides/in-title", "/guides/in-tag", "/guides/in-desc", "/guides/in-body"
+    )
+    assert positions == sorted(positions)
+    assert "/guides/nowhere" not in page
+    assert "<mark>Kafka</mark> basics" in page and "4 guides match" in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "   ", "%%%", "'; DROP TABLE x; --", "<script>", "a" * 5000, "\x00", "ü🙂", "?q=&page=-1"],
+)
+def test_empty_or_junk_queries_get_a_friendly_page(client, site, query):
+    page = html(client, "/search?" + __import__("urllib.parse").parse.urlencode({"q": query}))
+    assert "<h1>Search</h1>" in page
+    assert "<script>alert" not in page
+
+
+def test_search_results_paginate_and_never_error_on_bad_pages(client, content):
+    content.category("c")
+    for n in range(25):
+        content.guide(f"g-{n}", title=f"Widget {n}", categories=("c",))
+    content.import_()
+    assert html(client, "/search?q=widget").count('class="card"') == 20
+    assert html(client, "/search?q=widget&page=2").count('class="card"') == 5
+    assert html(client, "/search?q=widget&page=99").count('class="card"') == 5
+    assert 'href="?q=widget&amp;page=2"' in html(client, "/search?q=widget&page=junk")
+
+
+def test_feeds_are_valid_atom_without_drafts(client, site):
+    root = ET.fromstring(client.get("/feed.xml").content)
+    titles = [e.find(f"{ATOM}title").text for e in root.iter(f"{ATOM}entry")]
+    assert titles == ["Delta", "Gamma", "Beta", "Alpha caching"]
+    root = ET.fromstring(client.get("/guides/sec/feed.xml").content)
+    assert [e.find(f"{ATOM}title").text for e in root.iter(f"{ATOM}entry")] == ["Delta", "Beta"]
+    assert client.get("/guides/nope/feed.xml").status_code == 404
+
+
+def test_feed_holds_the_latest_50(client, content):
+    content.category("c")
+    for n in range(55):
+        content.guide(f"g-{n:02d}", categories=("c",))
+    content.import_()
+    root = ET.fromstring(client.get("/feed.xml").content)
+    assert len(list(root.iter(f"{ATOM}entry"))) == 50
+
+
+def test_sitemap_lists_categories_guides_and_tags_with_lastmod(client, site):
+    root = ET.fromstring(client.get("/sitemap.xml").content)
+    urls = {
+        u.find(f"{SITEMAP}loc").text: u.find(f"{SITEMAP}lastmod")
+        for u in root.iter(f"{SITEMAP}url")
+    }
+    paths = {re.sub(r"^https?://[^/]+", "", loc) for loc in urls}
+    assert {"/guides/net", "/guides/a-first", "/tags/caching", "/tags/security"} <= paths
+    assert "/guides/e-draft" not in paths and "/tags/zanzibartag" not in paths
+    assert all(urls[loc] is not None for loc in urls if "/guides/" in loc)
+
+
+def test_robots_txt_points_at_the_sitemap(client):
+    text = html(client, "/robots.txt")
+    assert "Disallow: /admin/" in text and "Sitemap: http://testserver/sitemap.xml" in text
+
+
+def test_friendly_404_and_500_pages(client, rf):
+    assert "Page not found" in html(client, "/no/such/page", 404)
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500 and b"Something went wrong" in response.content
+
+
+def test_draft_never_leaks_to_visitors(client, site):
+    urls = [
+        "/",
+        "/guides",
+        "/guides/net",
+        "/guides/sec",
+        "/tags",
+        "/tags/caching",
+        "/feed.xml",
+        "/guides/net/feed.xml",
+        "/sitemap.xml",
+        "/guides/a-first",
+        "/guides/b-second",
+        "/guides/c-third",
+    ]
+    root = ET.fromstring(client.get("/sitemap.xml").content)
+    urls += [re.sub(r"^https?://[^/]+", "", u.text) for u in root.iter(f"{SITEMAP}loc")]
+    for url in urls:
+        body = client.get(url).content.decode().lower()
+        assert "zanzibar" not in body and "e-draft" not in body, url
+    for query in ("zanzibarword", "zanzibar secret", "zanzibartag"):
+        body = html(client, f"/search?q={query}")
+        assert "No guide matches" in body and "/guides/e-draft" not in body, query
+    assert client.get("/guides/e-draft").status_code == 404
+
+
+def test_staff_see_drafts_with_a_banner_and_private_caching(client, site):
+    client.force_login(User.objects.create_user("ed", is_staff=True))
+    response = client.get("/guides/e-draft")
+    assert "Draft — not published" in response.content.decode()
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    assert "private" in client.get("/").headers["Cache-Control"]
+
+
+def test_markdown_is_sanitised_and_prose_brackets_survive(client, content):
+    content.category("c")
+    body = (
+        "Send <idempotency-key: key\\_value>.\n\n<script>alert(1)</script>\n\n"
+        '<img src="x" onerror="alert(1)"> <a href="javascript:alert(1)">j</a>\n\n'
+        "[v](vbscript:msgbox) [d](data:text/html;base64,PHNjcmlwdD4=) [ok](https://e.org)\n"
+    )
+    content.guide("x", categories=("c",), body=body)
+    content.import_()
+    page = html(client, "/guides/x")
+    prose = page[page.index('<div class="prose">') :]
+    for bad in ("<script>alert", "onerror", "javascript:", "vbscript:", "data:text"):
+        assert bad not in prose
+    assert "&lt;idempotency-key: key_value&gt;" in prose
+    assert '<a href="https://e.org" rel="noopener noreferrer">ok</a>' in prose
+
+
+def test_code_fences_are_highlighted_with_classes_and_headings_have_anchors(client, content):
+    content.category("c")
+    content.guide(
+        "x",
+        categories=("c",),
+        body="## Setup step\n\n```python\nprint(1)\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+    )
+    content.import_()
+    page = html(client, "/guides/x")
+    assert '<h2 id="setup-step">' in page and 'href="#setup-step"' in page
+    assert '<div class="codehilite"><pre>' in page and '<span class="nb">print</span>' in page
+    assert "<table>" in page
