@@ -30,6 +30,7 @@ lint: setup
 
 bench: setup
 	$(PY) bench/import_bench.py
+	$(PY) bench/pages_bench.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
