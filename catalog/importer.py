@@ -361,3 +361,25 @@ def plan_summary(plan: ImportPlan) -> list[str]:
 
 
 __all__ = ["ImportPlan", "KindPlan", "apply_plan", "build_plan", "import_folder", "plan_summary"]
+
+
+def rerender(*, everything=False) -> int:
+    """Re-render stored HTML made by an older renderer (or all of it); return how many.
+
+    Runs in one transaction and bumps the content version, so cached pages refresh.
+    """
+    count = 0
+    with transaction.atomic():
+        for model in (Category, Guide):
+            stale = model.objects.all()
+            if not everything:
+                stale = stale.exclude(rendered_with=RENDERER_VERSION)
+            records = list(stale.only("id", "body"))
+            for record in records:
+                record.body_html = render_markdown(record.body)
+                record.rendered_with = RENDERER_VERSION
+            model.objects.bulk_update(records, ["body_html", "rendered_with"], batch_size=200)
+            count += len(records)
+        if count:
+            SiteState.bump()
+    return count

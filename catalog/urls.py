@@ -1,5 +1,6 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 from .caching import public_page
@@ -11,10 +12,12 @@ app_name = "catalog"
 urlpatterns = [
     path("", views.home, name="home"),
     path("guides", views.category_list, name="category_list"),
+    path("guides/", RedirectView.as_view(url="/guides", permanent=True)),
     path("guides/<str:slug>", views.detail, name="detail"),
     path("guides/<str:slug>/feed.xml", public_page(CategoryFeed()), name="category_feed"),
     path("guides/<str:slug>/", views.trailing_slash),
     path("tags", views.tag_list, name="tag_list"),
+    path("tags/", RedirectView.as_view(url="/tags", permanent=True)),
     path("tags/<str:slug>", views.tag_detail, name="tag"),
     path("search", views.search, name="search"),
     path("feed.xml", public_page(LatestGuidesFeed()), name="feed"),
