@@ -19,11 +19,19 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from PIL import Image
 
 from .fileformat import CategoryFile, ContentError, ContentFolder, GuideFile, Problem
-from .models import Category, Guide, GuideCategory, SiteState, Tag, TaggedGuide
+from .models import (
+    Category,
+    Guide,
+    GuideCategory,
+    GuideRevision,
+    SiteState,
+    Tag,
+    TaggedGuide,
+    unique_tag_slugs,
+)
 from .rendering import RENDERER_VERSION, render_markdown
 
 CATEGORY_FIELDS = ("title", "description", "image", "icon", "sort", "body", "extra")
@@ -206,18 +214,6 @@ def local_image_size(public: Path, image: str) -> tuple[int | None, int | None]:
         return None, None
 
 
-def _unique_slugs(names, taken):
-    slugs = []
-    for name in names:
-        base = slugify(name) or "tag"
-        slug, n = base, 2
-        while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
-        taken.add(slug)
-        slugs.append(slug)
-    return slugs
-
-
 def _record_values(item, names):
     values = {}
     for name in names:
@@ -288,11 +284,10 @@ def apply_plan(plan: ImportPlan, progress=None) -> None:
         )
 
         if plan.tags_create:
-            taken = set(Tag.objects.values_list("slug", flat=True))
             Tag.objects.bulk_create(
                 Tag(name=name, slug=slug)
                 for name, slug in zip(
-                    plan.tags_create, _unique_slugs(plan.tags_create, taken), strict=True
+                    plan.tags_create, unique_tag_slugs(plan.tags_create), strict=True
                 )
             )
         changed = plan.guides.create + plan.guides.update
@@ -323,6 +318,9 @@ def apply_plan(plan: ImportPlan, progress=None) -> None:
                     for n, label in enumerate(g.tags)
                 ],
                 batch_size=1000,
+            )
+            GuideRevision.objects.bulk_create(
+                [GuideRevision.from_file(guide_ids[g.slug], g) for g in changed], batch_size=500
             )
         SiteState.bump()
         if plan.tags_delete:

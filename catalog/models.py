@@ -9,15 +9,18 @@ lists them (``position`` on the through rows), and :meth:`GuideQuerySet.in_readm
 table of contents and the public pages share.
 """
 
+import datetime
 import re
 from html import unescape as html_unescape
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
@@ -50,6 +53,20 @@ class CategoryQuerySet(models.QuerySet):
             .values("n")
         )
         return self.annotate(guide_count=Coalesce(models.Subquery(count), 0))
+
+
+def unique_tag_slugs(names):
+    """A URL slug for each new tag name, never one already taken (suffix -2, -3 …)."""
+    taken = set(Tag.objects.values_list("slug", flat=True))
+    slugs = []
+    for name in names:
+        base = slugify(name) or "tag"
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
 
 
 def published_tags():
@@ -94,6 +111,30 @@ class GuideQuerySet(models.QuerySet):
 
     def latest(self):
         return self.published().order_by("-created_on", "-slug")
+
+    def drafts(self):
+        return self.exclude(pk__in=self.published().values("pk"))
+
+    def publish(self, publish=True, *, author=None):
+        """Publish (or unpublish) these guides in bulk, with a revision each; return count."""
+        pks = self.exclude(draft=not publish).values("pk")
+        changed = list(self.model.objects.filter(pk__in=pks).with_page())
+        if changed:
+            self.model.objects.filter(pk__in=[g.pk for g in changed]).update(
+                draft=not publish, updated_at=timezone.now()
+            )
+            for guide in changed:
+                guide.draft = not publish
+            GuideRevision.objects.bulk_create(
+                [
+                    GuideRevision.snapshot(
+                        g, author=author, source="publish" if publish else "unpublish"
+                    )
+                    for g in changed
+                ]
+            )
+            SiteState.bump()
+        return len(changed)
 
     def for_category_page(self, category):
         return self.published().filter(category_links__category=category).in_readme_order()
@@ -150,7 +191,10 @@ class Content(models.Model):
 
     @property
     def image_url(self):
-        """The image as a link a page may use: http(s) URLs and site paths only."""
+        """The image as a link a page may use: an upload, else http(s) URLs and site paths."""
+        diagram = getattr(self, "diagram", None)
+        if diagram:
+            return diagram.url
         image = self.image.strip()
         if image.startswith(("https://", "http://")) or (
             image.startswith("/") and not image.startswith("//")
@@ -221,8 +265,22 @@ class TaggedGuide(TaggedItemBase):
         ]
 
 
+def diagram_upload_to(instance, filename):
+    """A generated name: nothing of the uploader's file name reaches the file system."""
+    from .uploads import generated_name
+
+    return generated_name(filename)
+
+
 class Guide(Content):
-    created_on = models.DateField(help_text="createdAt in the file")
+    created_on = models.DateField(default=datetime.date.today, help_text="createdAt in the file")
+    diagram = models.ImageField(
+        upload_to=diagram_upload_to,
+        blank=True,
+        width_field="image_width",
+        height_field="image_height",
+        help_text="An uploaded diagram (PNG, JPEG, GIF or WebP); shown instead of the image URL.",
+    )
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     draft = models.BooleanField(default=True, db_index=True)
@@ -236,6 +294,7 @@ class Guide(Content):
     class Meta:
         ordering = ["created_on", "slug"]
         indexes = [models.Index(fields=["created_on", "slug"], name="guide_readme_order")]
+        permissions = [("upload_image", "Can upload diagrams and images")]
 
     def clean(self):
         super().clean()
@@ -268,6 +327,34 @@ class Guide(Content):
         links = self.category_links.all()
         return links[0].category if links else None
 
+    def set_categories(self, categories):
+        GuideCategory.objects.filter(guide=self).delete()
+        GuideCategory.objects.bulk_create(
+            GuideCategory(guide=self, category=c, position=n) for n, c in enumerate(categories)
+        )
+
+    def set_tags(self, labels):
+        """Tag this guide with ``labels`` in order, each spelt as given.
+
+        Labels match existing tags case-insensitively (“system design” is the tag “System
+        Design”); only labels no tag matches create a tag.
+        """
+        existing = {tag.name.casefold(): tag for tag in Tag.objects.all()}
+        new = [label for label in dict.fromkeys(labels) if label.casefold() not in existing]
+        new = list({label.casefold(): label for label in new}.values())
+        for name, slug in zip(new, unique_tag_slugs(new), strict=True):
+            existing[name.casefold()] = Tag.objects.create(name=name, slug=slug)
+        TaggedGuide.objects.filter(content_object=self).delete()
+        seen, rows = set(), []
+        for label in labels:
+            tag = existing[label.casefold()]
+            if tag.pk not in seen:
+                seen.add(tag.pk)
+                rows.append(
+                    TaggedGuide(content_object=self, tag=tag, label=label, position=len(rows))
+                )
+        TaggedGuide.objects.bulk_create(rows)
+
 
 class GuideCategory(models.Model):
     guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="category_links")
@@ -284,4 +371,92 @@ class GuideCategory(models.Model):
         return f"{self.guide} in {self.category}"
 
 
-__all__ = ["Category", "Guide", "GuideCategory", "Tag", "TaggedGuide"]
+class GuideRevision(models.Model):
+    """A guide as it was saved: who, when, and every field its file would hold."""
+
+    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="revisions")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    source = models.CharField(max_length=20, default="admin")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    title = models.CharField(max_length=300)
+    frontmatter = models.JSONField(default=dict)
+    body = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.guide.slug} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def snapshot(cls, guide, *, author=None, source="admin"):
+        """An unsaved revision holding ``guide`` as it is now (categories and tags included)."""
+        return cls(
+            guide=guide,
+            author=author,
+            source=source,
+            title=guide.title,
+            body=guide.body,
+            frontmatter=cls.fields(
+                description=guide.description,
+                image=guide.image,
+                diagram=guide.diagram.name if guide.diagram else "",
+                created=guide.created_on,
+                draft=guide.draft,
+                categories=[link.category.slug for link in guide.category_links.all()],
+                tags=[item.label or item.tag.name for item in guide.tagged_items.all()],
+                extra=guide.extra,
+            ),
+        )
+
+    @classmethod
+    def from_file(cls, guide_id, item, *, source="import"):
+        """An unsaved revision of a guide as an imported file (a GuideFile) describes it."""
+        return cls(
+            guide_id=guide_id,
+            source=source,
+            title=item.title,
+            body=item.body,
+            frontmatter=cls.fields(
+                description=item.description,
+                image=item.image,
+                diagram="",
+                created=item.created,
+                draft=item.draft,
+                categories=list(item.categories),
+                tags=list(item.tags),
+                extra=[list(pair) for pair in item.extra],
+            ),
+        )
+
+    @staticmethod
+    def fields(*, description, image, diagram, created, draft, categories, tags, extra):
+        return {
+            "description": description,
+            "image": image,
+            "diagram": diagram,
+            "createdAt": created.isoformat(),
+            "draft": draft,
+            "categories": categories,
+            "tags": tags,
+            "extra": extra,
+        }
+
+    def as_text(self):
+        """The revision as the guide's file would read, for comparing two versions."""
+        fm = self.frontmatter
+        lines = [f"title: {self.title}"] + [
+            f"{key}: {fm.get(key)}"
+            for key in (
+                "description",
+                "image",
+                "diagram",
+                "createdAt",
+                "draft",
+                "categories",
+                "tags",
+            )
+        ]
+        return "\n".join(lines) + "\n---\n" + self.body

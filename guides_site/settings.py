@@ -123,6 +123,8 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Serve uploads from Django when no web server or object storage does (off behind one).
+GUIDES_SERVE_MEDIA = env_bool("GUIDES_SERVE_MEDIA", True)
 
 # The content folder: DIR/categories/*.md and DIR/guides/*.md. Files under DIR/public/ are
 # served at the site root (e.g. DIR/public/images/x.png at /images/x.png), so that local image

@@ -1,0 +1,340 @@
+"""The editors' admin: write drafts with a live preview, upload diagrams, publish, revise.
+
+Tags are typed as a comma-separated list and never split at spaces ("Consistent Hashing" is
+one tag), matched to existing tags case-insensitively, and kept in the order typed. Every
+save stores a :class:`~catalog.models.GuideRevision`; a revision can be compared with the
+current text and restored, which is itself a new revision.
+"""
+
+import datetime
+import difflib
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from .models import Category, Guide, GuideCategory, GuideRevision, Tag
+from .uploads import DiagramField
+
+MAX_TAG_CHARS = 100
+
+
+def parse_tag_labels(text):
+    """Labels from a comma- or line-separated list; duplicates (any case) dropped."""
+    labels, seen = [], set()
+    for part in text.replace("\n", ",").split(","):
+        label = " ".join(part.split())
+        if label and label.casefold() not in seen:
+            seen.add(label.casefold())
+            labels.append(label)
+    return labels
+
+
+class GuideForm(forms.ModelForm):
+    diagram = DiagramField(required=False, help_text=Guide._meta.get_field("diagram").help_text)
+    tag_labels = forms.CharField(
+        label="Tags",
+        required=False,
+        help_text="Separate tags with commas. A tag may contain spaces: "
+        "“Consistent Hashing” is one tag.",
+        widget=forms.TextInput(attrs={"class": "vTextField tag-input", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Guide
+        fields = ["title", "slug", "description", "created_on", "draft", "image", "diagram", "body"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3, "class": "counted"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["tag_labels"].initial = ", ".join(
+                item.label or item.tag.name for item in self.instance.tagged_items.all()
+            )
+        self.fields["body"].strip = False
+        self.fields["tag_labels"].widget.attrs["data-suggest-url"] = reverse(
+            "admin:catalog_guide_tag_suggestions"
+        )
+
+    def clean_body(self):
+        """The body as typed, with the line endings of the files (browsers send CRLF)."""
+        return self.cleaned_data["body"].replace("\r\n", "\n").replace("\r", "\n")
+
+    def clean_description(self):
+        return self.cleaned_data["description"].replace("\r\n", "\n").replace("\r", "\n")
+
+    def clean_tag_labels(self):
+        labels = parse_tag_labels(self.cleaned_data["tag_labels"])
+        too_long = [label for label in labels if len(label) > MAX_TAG_CHARS]
+        if too_long:
+            raise forms.ValidationError(
+                f"Tags may have at most {MAX_TAG_CHARS} characters: {too_long[0][:40]}…"
+            )
+        return labels
+
+
+class GuideCategoryInline(admin.TabularInline):
+    model = GuideCategory
+    fields = ["category", "position"]
+    extra = 1
+    ordering = ["position"]
+    verbose_name = "category"
+    verbose_name_plural = "categories (in order: the first is the guide's home category)"
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("draft", "Draft"), ("published", "Published")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "published":
+            return queryset.published()
+        if self.value() == "draft":
+            return queryset.drafts()
+        return queryset
+
+
+class TagFilter(admin.SimpleListFilter):
+    title = "tag"
+    parameter_name = "tag"
+
+    def lookups(self, request, model_admin):
+        return list(Tag.objects.order_by("name").values_list("slug", "name"))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(tagged_items__tag__slug=self.value())
+        return queryset
+
+
+class CreatedYearFilter(admin.SimpleListFilter):
+    title = "created year"
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = Guide.objects.dates("created_on", "year", order="DESC")
+        return [(str(d.year), str(d.year)) for d in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(created_on__year=int(self.value()))
+        return queryset
+
+
+@admin.register(Guide)
+class GuideAdmin(admin.ModelAdmin):
+    form = GuideForm
+    inlines = [GuideCategoryInline]
+    list_display = ["title", "category_list", "tag_list", "state", "created_on", "updated_at"]
+    list_filter = [StateFilter, "category_links__category", TagFilter, CreatedYearFilter]
+    search_fields = ["title", "slug", "description", "body", "tagged_items__tag__name"]
+    date_hierarchy = "created_on"
+    ordering = ["-updated_at"]
+    prepopulated_fields = {"slug": ["title"]}
+    actions = ["publish", "unpublish"]
+    list_per_page = 50
+    save_on_top = True
+    change_form_template = "admin/catalog/guide/change_form.html"
+
+    class Media:
+        js = ["js/admin-guide.js"]
+        css = {"all": ["css/admin-guide.css"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_page()
+
+    def get_changeform_initial_data(self, request):
+        return {
+            "created_on": datetime.date.today(),
+            "draft": True,
+            **super().get_changeform_initial_data(request),
+        }
+
+    @admin.display(description="categories")
+    def category_list(self, guide):
+        return ", ".join(link.category.title for link in guide.category_links.all())
+
+    @admin.display(description="tags")
+    def tag_list(self, guide):
+        return ", ".join(item.label or item.tag.name for item in guide.tagged_items.all())
+
+    @admin.display(description="state", ordering="draft")
+    def state(self, guide):
+        return "Draft" if guide.draft else "Published"
+
+    @admin.action(description="Publish selected guides", permissions=["change"])
+    def publish(self, request, queryset):
+        count = queryset.publish(author=request.user)
+        self.message_user(
+            request, f"Published {count} guide{'s' if count != 1 else ''}.", messages.SUCCESS
+        )
+
+    @admin.action(description="Unpublish selected guides (back to draft)", permissions=["change"])
+    def unpublish(self, request, queryset):
+        count = queryset.publish(False, author=request.user)
+        self.message_user(
+            request, f"Unpublished {count} guide{'s' if count != 1 else ''}.", messages.SUCCESS
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        guide = form.instance
+        guide.set_tags(form.cleaned_data["tag_labels"])
+        guide = Guide.objects.with_page().get(pk=guide.pk)
+        GuideRevision.snapshot(guide, author=request.user).save()
+
+    def _redirect_to_page(self, request, obj, response):
+        if "_preview" in request.POST:
+            return HttpResponseRedirect(obj.get_absolute_url())
+        return response
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._redirect_to_page(
+            request, obj, super().response_add(request, obj, post_url_continue)
+        )
+
+    def response_change(self, request, obj):
+        return self._redirect_to_page(request, obj, super().response_change(request, obj))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "revisions": GuideRevision.objects.filter(guide_id=object_id).select_related("author")[
+                :50
+            ]
+            if str(object_id).isdigit()
+            else [],
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        own = [
+            path(
+                "tag-suggestions/",
+                self.admin_site.admin_view(self.tag_suggestions),
+                name="catalog_guide_tag_suggestions",
+            ),
+            path(
+                "<int:guide_id>/revisions/<int:revision_id>/",
+                self.admin_site.admin_view(self.revision_view),
+                name="catalog_guide_revision",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def tag_suggestions(self, request):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        query = request.GET.get("q", "").strip().casefold()
+        names = Tag.objects.order_by("name").values_list("name", flat=True)
+        matches = [n for n in names if query in n.casefold()] if query else []
+        return JsonResponse({"tags": matches[:20]})
+
+    def revision_view(self, request, guide_id, revision_id):
+        guide = get_object_or_404(Guide.objects.with_page(), pk=guide_id)
+        revision = get_object_or_404(GuideRevision, pk=revision_id, guide=guide)
+        if not self.has_change_permission(request, guide):
+            raise PermissionDenied
+        if request.method == "POST":
+            restored = self.restore(request, guide, revision)
+            self.message_user(
+                request,
+                f"Restored the revision of {revision.created_at:%Y-%m-%d %H:%M:%S}.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:catalog_guide_change", args=[restored.pk]))
+        current = GuideRevision.snapshot(guide)
+        diff = difflib.unified_diff(
+            revision.as_text().splitlines(),
+            current.as_text().splitlines(),
+            fromfile=f"revision of {revision.created_at:%Y-%m-%d %H:%M:%S}",
+            tofile="current",
+            lineterm="",
+        )
+        return TemplateResponse(
+            request,
+            "admin/catalog/guide/revision.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "guide": guide,
+                "revision": revision,
+                "diff": list(diff),
+                "title": f"Revision of “{guide.title}”",
+            },
+        )
+
+    @transaction.atomic
+    def restore(self, request, guide, revision):
+        fm = revision.frontmatter
+        guide.title = revision.title
+        guide.body = revision.body
+        guide.description = fm.get("description", "")
+        guide.image = fm.get("image", "")
+        guide.diagram = fm.get("diagram", "") or None
+        guide.created_on = datetime.date.fromisoformat(fm["createdAt"])
+        guide.draft = fm.get("draft", True)
+        guide.extra = fm.get("extra", [])
+        guide.full_clean(exclude=["slug"])
+        guide.save()
+        categories = {c.slug: c for c in Category.objects.filter(slug__in=fm.get("categories", []))}
+        guide.set_categories([categories[s] for s in fm.get("categories", []) if s in categories])
+        guide.set_tags(fm.get("tags", []))
+        guide = Guide.objects.with_page().get(pk=guide.pk)
+        GuideRevision.snapshot(guide, author=request.user, source="restore").save()
+        return guide
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "sort", "published_guides", "draft_guides"]
+    list_editable = ["sort"]
+    list_display_links = ["title"]
+    ordering = ["sort", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    search_fields = ["title", "slug", "description"]
+    fields = ["title", "slug", "description", "sort", "icon", "image", "body"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_guide_counts()
+            .annotate(all_guides=Count("guide_links", distinct=True))
+        )
+
+    @admin.display(description="published", ordering="guide_count")
+    def published_guides(self, category):
+        return category.guide_count
+
+    @admin.display(description="drafts")
+    def draft_guides(self, category):
+        return category.all_guides - category.guide_count
+
+
+@admin.register(GuideRevision)
+class GuideRevisionAdmin(admin.ModelAdmin):
+    list_display = ["guide", "created_at", "author", "source", "title", "view_link"]
+    list_filter = ["source"]
+    search_fields = ["guide__slug", "title"]
+    list_select_related = ["guide", "author"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def view_link(self, revision):
+        url = reverse("admin:catalog_guide_revision", args=[revision.guide_id, revision.pk])
+        return format_html('<a href="{}">compare</a>', url)

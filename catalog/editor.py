@@ -1,0 +1,57 @@
+"""The markdown editor's endpoints (markdownx preview and image upload), for editors only.
+
+markdownx's own views answer anyone; these subclasses answer only active staff users who
+hold the right permission (403 otherwise) and keep Django's CSRF protection. They are
+mounted at markdownx's URL names, so its widget finds them.
+"""
+
+from django.conf import settings
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_protect
+from django.views.static import serve as static_serve
+from markdownx.views import ImageUploadView, MarkdownifyView
+
+from .uploads import EditorImageForm
+
+
+class EditorsOnly:
+    permission = "catalog.change_guide"
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if not (user.is_active and user.is_staff and user.has_perm(self.permission)):
+            return JsonResponse({"error": "Only editors may use this."}, status=403)
+        return super().dispatch(request, *args, **kwargs)
+
+
+@method_decorator(csrf_protect, name="dispatch")
+class PreviewView(EditorsOnly, MarkdownifyView):
+    def post(self, request, *args, **kwargs):
+        if "content" not in request.POST:
+            return HttpResponseBadRequest("No content to preview.")
+        return super().post(request, *args, **kwargs)
+
+
+@method_decorator(csrf_protect, name="dispatch")
+class UploadView(EditorsOnly, ImageUploadView):
+    permission = "catalog.upload_image"
+    form_class = EditorImageForm
+    http_method_names = ["post"]
+
+    def form_invalid(self, form):
+        return JsonResponse(form.errors, status=400)
+
+
+def serve_media(request, path):
+    """Uploaded files, when no web server or object storage serves them.
+
+    Uploads are verified images stored under generated names with image extensions; the
+    headers also forbid content sniffing and sandbox the response, so that no file could run
+    as a page even if one got through.
+    """
+    response = static_serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,0 +1,358 @@
+"""The editors' admin: roles, lists, forms, actions, uploads and revisions."""
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+from PIL import Image
+
+from catalog.models import Category, Guide, GuideRevision, Tag
+
+pytestmark = pytest.mark.django_db
+
+
+def image_bytes(fmt="PNG", size=(64, 48), mode="RGB"):
+    buffer = io.BytesIO()
+    Image.new(mode, size, "white").save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def editor(monkeypatch):
+    monkeypatch.setenv("EDITOR_PW", "a-long-editor-password-1")
+    call_command(
+        "create_editor",
+        "ed",
+        "--email",
+        "ed@example.org",
+        "--password-env",
+        "EDITOR_PW",
+        verbosity=0,
+    )
+    client = Client()
+    client.login(username="ed", password="a-long-editor-password-1")
+    return client
+
+
+@pytest.fixture
+def site(content):
+    content.category("net", title="Networking")
+    content.category("sec", title="Security")
+    content.guide(
+        "tcp",
+        title="TCP basics",
+        created="2023-05-01",
+        categories=("net",),
+        tags=("Networking", "Protocols"),
+        body="About handshakes.\n",
+    )
+    content.guide(
+        "tls",
+        title="TLS",
+        created="2024-01-01",
+        categories=("sec", "net"),
+        tags=("Security",),
+        draft=True,
+    )
+    content.import_()
+    return content
+
+
+def guide_form(**overrides):
+    data = {
+        "title": "Consistent hashing",
+        "slug": "consistent-hashing",
+        "description": "Rings.",
+        "created_on": "2024-05-01",
+        "image": "",
+        "body": "# Ring\n\n- a\n- b\n",
+        "tag_labels": "Consistent Hashing, networking",
+        "draft": "on",
+        "category_links-TOTAL_FORMS": "0",
+        "category_links-INITIAL_FORMS": "0",
+        "category_links-MIN_NUM_FORMS": "0",
+        "category_links-MAX_NUM_FORMS": "1000",
+    }
+    data.update(overrides)
+    return data
+
+
+def with_categories(data, *categories, guide=None):
+    """Fill the categories inline; for an existing guide, its current rows come first."""
+    links = list(guide.category_links.all()) if guide else []
+    for n, link in enumerate(links):
+        data[f"category_links-{n}-id"] = str(link.pk)
+        data[f"category_links-{n}-guide"] = str(guide.pk)
+        data[f"category_links-{n}-category"] = str(link.category_id)
+        data[f"category_links-{n}-position"] = str(link.position)
+    for n, slug in enumerate(categories, start=len(links)):
+        data[f"category_links-{n}-category"] = str(Category.objects.get(slug=slug).pk)
+        data[f"category_links-{n}-position"] = str(n)
+    data["category_links-INITIAL_FORMS"] = str(len(links))
+    data["category_links-TOTAL_FORMS"] = str(len(links) + len(categories))
+    return data
+
+
+def test_create_editor_puts_the_user_in_the_editors_group(editor):
+    user = User.objects.get(username="ed")
+    assert user.is_staff and not user.is_superuser
+    assert list(user.groups.values_list("name", flat=True)) == ["Editors"]
+    assert user.has_perm("catalog.upload_image") and user.has_perm("catalog.change_guide")
+    assert not user.has_perm("catalog.delete_category") and not user.has_perm("auth.add_user")
+
+
+def test_roles_anonymous_editor_superuser(client, editor, admin_client, site):
+    assert client.get("/admin/catalog/guide/").status_code == 302
+    plain = User.objects.create_user("visitor", password="pw")
+    client.force_login(plain)
+    assert client.get("/admin/catalog/guide/").status_code == 302
+    assert editor.get("/admin/catalog/guide/").status_code == 200
+    assert editor.get("/admin/auth/user/").status_code == 403
+    net = Category.objects.get(slug="net")
+    assert editor.get(f"/admin/catalog/category/{net.pk}/delete/").status_code == 403
+    assert admin_client.get(f"/admin/catalog/category/{net.pk}/delete/").status_code == 200
+
+
+def test_list_shows_state_categories_and_tags_with_filters_and_search(editor, site):
+    page = editor.get("/admin/catalog/guide/").content.decode()
+    assert "TCP basics" in page and "Draft" in page and "Published" in page
+    assert "Networking, Protocols" in page and "Security, Networking" in page
+
+    def titles(query):
+        html = editor.get("/admin/catalog/guide/" + query).content.decode()
+        return sorted(set(re.findall(r'<th class="field-title"><a [^>]*>([^<]+)</a>', html)))
+
+    assert titles("?state=draft") == ["TLS"]
+    assert titles("?state=published") == ["TCP basics"]
+    assert titles(
+        f"?category_links__category__id__exact={Category.objects.get(slug='sec').pk}"
+    ) == ["TLS"]
+    assert titles("?tag=protocols") == ["TCP basics"]
+    assert titles("?year=2024") == ["TLS"]
+    assert titles("?q=handshakes") == ["TCP basics"]
+    assert titles("?q=security") == ["TLS"]
+
+
+def test_add_guide_keeps_category_order_and_never_splits_tags(editor, site):
+    data = with_categories(guide_form(), "sec", "net")
+    response = editor.post("/admin/catalog/guide/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    guide = Guide.objects.get(slug="consistent-hashing")
+    assert guide.draft is True
+    assert [link.category.slug for link in guide.category_links.all()] == ["sec", "net"]
+    assert [(i.label, i.tag.name) for i in guide.tagged_items.all()] == [
+        ("Consistent Hashing", "Consistent Hashing"),
+        ("networking", "Networking"),
+    ]
+    assert Tag.objects.filter(name__iexact="networking").count() == 1
+    assert guide.body_html.startswith('<h1 id="ring">')
+    assert guide.revisions.count() == 1
+
+
+def test_body_is_kept_as_typed_with_unix_line_endings(editor, site):
+    data = with_categories(guide_form(body="    indented code\r\n\r\ntext  \r\n"), "net")
+    assert editor.post("/admin/catalog/guide/add/", data).status_code == 302
+    guide = Guide.objects.get(slug="consistent-hashing")
+    assert guide.body == "    indented code\n\ntext  \n"
+    assert "<code>indented code\n</code></pre>" in guide.body_html
+
+
+def test_new_guide_form_starts_as_a_draft_dated_today(editor):
+    page = editor.get("/admin/catalog/guide/add/").content.decode()
+    assert f'value="{dt.date.today().isoformat()}"' in page
+    assert re.search(r'<input type="checkbox" name="draft"[^>]*checked', page)
+    assert "markdownx" in page
+
+
+@pytest.mark.parametrize(
+    ("slug", "error"),
+    [
+        ("Bad Slug", "lower-case ASCII letters"),
+        ("net", "A category already uses the slug"),
+        ("tcp", "Guide with this Slug already exists"),
+    ],
+)
+def test_slug_validation_errors(editor, site, slug, error):
+    response = editor.post("/admin/catalog/guide/add/", guide_form(slug=slug))
+    assert response.status_code == 200
+    assert error in response.content.decode()
+
+
+def test_category_slug_may_not_equal_a_guide_slug(admin_client, site):
+    response = admin_client.post(
+        "/admin/catalog/category/add/",
+        {
+            "title": "TCP",
+            "slug": "tcp",
+            "description": "",
+            "sort": "5",
+            "icon": "",
+            "image": "",
+            "body": "",
+        },
+    )
+    assert "A guide already uses the slug" in response.content.decode()
+
+
+def test_publish_and_unpublish_actions_count_and_invalidate(editor, site, client):
+    ids = [str(pk) for pk in Guide.objects.values_list("pk", flat=True)]
+    assert b"TLS" not in client.get("/guides/sec").content
+    response = editor.post(
+        "/admin/catalog/guide/", {"action": "publish", "_selected_action": ids}, follow=True
+    )
+    assert "Published 1 guide." in response.content.decode()
+    assert b"TLS" in client.get("/guides/sec").content
+    response = editor.post(
+        "/admin/catalog/guide/", {"action": "unpublish", "_selected_action": ids}, follow=True
+    )
+    assert "Unpublished 2 guides." in response.content.decode()
+    assert client.get("/guides/tcp").status_code == 404
+    assert GuideRevision.objects.filter(source="unpublish").count() == 2
+
+
+def test_save_and_preview_opens_the_page_even_for_a_draft(editor, site):
+    data = with_categories(guide_form(_preview="Save and preview"), "net")
+    response = editor.post("/admin/catalog/guide/add/", data)
+    assert response["Location"] == "/guides/consistent-hashing"
+    page = editor.get("/guides/consistent-hashing").content.decode()
+    assert "Draft — not published" in page
+
+
+def test_category_admin_edits_sort_in_the_list_and_counts_guides(admin_client, site):
+    page = admin_client.get("/admin/catalog/category/").content.decode()
+    net_row = re.search(r"Networking</a>.*?</tr>", page, re.S).group(0)
+    assert '<td class="field-published_guides">1</td>' in net_row
+    assert '<td class="field-draft_guides">1</td>' in net_row
+    assert 'name="form-0-sort"' in page
+
+
+def test_revisions_list_diff_and_restore(editor, site):
+    guide = Guide.objects.get(slug="tcp")
+    url = f"/admin/catalog/guide/{guide.pk}/change/"
+    data = with_categories(
+        guide_form(title="TCP basics", slug="tcp", body="First text.\n"), guide=guide
+    )
+    assert editor.post(url, data).status_code == 302
+    first = guide.revisions.order_by("created_at", "id").last()
+    data["body"], data["title"] = "Second text.\n", "TCP, revised"
+    assert editor.post(url, data).status_code == 302
+    page = editor.get(url).content.decode()
+    assert page.count("Compare with current / restore") == guide.revisions.count() == 3
+    diff = editor.get(f"/admin/catalog/guide/{guide.pk}/revisions/{first.pk}/").content.decode()
+    assert "-First text." in diff and "+Second text." in diff
+    response = editor.post(f"/admin/catalog/guide/{guide.pk}/revisions/{first.pk}/")
+    assert response.status_code == 302
+    guide.refresh_from_db()
+    assert (guide.title, guide.body) == ("TCP basics", "First text.\n")
+    assert guide.revisions.first().source == "restore" and guide.revisions.count() == 4
+
+
+def test_tag_suggestions_match_case_insensitively(editor, site, client):
+    assert editor.get("/admin/catalog/guide/tag-suggestions/?q=PROTO").json() == {
+        "tags": ["Protocols"]
+    }
+    assert client.get("/admin/catalog/guide/tag-suggestions/?q=p").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("fmt", "ext"), [("PNG", "png"), ("JPEG", "jpg"), ("WEBP", "webp"), ("GIF", "gif")]
+)
+def test_diagram_upload_stores_a_generated_name_and_records_its_size(
+    editor, site, fmt, ext, client
+):
+    upload = SimpleUploadedFile("../../evil name.exe", image_bytes(fmt, (300, 200)))
+    data = with_categories(guide_form(diagram=upload), "net")
+    data.pop("draft")
+    response = editor.post("/admin/catalog/guide/add/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    guide = Guide.objects.get(slug="consistent-hashing")
+    assert re.fullmatch(rf"diagrams/[0-9a-f]{{32}}\.{ext}", guide.diagram.name)
+    assert (guide.image_width, guide.image_height) == (300, 200)
+    page = client.get("/guides/consistent-hashing").content.decode()
+    assert f'src="/media/{guide.diagram.name}"' in page and 'width="300" height="200"' in page
+    media = client.get(f"/media/{guide.diagram.name}")
+    assert media.status_code == 200 and media["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("name", "payload", "message"),
+    [
+        ("text.png", b"just text, renamed", "not a PNG, JPEG, GIF or WebP image"),
+        (
+            "d.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "not a PNG, JPEG, GIF or WebP image",
+        ),
+        ("page.html", b"<html><script>alert(1)</script></html>", "not a PNG, JPEG"),
+        ("d.bmp", image_bytes("BMP"), "BMP images are not accepted"),
+        (
+            "huge.png",
+            image_bytes("PNG", (8000, 6000), mode="1"),
+            "the largest allowed is 40 megapixels",
+        ),
+        (
+            "big.png",
+            image_bytes("PNG") + b"\0" * (10 * 1024 * 1024),
+            "the largest allowed is 10 MB",
+        ),
+    ],
+)
+def test_bad_uploads_are_refused_in_the_form_and_the_editor(editor, site, name, payload, message):
+    data = with_categories(guide_form(diagram=SimpleUploadedFile(name, payload)), "net")
+    response = editor.post("/admin/catalog/guide/add/", data)
+    assert response.status_code == 200 and message in response.content.decode()
+    response = editor.post(
+        "/markdownx/upload/",
+        {"image": SimpleUploadedFile(name, payload)},
+        headers={"x-requested-with": "XMLHttpRequest"},
+    )
+    assert response.status_code == 400 and message in response.content.decode()
+
+
+def test_editor_drag_and_drop_upload_returns_markdown(editor, settings):
+    response = editor.post(
+        "/markdownx/upload/",
+        {"image": SimpleUploadedFile("x.png", image_bytes())},
+        headers={"x-requested-with": "XMLHttpRequest"},
+    )
+    code = response.json()["image_code"]
+    assert re.fullmatch(r"!\[\]\(/media/diagrams/[0-9a-f]{32}\.png\)", code)
+
+
+def test_editor_endpoints_refuse_everyone_but_editors(client, site):
+    staff = User.objects.create_user("staff", password="pw", is_staff=True)
+    plain = User.objects.create_user("plain", password="pw")
+    png = image_bytes()
+    for user in (None, plain, staff):
+        c = Client()
+        if user:
+            c.force_login(user)
+        assert c.post("/markdownx/markdownify/", {"content": "# x"}).status_code == 403
+        assert (
+            c.post("/markdownx/upload/", {"image": SimpleUploadedFile("a.png", png)}).status_code
+            == 403
+        )
+
+
+def test_editor_endpoints_require_csrf(site):
+    user = User.objects.create_user("e2", password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert strict.post("/markdownx/markdownify/", {"content": "# x"}).status_code == 403
+    strict.get("/admin/catalog/guide/add/")
+    token = strict.cookies["csrftoken"].value
+    response = strict.post(
+        "/markdownx/markdownify/", {"content": "# x"}, headers={"x-csrftoken": token}
+    )
+    assert response.status_code == 200 and b'<h1 id="x">' in response.content
