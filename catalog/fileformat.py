@@ -8,8 +8,10 @@ file name without ``.md``. Parsing never stops at the first problem: every probl
 file is collected as a :class:`Problem` naming the file, the line and the field, so that one
 run tells a maintainer everything that is wrong.
 
-The body is kept exactly as written (after one optional blank line that follows the closing
-``---``), except that CRLF line endings are read as LF and a UTF-8 byte-order mark is dropped.
+The body is kept exactly as written, between one optional blank line after the closing
+``---`` and the file's final newline, except that CRLF line endings are read as LF and a
+UTF-8 byte-order mark is dropped. :func:`serialise_guide` and :func:`serialise_category`
+write the canonical layout of the real collection, and ``parse(serialise(x)) == x``.
 """
 
 from __future__ import annotations
@@ -175,10 +177,11 @@ def split(text: str, report: _FileReport) -> tuple[str, str] | None:
         return None
     fm = text[opening_end : closing.start()]
     body = text[closing.end() :]
-    if body.startswith("\n"):
-        body = body[1:]
-    if body.startswith("\n"):
-        body = body[1:]
+    for _ in range(2):  # the closing line's end, then one blank line
+        if body.startswith("\n"):
+            body = body[1:]
+    if body.endswith("\n"):  # the file's final newline is the format's, not the body's
+        body = body[:-1]
     return fm, body
 
 
@@ -515,3 +518,90 @@ def _frontmatter_text_of(path: Path) -> str:
     text = path.read_bytes().decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
     closing = BOUNDARY_RE.search(text, text.index("\n") + 1)
     return text[text.index("\n") + 1 : closing.start()]
+
+
+_LINE_BREAKS = "\x85\u2028\u2029"
+
+
+def _plain_slug(slug):
+    """A category slug as the real files write it: bare, unless YAML would read it otherwise."""
+    if SLUG_RE.match(slug):
+        try:
+            if yaml.safe_load(slug) == slug:
+                return slug
+        except yaml.YAMLError:
+            pass
+    return _yaml_scalar(slug, '"')
+
+
+def _yaml_scalar(value, quote):
+    """One YAML scalar, quoted as the real files quote it, escaped by PyYAML's emitter."""
+    if isinstance(value, bool) or value is None or isinstance(value, int | float):
+        return yaml.safe_dump(value, default_flow_style=True).removesuffix("\n...\n").strip()
+    if quote == "'" and any(ch in _LINE_BREAKS for ch in value):
+        quote = '"'  # PyYAML's single-quoted style folds these; the double-quoted escapes them
+    return yaml.safe_dump(
+        str(value), default_style=quote, allow_unicode=True, width=float("inf")
+    ).rstrip("\n")
+
+
+class _ExtraDumper(yaml.SafeDumper):
+    """Safe YAML out, with strings holding NEL/LS/PS double-quoted (PyYAML folds them else)."""
+
+
+def _represent_str(dumper, value):
+    style = '"' if any(ch in _LINE_BREAKS for ch in value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ExtraDumper.add_representer(str, _represent_str)
+
+
+def _yaml_extra(key, value):
+    """An extra key as YAML (block style), in the form it came in as far as YAML allows."""
+    return yaml.dump(
+        {key: value},
+        Dumper=_ExtraDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=float("inf"),
+    ).rstrip("\n")
+
+
+def _document(lines, extra, body):
+    lines = ["---", *lines, *(_yaml_extra(k, v) for k, v in extra), "---"]
+    text = "\n".join(lines) + "\n"
+    return text + "\n" + body + "\n" if body else text
+
+
+def serialise_guide(guide: GuideFile) -> str:
+    """The guide's file in the layout of the real collection (double-quoted strings)."""
+    q = '"'
+    lines = [
+        f"title: {_yaml_scalar(guide.title, q)}",
+        f"description: {_yaml_scalar(guide.description, q)}",
+        f"image: {_yaml_scalar(guide.image, q)}",
+        f"createdAt: {_yaml_scalar(guide.created.isoformat(), q)}",
+        f"draft: {_yaml_scalar(guide.draft, q)}",
+        "categories:" + "".join(f"\n  - {_plain_slug(c)}" for c in guide.categories)
+        if guide.categories
+        else "categories: []",
+        "tags:" + "".join(f"\n  - {_yaml_scalar(t, q)}" for t in guide.tags)
+        if guide.tags
+        else "tags: []",
+    ]
+    return _document(lines, guide.extra, guide.body)
+
+
+def serialise_category(category: CategoryFile) -> str:
+    """The category's file in the layout of the real collection (single-quoted strings)."""
+    q = "'"
+    lines = [
+        f"title: {_yaml_scalar(category.title, q)}",
+        f"description: {_yaml_scalar(category.description, q)}",
+        f"image: {_yaml_scalar(category.image, q)}",
+        f"icon: {_yaml_scalar(category.icon, q)}",
+        f"sort: {category.sort}",
+    ]
+    return _document(lines, category.extra, category.body)

@@ -13,7 +13,6 @@ edited in the admin is put back to what its file says, and an unchanged folder w
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
-from .fileformat import CategoryFile, ContentError, ContentFolder, GuideFile, Problem
+from .fileformat import ContentError, ContentFolder, Problem
 from .models import (
     Category,
     Guide,
@@ -32,10 +31,8 @@ from .models import (
     TaggedGuide,
     unique_tag_slugs,
 )
+from .records import CATEGORY_FIELDS, GUIDE_FIELDS, stored_categories, stored_guides
 from .rendering import RENDERER_VERSION, render_markdown
-
-CATEGORY_FIELDS = ("title", "description", "image", "icon", "sort", "body", "extra")
-GUIDE_FIELDS = ("title", "description", "image", "created_on", "draft", "body", "extra")
 
 
 @dataclass
@@ -73,45 +70,13 @@ class ImportPlan:
         )
 
 
-def _extra(value):
-    return tuple((key, item) for key, item in value or ())
-
-
-def _category_from_db(row) -> CategoryFile:
-    return CategoryFile(
-        slug=row["slug"],
-        title=row["title"],
-        description=row["description"],
-        image=row["image"],
-        icon=row["icon"],
-        sort=row["sort"],
-        body=row["body"],
-        extra=_extra(row["extra"]),
-    )
-
-
-def _guide_from_db(row, categories, tags) -> GuideFile:
-    return GuideFile(
-        slug=row["slug"],
-        title=row["title"],
-        created=row["created_on"],
-        description=row["description"],
-        image=row["image"],
-        draft=row["draft"],
-        categories=tuple(categories),
-        tags=tuple(tags),
-        body=row["body"],
-        extra=_extra(row["extra"]),
-    )
-
-
 def _plan_kind(files: dict, rows: dict, prune: bool) -> KindPlan:
-    plan = KindPlan(ids={slug: row[0] for slug, row in rows.items()})
+    plan = KindPlan(ids={slug: record.id for slug, record in rows.items()})
     for slug, item in files.items():
         current = rows.get(slug)
         if current is None:
             plan.create.append(item)
-        elif current[1] != item or current[2] != RENDERER_VERSION:
+        elif current.file != item or current.rendered_with != RENDERER_VERSION:
             plan.update.append(item)
         else:
             plan.unchanged.append(slug)
@@ -124,28 +89,8 @@ def _plan_kind(files: dict, rows: dict, prune: bool) -> KindPlan:
 def build_plan(folder: ContentFolder, *, prune: bool = False) -> ImportPlan:
     """Decide what importing ``folder`` changes. Raises ContentError if it cannot be imported."""
     problems = list(folder.errors)
-    category_rows = {
-        row["slug"]: (row["id"], _category_from_db(row), row["rendered_with"])
-        for row in Category.objects.values("id", "rendered_with", "slug", *CATEGORY_FIELDS)
-    }
-    links = defaultdict(list)
-    for guide_id, slug in GuideCategory.objects.order_by("guide_id", "position").values_list(
-        "guide_id", "category__slug"
-    ):
-        links[guide_id].append(slug)
-    labels = defaultdict(list)
-    for guide_id, label in TaggedGuide.objects.order_by(
-        "content_object_id", "position"
-    ).values_list("content_object_id", "label"):
-        labels[guide_id].append(label)
-    guide_rows = {
-        row["slug"]: (
-            row["id"],
-            _guide_from_db(row, links[row["id"]], labels[row["id"]]),
-            row["rendered_with"],
-        )
-        for row in Guide.objects.values("id", "rendered_with", "slug", *GUIDE_FIELDS)
-    }
+    category_rows = stored_categories()
+    guide_rows = stored_guides()
 
     plan = ImportPlan(
         categories=_plan_kind(folder.categories, category_rows, prune),
@@ -154,7 +99,7 @@ def build_plan(folder: ContentFolder, *, prune: bool = False) -> ImportPlan:
 
     kept_categories = set(folder.categories) | (set(category_rows) - set(plan.categories.delete))
     kept_guides = {
-        **{s: r[1] for s, r in guide_rows.items() if s not in plan.guides.delete},
+        **{s: r.file for s, r in guide_rows.items() if s not in plan.guides.delete},
         **folder.guides,
     }
     for slug in kept_guides:

@@ -16,7 +16,7 @@ from html import unescape as html_unescape
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -184,10 +184,23 @@ class Content(models.Model):
 
         self.body_html = render_markdown(self.body)
         self.rendered_with = RENDERER_VERSION
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            old = getattr(self, "_loaded_slug", None)
+            SlugRedirect.objects.filter(old_slug=self.slug).delete()
+            if old and old != self.slug:
+                target = {"guide": None, "category": None, self._meta.model_name: self}
+                SlugRedirect.objects.update_or_create(old_slug=old, defaults=target)
+            self._loaded_slug = self.slug
 
     def get_absolute_url(self):
         return reverse("catalog:detail", args=[self.slug])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_slug = instance.__dict__.get("slug")
+        return instance
 
     @property
     def image_url(self):
@@ -460,3 +473,23 @@ class GuideRevision(models.Model):
             )
         ]
         return "\n".join(lines) + "\n---\n" + self.body
+
+
+class SlugRedirect(models.Model):
+    """An old slug of a renamed guide or category: ``/guides/<old>`` answers 301.
+
+    Published links (README tables of contents, other sites) keep working after a rename, and
+    the next ``export_guides`` removes the file under the old name.
+    """
+
+    old_slug = models.CharField(max_length=MAX_SLUG_CHARS, unique=True)
+    guide = models.ForeignKey(Guide, null=True, blank=True, on_delete=models.CASCADE)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.target.slug if self.target else '?'}"
+
+    @property
+    def target(self):
+        return self.guide or self.category

@@ -168,8 +168,11 @@ def sanitize(html: str) -> str:
     return _cleaner.clean(html)
 
 
+def markdown_html(text: str) -> str:
+    """The HTML Python-Markdown makes of ``text``, before sanitising (for link checks)."""
+    return _markdown().convert(text) if text else ""
+
+
 def render_markdown(text: str) -> str:
     """Safe HTML for a markdown body."""
-    if not text:
-        return ""
-    return sanitize(_markdown().convert(text))
+    return sanitize(markdown_html(text)) if text else ""

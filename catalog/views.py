@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from .caching import public_page
-from .models import Category, Guide, Tag, published_tags
+from .models import Category, Guide, SlugRedirect, Tag, published_tags
 from .search import search_guides, search_terms
 
 CATEGORY_PAGE_SIZE = 48
@@ -66,8 +66,14 @@ def detail(request, slug):
     guide = Guide.objects.visible_to(request.user).with_page().filter(slug=slug).first()
     if guide is not None:
         return _guide_page(request, guide)
-    category = get_object_or_404(Category.objects.with_guide_counts(), slug=slug)
-    return _category_page(request, category)
+    category = Category.objects.with_guide_counts().filter(slug=slug).first()
+    if category is not None:
+        return _category_page(request, category)
+    renamed = SlugRedirect.objects.select_related("guide", "category").filter(old_slug=slug)
+    target = renamed[0].target if renamed else None
+    if target is None:
+        raise Http404("No guide or category has this slug")
+    return redirect(target.get_absolute_url(), permanent=True)
 
 
 def _category_page(request, category):

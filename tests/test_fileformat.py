@@ -46,7 +46,7 @@ def test_a_valid_guide_reads_every_field(content):
     assert guide.draft is True
     assert guide.categories == ("cat",)
     assert guide.tags == ("System Design", "Books")
-    assert guide.body == "# Hi\n\ntext\n"
+    assert guide.body == "# Hi\n\ntext"
 
 
 def test_unquoted_yaml_date_is_valid():
@@ -58,12 +58,12 @@ def test_bom_and_crlf_are_valid_and_body_is_kept_exactly():
     raw = b"\xef\xbb\xbf" + VALID.replace(b"\n", b"\r\n") + b"Line two.  \r\n"
     guide = parse_guide("g", raw)
     assert guide.title == "T"
-    assert guide.body == "Body.\nLine two.  \n"
+    assert guide.body == "Body.\nLine two.  "
 
 
 def test_body_without_blank_line_after_frontmatter():
     guide = parse_guide("g", b"---\ntitle: T\ncreatedAt: 2024-01-01\n---\n# Body\n\n\n")
-    assert guide.body == "# Body\n\n\n"
+    assert guide.body == "# Body\n\n"
 
 
 def test_unknown_keys_are_kept_in_order():

@@ -6,6 +6,7 @@ Any invalid file stops the import with every problem printed as ``path:line: fie
 and exit status 1, leaving the database exactly as it was.
 """
 
+import json
 import sys
 import time
 
@@ -14,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.fileformat import ContentError, read_folder
 from catalog.importer import apply_plan, build_plan, plan_summary
+from catalog.links import check_links, format_warning
 
 
 class Command(BaseCommand):
@@ -29,10 +31,39 @@ class Command(BaseCommand):
         parser.add_argument(
             "--prune", action="store_true", help="delete guides and categories whose file has gone"
         )
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="validate the folder and its links without touching the database; "
+            "exit 1 on any error",
+        )
+        parser.add_argument(
+            "--strict", action="store_true", help="with --check: warnings fail the run too"
+        )
+        parser.add_argument(
+            "--format",
+            choices=["text", "json"],
+            default="text",
+            help="with --check: the report as text lines or as JSON",
+        )
 
-    def handle(self, *args, data_dir=None, dry_run=False, prune=False, verbosity=1, **options):
+    def handle(
+        self,
+        *args,
+        data_dir=None,
+        dry_run=False,
+        prune=False,
+        check=False,
+        strict=False,
+        verbosity=1,
+        **options,
+    ):
         started = time.perf_counter()
         folder = read_folder(data_dir or settings.GUIDES_DATA_DIR)
+        if check:
+            return self.validate_only(
+                folder, strict=strict, as_json=options["format"] == "json", verbosity=verbosity
+            )
         try:
             plan = build_plan(folder, prune=prune)
         except ContentError as exc:
@@ -76,3 +107,47 @@ class Command(BaseCommand):
                 stream.flush()
 
         return report
+
+    def validate_only(self, folder, *, strict, as_json, verbosity):
+        """Validate files and links only: the database is not read or written."""
+        problems = folder.problems + check_links(folder, settings.GUIDES_BASE_URL)
+        errors = [p for p in problems if p.severity == "error"]
+        warnings = [p for p in problems if p.severity != "error"]
+        if as_json:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "ok": not errors and not (strict and warnings),
+                        "errors": len(errors),
+                        "warnings": len(warnings),
+                        "problems": [
+                            {
+                                "file": p.path,
+                                "line": p.line,
+                                "field": p.field,
+                                "message": p.message,
+                                "severity": p.severity,
+                            }
+                            for p in problems
+                        ],
+                    },
+                    indent=2,
+                )
+            )
+        else:
+            for problem in errors:
+                self.stderr.write(str(problem))
+            for problem in warnings:
+                self.stderr.write(format_warning(problem))
+            if verbosity >= 1:
+                self.stdout.write(
+                    f"{folder.root}: {len(folder.categories)} categories, "
+                    f"{len(folder.guides)} guides checked; {len(errors)} error(s), "
+                    f"{len(warnings)} warning(s)."
+                )
+        if errors or (strict and warnings):
+            raise CommandError(
+                f"{len(errors)} error(s)"
+                + (f" and {len(warnings)} warning(s) (--strict)" if strict and warnings else "")
+                + " found."
+            )

@@ -1,0 +1,67 @@
+"""Write guides and categories from the database back to the markdown folder.
+
+Only files whose record changed are rewritten (catalog.exporter); the rest keep their bytes
+and modification time, so a content repository sees exactly the edits made in the admin.
+``--check`` writes nothing and fails when any file would change, for CI.
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from catalog.exporter import apply_export_plan, build_export_plan
+
+
+class Command(BaseCommand):
+    help = "Write changed guides and categories to DIR/guides/*.md and DIR/categories/*.md."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--data-dir", default=None, help="content folder (default: GUIDES_DATA_DIR)"
+        )
+        parser.add_argument(
+            "--prune",
+            action="store_true",
+            help="delete files whose guide or category no longer exists",
+        )
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="write nothing; list the files that would change, exit 1 if any",
+        )
+
+    def handle(self, *args, data_dir=None, prune=False, check=False, verbosity=1, **options):
+        root = data_dir or settings.GUIDES_DATA_DIR
+        plan = build_export_plan(root, prune=prune)
+        for path, _, why in plan.write:
+            if verbosity >= 1 or check:
+                self.stdout.write(f"{'would write' if check else 'wrote'} {path} ({why})")
+        for path, why in plan.remove:
+            if verbosity >= 1 or check:
+                self.stdout.write(f"{'would remove' if check else 'removed'} {path} ({why})")
+        for path in plan.orphans:
+            self.stderr.write(
+                f"{path}: no guide or category has this slug any more "
+                "(kept; use --prune to delete it)"
+            )
+        if check:
+            if plan.changes:
+                raise CommandError(
+                    f"{plan.changes} file(s) would change; run `python manage.py export_guides`."
+                )
+            if verbosity >= 1:
+                self.stdout.write(f"{root}: up to date ({plan.unchanged} files).")
+            return
+        try:
+            apply_export_plan(plan)
+        except OSError as exc:
+            raise CommandError(
+                f"{exc.filename or root}: cannot write: {exc.strerror or exc}; files already "
+                "written are complete, the rest are as they were."
+            ) from None
+        if verbosity >= 1:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{len(plan.write)} written, {len(plan.remove)} removed, "
+                    f"{plan.unchanged} unchanged."
+                )
+            )

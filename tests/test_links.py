@@ -1,0 +1,178 @@
+"""Validation for a content repository's CI: import_guides --check and check_links."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from catalog.fileformat import read_folder
+from catalog.links import check_links
+
+BASE = "https://example.org/guides"
+
+
+@pytest.fixture
+def folder(content):
+    content.category("net", title="Networking")
+    content.guide("tcp", title="TCP", categories=("net",), tags=("Protocols",))
+    content.guide("secret", title="Secret", categories=("net",), draft=True)
+    (content.root / "public" / "images").mkdir(parents=True)
+    (content.root / "public" / "images" / "ok.png").write_bytes(b"png")
+    return content
+
+
+def problems(content, body, **guide):
+    content.guide("page", categories=("net",), body=body, **guide)
+    return [(p.line, p.message, p.severity) for p in check_links(read_folder(content.root), BASE)]
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "/guides/tcp",
+        "/guides/net",
+        "/guides/tcp/",
+        "/tags/protocols",
+        f"{BASE}/tcp",
+        "https://example.org/tags/protocols",
+        "/guides/tcp#section",
+        "https://elsewhere.org/guides/none",
+        "/about",
+        "#top",
+    ],
+)
+def test_good_and_external_links_pass(folder, link):
+    assert problems(folder, f"See [x]({link}).\n") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[x](/guides/nope)", "links to /guides/nope, but no guide or category is 'nope'"),
+        (f"[x]({BASE}/nope)", f"links to {BASE}/nope, but no guide or category is 'nope'"),
+        ("[x](/guides/secret)", "links to /guides/secret, a draft guide that visitors cannot see"),
+        ("[x](/tags/zebra)", "links to /tags/zebra, but no published guide has the tag 'zebra'"),
+        ('<a href="/guides/nope">raw</a>', "no guide or category is 'nope'"),
+        ("[x][ref]\n\n[ref]: /guides/nope", "no guide or category is 'nope'"),
+        ("![diagram](/images/missing.png)", "image /images/missing.png does not exist"),
+        ("![diagram](pics/missing.png)", "image pics/missing.png does not exist"),
+    ],
+)
+def test_broken_links_and_missing_images_are_errors_with_lines(folder, body, message):
+    found = problems(folder, "Intro.\n\n" + body + "\n")
+    assert found and found[0][2] == "error"
+    assert found[0][0] == (17 if "[ref]:" in body else 15)
+    assert message in found[0][1]
+
+
+def test_links_in_code_are_not_checked(folder):
+    assert problems(folder, "```\n[x](/guides/nope)\n```\n\n`/guides/nope`\n") == []
+
+
+def test_missing_frontmatter_image_is_an_error_and_missing_alt_a_warning(folder):
+    found = problems(folder, "![](/images/ok.png)\n", image="/images/nope.png")
+    assert (
+        4,
+        "image /images/nope.png does not exist (looked for "
+        f"{folder.root / 'public' / 'images' / 'nope.png'})",
+        "error",
+    ) in found
+    assert (13, "image /images/ok.png has no alt text", "warning") in found, found
+
+
+def test_duplicate_titles_are_warnings(folder):
+    folder.guide("tcp-again", title="tcp", categories=("net",))
+    found = check_links(read_folder(folder.root), BASE)
+    assert [(p.path.endswith("tcp-again.md"), p.severity) for p in found] == [(True, "warning")]
+    assert "has the same title as" in found[0].message
+
+
+@pytest.mark.django_db
+def test_import_check_touches_no_database_and_fails_on_errors(folder, django_assert_num_queries):
+    folder.guide("page", categories=("net",), body="[x](/guides/nope)\n")
+    err = StringIO()
+    with django_assert_num_queries(0), pytest.raises(CommandError, match="1 error"):
+        call_command(
+            "import_guides",
+            "--data-dir",
+            str(folder.root),
+            "--check",
+            stderr=err,
+            stdout=StringIO(),
+        )
+    assert f"{folder.root / 'guides' / 'page.md'}:13: links to /guides/nope" in err.getvalue(), (
+        err.getvalue()
+    )
+
+
+@pytest.mark.django_db
+def test_warnings_fail_only_with_strict(folder):
+    folder.guide("page", categories=("net",), body="![](/images/ok.png)\n")
+    call_command(
+        "import_guides",
+        "--data-dir",
+        str(folder.root),
+        "--check",
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
+    with pytest.raises(CommandError, match="warning"):
+        call_command(
+            "import_guides",
+            "--data-dir",
+            str(folder.root),
+            "--check",
+            "--strict",
+            stdout=StringIO(),
+            stderr=StringIO(),
+        )
+
+
+@pytest.mark.django_db
+def test_json_report_lists_file_line_field_message_severity(folder):
+    folder.raw("guides", "bad", '---\ntitle: T\ncreatedAt: "2024-01-01"\ndraft: "no"\n---\n')
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_guides",
+            "--data-dir",
+            str(folder.root),
+            "--check",
+            "--format",
+            "json",
+            stdout=out,
+        )
+    report = json.loads(out.getvalue())
+    assert report["ok"] is False and report["errors"] == 1
+    assert report["problems"] == [
+        {
+            "file": str(folder.root / "guides" / "bad.md"),
+            "line": 4,
+            "field": "draft",
+            "message": "must be true or false, got str 'no'",
+            "severity": "error",
+        }
+    ]
+
+
+def test_check_links_command(folder, settings):
+    settings.GUIDES_BASE_URL = BASE
+    call_command("check_links", "--data-dir", str(folder.root), stdout=StringIO())
+    folder.guide("page", categories=("net",), body="[x](/guides/nope)\n")
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 broken"):
+        call_command("check_links", "--data-dir", str(folder.root), stderr=err)
+    assert err.getvalue().startswith(f"{folder.root / 'guides' / 'page.md'}:13: links to")
+
+
+@pytest.mark.corpus
+@pytest.mark.django_db
+def test_the_real_corpus_passes_the_check_with_warnings_only(corpus_dir):
+    out = StringIO()
+    call_command(
+        "import_guides", "--data-dir", str(corpus_dir), "--check", "--format", "json", stdout=out
+    )
+    report = json.loads(out.getvalue())
+    assert report["ok"] and report["errors"] == 0 and report["warnings"] > 0
