@@ -67,6 +67,10 @@ def test_broken_links_and_missing_images_are_errors_with_lines(folder, body, mes
     assert message in found[0][1]
 
 
+def test_a_draft_may_link_to_a_draft(folder):
+    assert problems(folder, "[x](/guides/secret)\n", draft=True) == []
+
+
 def test_links_in_code_are_not_checked(folder):
     assert problems(folder, "```\n[x](/guides/nope)\n```\n\n`/guides/nope`\n") == []
 
