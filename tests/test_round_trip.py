@@ -156,18 +156,35 @@ def test_renaming_a_slug_redirects_the_old_url_and_export_moves_the_file(content
     assert client.get("/guides/new-name")["Location"] == "/guides/third-name"
 
 
-def test_export_failure_leaves_files_whole(content, monkeypatch):
+@pytest.mark.parametrize(
+    ("target", "error", "message"),
+    [
+        (
+            "catalog.files.os.replace",
+            OSError(28, "No space left on device"),
+            "No space left on device",
+        ),
+        (
+            "catalog.files.tempfile.mkstemp",
+            OSError(30, "Read-only file system"),
+            "cannot write: Read-only file system",
+        ),
+    ],
+)
+def test_disk_full_or_read_only_is_a_clear_error_and_nothing_partial(
+    content, monkeypatch, target, error, message
+):
     content.category("c")
     path = content.guide("g", categories=("c",))
     content.import_()
     Guide.objects.filter(slug="g").update(title="Changed")
     before = path.read_bytes()
 
-    def disk_full(src, dst):
-        raise OSError(28, "No space left on device")
+    def fail(*args, **kwargs):
+        raise error
 
-    monkeypatch.setattr("catalog.files.os.replace", disk_full)
-    with pytest.raises(CommandError, match="No space left on device"):
+    monkeypatch.setattr(target, fail)
+    with pytest.raises(CommandError, match=message):
         export(content.root)
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == ["g.md"]
@@ -253,19 +270,3 @@ def test_categories_survive_serialise_then_parse(slug, title, description, sort,
         slug=slug, title=title, description=description, sort=sort, body=text_body
     )
     assert parse_category(slug, serialise_category(category).encode()) == category
-
-
-def test_read_only_file_system_is_a_clear_error_and_nothing_partial(content, monkeypatch):
-    content.category("c")
-    path = content.guide("g", categories=("c",))
-    content.import_()
-    Guide.objects.filter(slug="g").update(title="Changed")
-    before = path.read_bytes()
-
-    def read_only(*args, **kwargs):
-        raise OSError(30, "Read-only file system", str(path.parent))
-
-    monkeypatch.setattr("catalog.files.tempfile.mkstemp", read_only)
-    with pytest.raises(CommandError, match="cannot write: Read-only file system"):
-        export(content.root)
-    assert path.read_bytes() == before
