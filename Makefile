@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=1
 
-.PHONY: setup run test lint bench db clean
+.PHONY: setup run serve test lint bench db clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,14 @@ db: setup
 
 run: db
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+# Production-style: gunicorn with 2 workers per CPU (+1), whitenoise for static files.
+# Needs SECRET_KEY and ALLOWED_HOSTS in the environment (see README, "Deploying").
+serve: setup
+	$(PY) manage.py migrate --verbosity 0
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(VENV)/bin/gunicorn guides_site.wsgi --bind $${BIND:-127.0.0.1:8000} \
+		--workers $${WEB_CONCURRENCY:-$$(( $$(nproc) * 2 + 1 ))} --access-logfile -
 
 test: setup
 	$(PY) -m pytest

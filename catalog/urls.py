@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from . import views
 from .caching import public_page
 from .feeds import CategoryFeed, LatestGuidesFeed
+from .health import healthz
 from .sitemaps import SITEMAPS
 
 app_name = "catalog"
@@ -24,6 +25,7 @@ urlpatterns = [
 ]
 
 site_urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -41,6 +41,26 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS is not set. Set it to the site's host names (comma-separated), "
+        "or set DEBUG=1 for development."
+    )
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Behind TLS (directly or through a proxy that sets X-Forwarded-Proto), production gets
+# secure cookies; HSTS and the HTTPS redirect are switched on by environment variables.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -65,7 +85,18 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "catalog.middleware.ContentSecurityPolicyMiddleware",
+    "catalog.middleware.DatabaseUnavailableMiddleware",
 ]
+
+# Public pages allow no inline script and load nothing from other sites but images
+# (diagrams are often hosted elsewhere). The admin keeps Django's own pages as they are.
+CONTENT_SECURITY_POLICY = os.environ.get(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' https: data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
 
 ROOT_URLCONF = "guides_site.urls"
 APPEND_SLASH = False
@@ -111,8 +142,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploads go through Django's storage API: local disk (MEDIA_ROOT) by default, or any
+# S3-compatible object storage when AWS_STORAGE_BUCKET_NAME is set (pip install '.[s3]';
+# django-storages reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_S3_ENDPOINT_URL,
+# AWS_S3_REGION_NAME and AWS_S3_CUSTOM_DOMAIN from the environment).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "storages.backends.s3.S3Storage"
+        if os.environ.get("AWS_STORAGE_BUCKET_NAME")
+        else "django.core.files.storage.FileSystemStorage"
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -141,8 +180,16 @@ TAGGIT_CASE_INSENSITIVE = True
 GUIDES_PAGE_MAX_AGE = int(os.environ.get("GUIDES_PAGE_MAX_AGE", "60"))
 GUIDES_PAGE_CACHE_SECONDS = int(os.environ.get("GUIDES_PAGE_CACHE_SECONDS", "3600"))
 
+# REDIS_URL gives every app server one shared cache; without it each process has its own
+# (pages stay correct either way: the content version they are keyed by is in the database).
 CACHES = {
     "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "guides"),
+    }
+    if os.environ.get("REDIS_URL")
+    else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 5000},
     }

@@ -1,0 +1,40 @@
+"""``/healthz``: can this app server reach its database and its cache?"""
+
+import time
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+
+def _probe(check):
+    started = time.perf_counter()
+    try:
+        check()
+    except Exception as exc:  # any failure of the dependency is the answer, not a crash
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}".strip()[:300]}
+    return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def _database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _cache():
+    cache.set("guides:healthz", "1", 10)
+    if cache.get("guides:healthz") != "1":
+        raise RuntimeError("the cache did not return what was stored")
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    checks = {"database": _probe(_database), "cache": _probe(_cache)}
+    ok = all(c["ok"] for c in checks.values())
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", **checks}, status=200 if ok else 503
+    )
