@@ -223,9 +223,10 @@ def apply_plan(plan: ImportPlan, progress=None) -> None:
             plan.guides,
             now,
             progress,
-            derived=lambda g: dict(
-                zip(("image_width", "image_height"), plan.image_sizes[g.slug], strict=True)
-            ),
+            derived=lambda g: {
+                "tag_text": ", ".join(g.tags),
+                **dict(zip(("image_width", "image_height"), plan.image_sizes[g.slug], strict=True)),
+            },
         )
 
         if plan.tags_create:

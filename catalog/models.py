@@ -296,6 +296,9 @@ class Guide(Content):
     )
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    tag_text = models.TextField(
+        blank=True, editable=False, help_text="The guide's tags as one text, for full-text search"
+    )
     draft = models.BooleanField(default=True, db_index=True)
     categories = models.ManyToManyField(
         Category, through="GuideCategory", related_name="guides", blank=True
@@ -367,6 +370,8 @@ class Guide(Content):
                     TaggedGuide(content_object=self, tag=tag, label=label, position=len(rows))
                 )
         TaggedGuide.objects.bulk_create(rows)
+        self.tag_text = ", ".join(row.label for row in rows)
+        Guide.objects.filter(pk=self.pk).update(tag_text=self.tag_text)
 
 
 class GuideCategory(models.Model):

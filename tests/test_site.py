@@ -294,3 +294,30 @@ def test_code_fences_are_highlighted_with_classes_and_headings_have_anchors(clie
     assert '<h2 id="setup-step">' in page and 'href="#setup-step"' in page
     assert '<div class="codehilite"><pre>' in page and '<span class="nb">print</span>' in page
     assert "<table>" in page
+
+
+def test_postgres_search_uses_the_gin_index(site):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("full-text search and its GIN index are PostgreSQL's")
+    from catalog.search import search_guides
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = search_guides("caching headers").explain()
+    assert "catalog_guide_search_gin" in plan
+
+
+def test_search_shows_an_escaped_snippet_around_the_match(client, content):
+    content.category("c")
+    content.guide(
+        "x",
+        title="Other",
+        categories=("c",),
+        body="Intro <script>alert(1)</script> and then the quokka appears.\n",
+    )
+    content.import_()
+    page = html(client, "/search?q=quokka")
+    assert "<mark>quokka</mark>" in page
+    assert "<script>alert(1)" not in page

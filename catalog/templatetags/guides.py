@@ -8,7 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from catalog.search import search_terms
+from catalog.search import search_terms, snippet
 
 register = template.Library()
 
@@ -36,3 +36,9 @@ def highlight(text, query):
         position = match.end()
     parts.append(escape(text[position:]))
     return mark_safe("".join(parts))
+
+
+@register.filter
+def search_snippet(guide, query):
+    """An escaped excerpt of the guide's text around the match, terms marked."""
+    return snippet(guide, query)
