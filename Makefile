@@ -37,8 +37,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 bench: setup
-	$(PY) bench/import_bench.py
-	$(PY) bench/pages_bench.py
+	$(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts

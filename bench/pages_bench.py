@@ -59,9 +59,37 @@ def cold_ms(url, n=30):
     return sorted(times)[len(times) // 2]
 
 
+def discover_pages(base):
+    """Page URLs of this collection: the largest category (first and last page), a guide."""
+    listing = urllib.request.urlopen(base + "/guides").read().decode()
+    counts = re.findall(
+        r'href="(/guides/[^"]+)">.*?<span class="category-title">.*?'
+        r'<p class="muted">(\d+) guide',
+        listing,
+        re.S,
+    )
+    category, count = max(counts, key=lambda c: int(c[1]))
+    last = max(1, -(-int(count) // 48))
+    page = urllib.request.urlopen(base + category).read().decode()
+    guide = re.search(r'<a class="card-link" href="(/guides/[^"]+)"', page).group(1)
+    return {
+        "home": "/",
+        "category": category,
+        f"category p{last}": f"{category}?page={last}",
+        "guide": guide,
+        "search": "/search?q=cache",
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=str(CORPUS))
+    parser.add_argument(
+        "--synthetic",
+        type=int,
+        metavar="N",
+        help="benchmark a generated collection of N guides instead",
+    )
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
@@ -70,12 +98,24 @@ def main():
         sys.exit("wrk is not installed: apt-get install wrk")
 
     work = Path(tempfile.mkdtemp(prefix="guides-pages-"))
+    if args.synthetic:
+        args.data_dir = str(work / "data")
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "make_corpus.py"),
+                str(args.synthetic),
+                args.data_dir,
+            ],
+            check=True,
+        )
     env = {
         **os.environ,
         "DEBUG": "0",
         "SECRET_KEY": "bench",
         "ALLOWED_HOSTS": "127.0.0.1",
         "GUIDES_DATA_DIR": str(Path(args.data_dir).resolve()),
+        "SECURE_COOKIES": "0",
         "STATIC_ROOT": str(work / "static"),
     }
     env.setdefault("DATABASE_URL", f"sqlite:///{work / 'pages.sqlite3'}")
@@ -111,13 +151,7 @@ def main():
                 break
             except OSError:
                 time.sleep(0.1)
-        pages = {
-            "home": "/",
-            "category": "/guides/api-web-development",
-            "category p2": "/guides/api-web-development?page=2",
-            "guide": "/guides/how-to-avoid-double-payment",
-            "search": "/search?q=cache",
-        }
+        pages = discover_pages(base)
         rows = []
         for name, path in pages.items():
             body = urllib.request.urlopen(base + path).read()

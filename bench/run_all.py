@@ -1,0 +1,125 @@
+"""Run every benchmark and write bench/RESULTS.md (``make bench``).
+
+SQLite figures always; PostgreSQL figures when a server answers at BENCH_POSTGRES (default
+postgres://postgres@127.0.0.1:5432, trust auth; databases guides_bench and guides_pages
+are created if missing), with Redis as the shared cache when one answers at BENCH_REDIS.
+Each table is printed as it is made and collected, with a description of the machine.
+"""
+
+import datetime as dt
+import os
+import platform
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14")
+
+
+def machine():
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        (
+            line.split()[1]
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        "0",
+    )
+    return (
+        f"{os.cpu_count()} CPUs ({model}), {int(memory) / 1024 / 1024:.0f} GiB memory, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def postgres_database(name):
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True, connect_timeout=3) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        return f"{POSTGRES}/{name}"
+    except Exception as exc:  # no server: the PostgreSQL rows are left out, saying why
+        print(f"PostgreSQL not available ({exc}); its figures are left out.")
+        return None
+
+
+def redis_up():
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def run(title, script, *args, env=None):
+    print(f"\n## {title}\n", flush=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+    )
+    output = result.stdout.strip() or result.stderr.strip()[-2000:]
+    print(output, flush=True)
+    return f"## {title}\n\n```\n{output}\n```\n"
+
+
+def main():
+    sections = []
+    pg_bench = postgres_database("guides_bench")
+    pg_pages = postgres_database("guides_pages")
+    sections.append(run("Import, real corpus, SQLite", "import_bench.py"))
+    if pg_bench:
+        sections.append(
+            run(
+                "Import, real corpus, PostgreSQL", "import_bench.py", env={"DATABASE_URL": pg_bench}
+            )
+        )
+    sections.append(run("Growth, synthetic corpus, SQLite", "growth_bench.py"))
+    if pg_bench:
+        sections.append(
+            run(
+                "Growth, synthetic corpus, PostgreSQL",
+                "growth_bench.py",
+                env={"DATABASE_URL": pg_bench},
+            )
+        )
+    sections.append(run("Pages, real corpus, SQLite, local-memory cache", "pages_bench.py"))
+    if pg_pages:
+        cache = {"REDIS_URL": REDIS} if redis_up() else {}
+        sections.append(
+            run(
+                f"Pages, 20,000 guides, PostgreSQL, {'Redis' if cache else 'local-memory'} cache",
+                "pages_bench.py",
+                "--synthetic",
+                "20000",
+                env={"DATABASE_URL": pg_pages, **cache},
+            )
+        )
+    text = (
+        f"# Benchmark results\n\nMade by `make bench` on {dt.date.today().isoformat()}: "
+        f"{machine()}.\nLoad is generated on the same machine (loopback only), so "
+        "absolute rates are lower than on separate hosts; ratios are what to compare.\n\n"
+        + "\n".join(sections)
+    )
+    (ROOT / "bench" / "RESULTS.md").write_text(text)
+    print("\nwrote bench/RESULTS.md")
+
+
+if __name__ == "__main__":
+    main()
