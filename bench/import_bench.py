@@ -53,6 +53,7 @@ def main():
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
     os.environ.setdefault("SECRET_KEY", "bench")
     os.environ["DEBUG"] = "0"
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guides_site.settings")
     sys.path.insert(0, str(ROOT))
 
