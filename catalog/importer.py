@@ -33,6 +33,7 @@ from .models import (
 )
 from .records import CATEGORY_FIELDS, GUIDE_FIELDS, stored_categories, stored_guides
 from .rendering import RENDERER_VERSION, render_markdown
+from .search import refresh_search_documents
 
 
 @dataclass
@@ -268,6 +269,7 @@ def apply_plan(plan: ImportPlan, progress=None) -> None:
             GuideRevision.objects.bulk_create(
                 [GuideRevision.from_file(guide_ids[g.slug], g) for g in changed], batch_size=500
             )
+            refresh_search_documents(changed_ids)
         SiteState.bump()
         if plan.tags_delete:
             Tag.objects.filter(

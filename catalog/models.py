@@ -14,6 +14,7 @@ import re
 from html import unescape as html_unescape
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
@@ -299,6 +300,9 @@ class Guide(Content):
     tag_text = models.TextField(
         blank=True, editable=False, help_text="The guide's tags as one text, for full-text search"
     )
+    # PostgreSQL keeps the weighted search document here (catalog.search); elsewhere it is
+    # unused and stays empty.
+    search_document = SearchVectorField(null=True, blank=True, editable=False)
     draft = models.BooleanField(default=True, db_index=True)
     categories = models.ManyToManyField(
         Category, through="GuideCategory", related_name="guides", blank=True
@@ -372,6 +376,9 @@ class Guide(Content):
         TaggedGuide.objects.bulk_create(rows)
         self.tag_text = ", ".join(row.label for row in rows)
         Guide.objects.filter(pk=self.pk).update(tag_text=self.tag_text)
+        from .search import refresh_search_documents
+
+        refresh_search_documents([self.pk])
 
 
 class GuideCategory(models.Model):

@@ -1,8 +1,9 @@
 """Guide search: every word must match; title beats tag beats description beats body.
 
 On PostgreSQL, full-text search: a weighted ``SearchVector`` (title A, tags B, description
-C, body D) backed by a GIN index over the very same expression (migration 0007),
-``SearchRank`` for the order and ``SearchHeadline`` for the snippet. Elsewhere (SQLite), a
+C, body D) stored in ``Guide.search_document`` whenever a guide is saved or imported and
+indexed with GIN, ``SearchRank`` over the stored vector for the order, and ``SearchHeadline``
+for the excerpts of the guides on the page shown (never for every match). Elsewhere (SQLite), a
 portable path: case-insensitive substring matches scored by where each word matched, which
 gives the same order for title, tag, description and body matches.
 """
@@ -61,28 +62,59 @@ def search_guides(query: str):
     return _portable(terms)
 
 
-def _full_text(text):
-    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+def _search_query(text):
+    from django.contrib.postgres.search import SearchQuery
 
-    query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+    return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+
+
+def _full_text(text):
+    from django.contrib.postgres.search import SearchRank
+
+    query = _search_query(text)
     return (
         Guide.objects.published()
-        .annotate(document=search_vector())
-        .filter(document=query)
-        .annotate(
-            rank=SearchRank(F("document"), query),
-            headline=SearchHeadline(
-                "body",
-                query,
-                config=SEARCH_CONFIG,
-                start_sel=_START,
-                stop_sel=_STOP,
-                max_words=30,
-                min_words=12,
-            ),
-        )
+        .filter(search_document=query)
+        .annotate(rank=SearchRank(F("search_document"), query))
         .order_by("-rank", "-created_on", "slug")
     )
+
+
+def refresh_search_documents(guide_ids):
+    """Store the search document of these guides (PostgreSQL; nothing to do elsewhere)."""
+    if full_text() and guide_ids:
+        Guide.objects.filter(pk__in=list(guide_ids)).update(search_document=search_vector())
+
+
+def add_headlines(guides, query):
+    """Give each guide shown an excerpt of its body around the match (one query)."""
+    guides = list(guides)
+    terms = search_terms(query)
+    if not guides or not terms:
+        return guides
+    if full_text():
+        from django.contrib.postgres.search import SearchHeadline
+
+        headlines = dict(
+            Guide.objects.filter(pk__in=[g.pk for g in guides])
+            .annotate(
+                headline=SearchHeadline(
+                    "body",
+                    _search_query(" ".join(terms)),
+                    config=SEARCH_CONFIG,
+                    start_sel=_START,
+                    stop_sel=_STOP,
+                    max_words=30,
+                    min_words=12,
+                )
+            )
+            .values_list("pk", "headline")
+        )
+    else:
+        headlines = {g.pk: _portable_headline(g.body, terms) for g in guides}
+    for guide in guides:
+        guide.headline = headlines.get(guide.pk, "")
+    return guides
 
 
 def _portable(terms):
@@ -108,11 +140,9 @@ def _portable(terms):
     return guides.annotate(score=score).order_by("-score", "-created_on", "slug")
 
 
-def snippet(guide, query) -> str:
-    """A short, escaped excerpt of the body around the first match, terms in ``<mark>``."""
-    headline = getattr(guide, "headline", None)
-    if headline is None:
-        headline = _portable_headline(guide.body, search_terms(query))
+def snippet(guide) -> str:
+    """The guide's excerpt (see add_headlines), escaped, with the terms in ``<mark>``."""
+    headline = getattr(guide, "headline", "") or ""
     if _START not in headline:
         return ""
     text = escape(headline)

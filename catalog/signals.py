@@ -10,6 +10,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from .models import Category, Guide, SiteState, Tag
+from .search import refresh_search_documents
 
 
 @receiver(post_save, sender=Guide)
@@ -21,3 +22,9 @@ from .models import Category, Guide, SiteState, Tag
 def content_changed(sender, raw=False, **kwargs):
     if not raw:
         SiteState.bump()
+
+
+@receiver(post_save, sender=Guide)
+def guide_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        refresh_search_documents([instance.pk])

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from .caching import public_page
 from .models import Category, Guide, SlugRedirect, Tag, published_tags
-from .search import search_guides, search_terms
+from .search import add_headlines, search_guides, search_terms
 
 CATEGORY_PAGE_SIZE = 48
 TAG_PAGE_SIZE = 48
@@ -160,13 +160,11 @@ def tag_detail(request, slug):
 def search(request):
     query = request.GET.get("q", "")
     terms = search_terms(query)
-    page = (
-        Paginator(search_guides(query).with_cards(), SEARCH_PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
-        if terms
-        else None
-    )
+    page = None
+    if terms:
+        paginator = Paginator(search_guides(query).with_cards(), SEARCH_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        page.object_list = add_headlines(page.object_list, query)
     return render(request, "catalog/search.html", {"query": query, "terms": terms, "page": page})
 
 

@@ -1,26 +1,25 @@
-"""On PostgreSQL, a GIN index over the search document that catalog.search queries.
+"""The stored search document, and on PostgreSQL its GIN index and its first fill.
 
-The index is built from the SQL the ORM emits for ``catalog.search.search_vector()``, so the
-planner can use it for the ``document @@ query`` filter. Other databases need no index.
+catalog.search keeps ``search_document`` up to date on every save and import; ranking reads
+the stored vector, so a search never recomputes the document of every match. Other
+databases do not use the column.
 """
 
+import django.contrib.postgres.search
 from django.db import migrations
 
 INDEX = "catalog_guide_search_gin"
 
 
 def create_index(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor != "postgresql":
+    if schema_editor.connection.vendor != "postgresql":
         return
     from catalog.search import search_vector
 
-    Guide = apps.get_model("catalog", "Guide")
-    query = Guide.objects.annotate(document=search_vector()).query
-    compiler = query.get_compiler(connection=connection)
-    sql, params = query.annotations["document"].as_sql(compiler, connection)
-    sql = sql % tuple(schema_editor.quote_value(p) for p in params)
-    schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {INDEX} ON catalog_guide USING gin ({sql})")
+    schema_editor.execute(
+        f"CREATE INDEX IF NOT EXISTS {INDEX} ON catalog_guide USING gin (search_document)"
+    )
+    apps.get_model("catalog", "Guide").objects.update(search_document=search_vector())
 
 
 def drop_index(apps, schema_editor):
@@ -30,4 +29,13 @@ def drop_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("catalog", "0006_guide_tag_text")]
-    operations = [migrations.RunPython(create_index, drop_index)]
+    operations = [
+        migrations.AddField(
+            model_name="guide",
+            name="search_document",
+            field=django.contrib.postgres.search.SearchVectorField(
+                blank=True, editable=False, null=True
+            ),
+        ),
+        migrations.RunPython(create_index, drop_index),
+    ]

@@ -39,6 +39,6 @@ def highlight(text, query):
 
 
 @register.filter
-def search_snippet(guide, query):
+def search_snippet(guide):
     """An escaped excerpt of the guide's text around the match, terms marked."""
-    return snippet(guide, query)
+    return snippet(guide)

@@ -1,0 +1,255 @@
+"""Hostile markdown and metadata: nothing executable survives anywhere it is shown."""
+
+import contextlib
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from catalog.fileformat import ContentError, parse_category, parse_guide
+from catalog.models import Guide
+from catalog.rendering import render_markdown, sanitize
+from tests.browser import PageWatch
+from tests.hostile import XSS_VECTORS, executable_parts
+
+EVIL = "</script><script>alert('t')</script>\"'><img src=x onerror=alert(1)>"
+SITE_CHROME = {
+    "<html> element",
+    "<head> element",
+    "<meta> element",
+    "<link> element",
+    "<body> element",
+    "<form> element",
+    "<input> element",
+    "<button> element",
+    "<script> element",
+}
+
+
+def page_problems(html):
+    """Executable parts of a whole page beyond the site's own markup (one JSON-LD script)."""
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    extra = [s for s in scripts if s != '<script type="application/ld+json">']
+    return [p for p in executable_parts(html) if p not in SITE_CHROME] + extra
+
+
+def test_the_suite_has_at_least_50_vectors_and_the_inspector_sees_them():
+    assert len(XSS_VECTORS) >= 50
+    assert sum(bool(executable_parts(v)) for v in XSS_VECTORS) >= 45
+
+
+@pytest.mark.parametrize("vector", XSS_VECTORS)
+def test_renderer_output_is_inert_and_stable(vector):
+    html = render_markdown(vector)
+    assert executable_parts(html) == []
+    assert sanitize(html) == html
+
+
+@pytest.mark.django_db
+def test_preview_endpoint_output_is_inert(client):
+    editor = User.objects.create_user("ed", password="pw", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    for vector in XSS_VECTORS:
+        response = client.post("/markdownx/markdownify/", {"content": vector})
+        assert response.status_code == 200
+        assert executable_parts(response.content.decode()) == [], vector
+
+
+@pytest.fixture
+def evil_site(content):
+    content.category("c", title=EVIL, description=EVIL, body="\n\n".join(XSS_VECTORS))
+    content.raw(
+        "guides",
+        "evil",
+        "---\n"
+        + "\n".join(
+            [
+                f"title: {json.dumps(EVIL)}",
+                f"description: {json.dumps(EVIL)}",
+                'createdAt: "2024-01-01"',
+                "categories: [c]",
+                f"tags: [{json.dumps(EVIL)}, {json.dumps('<b>bold</b> & co')}]",
+            ]
+        )
+        + "\n---\n\n"
+        + "\n\n".join(XSS_VECTORS)
+        + "\n",
+    )
+    content.guide("other", title="Other", categories=("c",), tags=(EVIL,))
+    content.import_()
+    return content
+
+
+@pytest.mark.django_db
+def test_public_pages_escape_hostile_titles_descriptions_tags_and_bodies(client, evil_site):
+    guide = Guide.objects.get(slug="evil")
+    tag = guide.tagged_items.first().tag.slug
+    for url in (
+        "/",
+        "/guides",
+        "/guides/c",
+        "/guides/evil",
+        "/guides/other",
+        "/tags",
+        f"/tags/{tag}",
+        "/search?q=alert",
+        "/search?q=" + EVIL[:50],
+    ):
+        html = client.get(url).content.decode()
+        assert page_problems(html) == [], url
+        assert "<script>alert" not in html, url
+    page = client.get("/guides/evil").content.decode()
+    data = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    assert "<" not in data and json.loads(data)["headline"] == EVIL
+    assert "&lt;/script&gt;&lt;script&gt;alert(&#x27;t&#x27;)" in page
+
+
+@pytest.mark.django_db
+def test_feeds_and_sitemap_escape_hostile_metadata(client, evil_site):
+    for url in ("/feed.xml", "/guides/c/feed.xml"):
+        root = ET.fromstring(client.get(url).content)
+        titles = [e.text for e in root.iter("{http://www.w3.org/2005/Atom}title")]
+        assert EVIL in titles, url
+    ET.fromstring(client.get("/sitemap.xml").content)
+
+
+@pytest.mark.django_db
+def test_admin_escapes_hostile_metadata(admin_client, evil_site):
+    guide = Guide.objects.get(slug="evil")
+    for url in (
+        "/admin/catalog/guide/",
+        f"/admin/catalog/guide/{guide.pk}/change/",
+        "/admin/catalog/category/",
+        "/admin/taggit/tag/",
+        f"/admin/catalog/guide/{guide.pk}/revisions/{guide.revisions.first().pk}/",
+    ):
+        html = admin_client.get(url).content.decode()
+        assert "<script>alert" not in html and "onerror=alert(1)>" not in html, url
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_worst_vectors_fire_nothing_in_a_browser(browser, live_server, content):
+    content.category("c")
+    content.raw(
+        "guides",
+        "worst",
+        "---\n"
+        + "\n".join(
+            [
+                f"title: {json.dumps(EVIL)}",
+                f"description: {json.dumps(EVIL)}",
+                'createdAt: "2024-01-01"',
+                "categories: [c]",
+                f"tags: [{json.dumps(EVIL)}]",
+            ]
+        )
+        + "\n---\n\n"
+        + "\n\n".join(XSS_VECTORS)
+        + "\n",
+    )
+    call_command("import_guides", "--data-dir", str(content.root), verbosity=0)
+    page = browser.new_page()
+    watch = PageWatch(page)
+    for path in ("/guides/worst", "/guides/c", "/", "/search?q=alert"):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        for element in page.locator(".prose a, .prose img").all()[:40]:
+            element.hover(timeout=2000)
+    dialogs = [e for e in watch.console_errors if e.startswith("dialog")]
+    assert dialogs == []
+    assert watch.outside == []
+    page.close()
+
+
+# Fuzzing: only the format's own error escapes the parser; the renderer stays inert.
+
+markdownish = st.text(
+    alphabet=st.sampled_from(list("<>\"'=/:;&#()[]!`*_ \n\tabcjsvrtipx0123456789-"))
+    | st.sampled_from(
+        [
+            "<script>",
+            "javascript:",
+            "onerror=",
+            "<img ",
+            "<a href=",
+            "](",
+            "&#106;",
+            "<svg",
+            "data:",
+            "</",
+            "<!--",
+            "-->",
+            "<style>",
+            "```",
+            "\n\n",
+        ]
+    ),
+    max_size=60,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(markdownish)
+def test_fuzzed_markdown_renders_inert_and_stable(text):
+    html = render_markdown(text)
+    assert executable_parts(html) == []
+    assert sanitize(html) == html
+
+
+frontmatter_text = st.lists(
+    st.sampled_from(
+        [
+            "title: T",
+            "title:",
+            "title: [a, b]",
+            "createdAt: 2024-01-01",
+            "createdAt: '2024-13-40'",
+            "createdAt: 2024-02-30",
+            "draft: yes",
+            "draft: 1",
+            "categories: c",
+            "categories: [c, c]",
+            "tags: {a: 1}",
+            "tags: [1, null]",
+            "sort: 1e3",
+            "x: &a [1]",
+            "y: *a",
+            "? complex",
+            "!!python/object:os.system {}",
+            "- list",
+            "key: 'unclosed",
+            "'quoted key': 1",
+            "\t: tab",
+            "z: !!binary AAAA",
+            "w: !!timestamp 2024-01-01",
+            "---",
+            "...",
+            "%YAML 1.1",
+            "a: b: c",
+        ]
+    ),
+    max_size=8,
+).map("\n".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(frontmatter_text, st.binary(max_size=40))
+def test_fuzzed_frontmatter_only_raises_content_errors(fm, tail):
+    raw = b"---\n" + fm.encode() + b"\n---\n" + tail
+    for parse in (parse_guide, parse_category):
+        with contextlib.suppress(ContentError):
+            parse("fuzz", raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_fuzzed_bytes_only_raise_content_errors(raw):
+    with contextlib.suppress(ContentError):
+        parse_guide("fuzz", raw)
