@@ -42,7 +42,7 @@ def child(data_dir, workdir):
 
     django.setup()
     from django.conf import settings
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -85,6 +85,7 @@ def child(data_dir, workdir):
     client, queries = Client(), {}
     for name, path in pages.items():
         cache.clear()
+        caches["pages-local"].clear()
         with CaptureQueriesContext(connection) as captured:
             status = client.get(path).status_code
         queries[name] = len(captured) if status == 200 else f"HTTP {status}"

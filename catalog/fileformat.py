@@ -201,7 +201,7 @@ def load_yaml(fm: str, report: _FileReport) -> Any:
                         "YAML aliases (*name) are not allowed in frontmatter",
                         event.start_mark.line + 2,
                     )
-                    return None
+                    return _INVALID
         return _yaml.load(fm, Loader=_TextDatesLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -212,7 +212,7 @@ def load_yaml(fm: str, report: _FileReport) -> Any:
         report.add(None, message, line)
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         report.add(None, f"invalid YAML value: {exc}", 1)
-    return None
+    return _INVALID
 
 
 def _text(data, key, report, *, required=False, max_chars=None):
@@ -304,7 +304,12 @@ def _plain(value):
     return value
 
 
+_INVALID = object()  # load_yaml's answer after reporting a problem (None means empty)
+
+
 def _mapping(data, report):
+    if data is _INVALID:
+        return None
     if data is None:
         report.add(None, "frontmatter is empty: it must be a mapping with at least 'title'", 1)
         return None

@@ -192,7 +192,12 @@ CACHES = {
     else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 5000},
-    }
+    },
+    "pages-local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages-local",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
 }
 
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "catalog.rendering.render_markdown"

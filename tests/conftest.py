@@ -1,7 +1,7 @@
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from tests.factories import ContentDir
 
@@ -20,9 +20,11 @@ def _plain_static_storage(settings):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty page cache (the database is rolled back between tests)."""
-    cache.clear()
+    for alias in ("default", "pages-local"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "pages-local"):
+        caches[alias].clear()
 
 
 @pytest.fixture

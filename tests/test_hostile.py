@@ -61,27 +61,27 @@ def test_preview_endpoint_output_is_inert(client):
         assert executable_parts(response.content.decode()) == [], vector
 
 
+def evil_guide(content, slug, body):
+    fields = [
+        f"title: {json.dumps(EVIL)}",
+        f"description: {json.dumps(EVIL)}",
+        'createdAt: "2024-01-01"',
+        "categories: [c]",
+        f"tags: [{json.dumps(EVIL)}, {json.dumps('<b>bold</b> & co')}]",
+    ]
+    content.raw("guides", slug, "---\n" + "\n".join(fields) + "\n---\n\n" + body + "\n")
+
+
 @pytest.fixture
 def evil_site(content):
-    content.category("c", title=EVIL, description=EVIL, body="\n\n".join(XSS_VECTORS))
     content.raw(
-        "guides",
-        "evil",
-        "---\n"
-        + "\n".join(
-            [
-                f"title: {json.dumps(EVIL)}",
-                f"description: {json.dumps(EVIL)}",
-                'createdAt: "2024-01-01"',
-                "categories: [c]",
-                f"tags: [{json.dumps(EVIL)}, {json.dumps('<b>bold</b> & co')}]",
-            ]
-        )
-        + "\n---\n\n"
-        + "\n\n".join(XSS_VECTORS)
-        + "\n",
+        "categories",
+        "c",
+        f"---\ntitle: {json.dumps(EVIL)}\n"
+        f"description: {json.dumps(EVIL)}\n---\n\n" + "\n\n".join(XSS_VECTORS),
     )
-    content.guide("other", title="Other", categories=("c",), tags=(EVIL,))
+    evil_guide(content, "evil", "\n\n".join(XSS_VECTORS))
+    evil_guide(content, "other", "Plain text.")
     content.import_()
     return content
 
@@ -136,24 +136,11 @@ def test_admin_escapes_hostile_metadata(admin_client, evil_site):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_worst_vectors_fire_nothing_in_a_browser(browser, live_server, content):
+    """Legitimate images in the vectors point at this server, so any request that leaves
+    127.0.0.1 could only come from injected code."""
     content.category("c")
-    content.raw(
-        "guides",
-        "worst",
-        "---\n"
-        + "\n".join(
-            [
-                f"title: {json.dumps(EVIL)}",
-                f"description: {json.dumps(EVIL)}",
-                'createdAt: "2024-01-01"',
-                "categories: [c]",
-                f"tags: [{json.dumps(EVIL)}]",
-            ]
-        )
-        + "\n---\n\n"
-        + "\n\n".join(XSS_VECTORS)
-        + "\n",
-    )
+    local = [v.replace("https://e.org", "/static") for v in XSS_VECTORS]
+    evil_guide(content, "worst", "\n\n".join(local))
     call_command("import_guides", "--data-dir", str(content.root), verbosity=0)
     page = browser.new_page()
     watch = PageWatch(page)
@@ -170,8 +157,8 @@ def test_worst_vectors_fire_nothing_in_a_browser(browser, live_server, content):
 
 # Fuzzing: only the format's own error escapes the parser; the renderer stays inert.
 
-markdownish = st.text(
-    alphabet=st.sampled_from(list("<>\"'=/:;&#()[]!`*_ \n\tabcjsvrtipx0123456789-"))
+markdownish = st.lists(
+    st.sampled_from(list("<>\"'=/:;&#()[]!`*_ \n\tabcjsvrtipx0123456789-"))
     | st.sampled_from(
         [
             "<script>",
