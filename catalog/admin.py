@@ -21,9 +21,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from .models import Category, Guide, GuideCategory, GuideRevision, Tag
+from .security import ThrottledLoginForm
 from .uploads import DiagramField
 
 MAX_TAG_CHARS = 100
+
+admin.site.login_form = ThrottledLoginForm
+admin.site.site_header = "Guides administration"
+admin.site.site_title = "Guides admin"
 
 
 def parse_tag_labels(text):

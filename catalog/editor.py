@@ -6,13 +6,15 @@ mounted at markdownx's URL names, so its widget finds them.
 """
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect
 from django.views.static import serve as static_serve
 from markdownx.views import ImageUploadView, MarkdownifyView
 
-from .uploads import EditorImageForm
+from .uploads import EXTENSIONS, EditorImageForm
+
+SERVED_EXTENSIONS = {*EXTENSIONS.values(), "jpeg"}
 
 
 class EditorsOnly:
@@ -46,10 +48,12 @@ class UploadView(EditorsOnly, ImageUploadView):
 def serve_media(request, path):
     """Uploaded files, when no web server or object storage serves them.
 
-    Uploads are verified images stored under generated names with image extensions; the
-    headers also forbid content sniffing and sandbox the response, so that no file could run
-    as a page even if one got through.
+    Uploads are verified images stored under generated names with image extensions; only
+    such names are served, and the headers forbid content sniffing and sandbox the response,
+    so that no file could run as a page even if one got into the folder another way.
     """
+    if path.rsplit(".", 1)[-1].lower() not in SERVED_EXTENSIONS:
+        raise Http404("Only images are served from uploads")
     response = static_serve(request, path, document_root=settings.MEDIA_ROOT)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
