@@ -17,6 +17,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -41,7 +42,46 @@ def _public_headers(response, etag, last_modified):
     return response
 
 
+class _Entry:
+    """Where a public page lives for the current content version, and its validators."""
+
+    def __init__(self, request):
+        state = SiteState.current()
+        stamp = f"{state.version}.{state.changed_at.timestamp():.6f}"
+        path = request.get_full_path()
+        self.etag = f'"{_digest(stamp + path)}"'
+        self.last_modified = int(state.changed_at.timestamp())
+        self.key = f"guides:page:{_digest(stamp)}:{_digest(path)}"
+
+    def not_modified(self, request):
+        response = get_conditional_response(
+            request, etag=self.etag, last_modified=self.last_modified
+        )
+        return None if response is None else self.finish(response)
+
+    def cached(self):
+        entry = _local.get(self.key)
+        if entry is None:
+            entry = cache.get(self.key)
+            if entry is not None:
+                _local.set(self.key, entry, settings.GUIDES_PAGE_CACHE_SECONDS)
+        if entry is None:
+            return None
+        content, content_type = entry
+        return self.finish(HttpResponse(content, content_type=content_type))
+
+    def store(self, response):
+        entry = (response.content, response["Content-Type"])
+        cache.set(self.key, entry, settings.GUIDES_PAGE_CACHE_SECONDS)
+        _local.set(self.key, entry, settings.GUIDES_PAGE_CACHE_SECONDS)
+
+    def finish(self, response):
+        return _public_headers(response, self.etag, self.last_modified)
+
+
 def public_page(view):
+    """Serve, cache and validate a public page for anonymous GET and HEAD requests."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
@@ -49,34 +89,41 @@ def public_page(view):
             if request.user.is_authenticated:
                 patch_cache_control(response, private=True, no_cache=True, max_age=0)
             return response
-
-        state = SiteState.current()
-        stamp = f"{state.version}.{state.changed_at.timestamp():.6f}"
-        path = request.get_full_path()
-        etag = f'"{_digest(stamp + path)}"'
-        last_modified = int(state.changed_at.timestamp())
-        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
-        if not_modified is not None:
-            return _public_headers(not_modified, etag, last_modified)
-
-        key = f"guides:page:{_digest(stamp)}:{_digest(path)}"
-        cached = _local.get(key)
-        if cached is None:
-            cached = cache.get(key)
-            if cached is not None:
-                _local.set(key, cached, settings.GUIDES_PAGE_CACHE_SECONDS)
-        if cached is not None:
-            content, content_type = cached
-            response = HttpResponse(content, content_type=content_type)
-        else:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response = response.render()
-            if response.status_code != 200 or response.streaming:
-                return response
-            cached = (response.content, response["Content-Type"])
-            cache.set(key, cached, settings.GUIDES_PAGE_CACHE_SECONDS)
-            _local.set(key, cached, settings.GUIDES_PAGE_CACHE_SECONDS)
-        return _public_headers(response, etag, last_modified)
+        entry = getattr(request, "page_entry", None) or _Entry(request)
+        response = entry.not_modified(request) or entry.cached()
+        if response is not None:
+            return response
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render"):
+            response = response.render()
+        if response.status_code != 200 or response.streaming:
+            return response
+        entry.store(response)
+        return entry.finish(response)
 
     return wrapper
+
+
+class PageCacheMiddleware:
+    """Answer a cached public page before sessions, auth, URL routing and the view run.
+
+    Only for GET/HEAD requests without a session cookie (no session means no logged-in
+    user, the contract ``Vary: Cookie`` states), and only for pages already cached, which
+    :func:`public_page` stored. Everything else goes on down the stack unchanged.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.session_cookie = settings.SESSION_COOKIE_NAME
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD") and self.session_cookie not in request.COOKIES:
+            try:
+                entry = _Entry(request)
+            except DatabaseError:
+                return self.get_response(request)
+            cached = entry.cached()
+            if cached is not None:
+                return entry.not_modified(request) or cached
+            request.page_entry = entry
+        return self.get_response(request)
