@@ -1,0 +1,322 @@
+"""Faults: processes killed mid-way, readers during an import, a database that goes away.
+
+Everything here runs real processes (manage.py, SIGKILL) against real databases: an SQLite
+file always, and the PostgreSQL test database where the suite runs on PostgreSQL.
+"""
+
+import contextlib
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE_ENV = {"DEBUG": "0", "SECRET_KEY": "faults", "ALLOWED_HOSTS": "testserver,127.0.0.1"}
+
+
+def manage(*args, env, timeout=300):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **BASE_ENV, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def start(*args, env):
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **BASE_ENV, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def make_corpus(root, n, *, title_prefix):
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "make_corpus.py"), str(n), str(root)], check=True
+    )
+    for path in (root / "guides").iterdir():
+        text = path.read_text()
+        path.write_text(text.replace('title: "', f'title: "{title_prefix} ', 1))
+
+
+def kill_after(process, seconds):
+    time.sleep(seconds)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    return process.returncode
+
+
+def sqlite_state(db):
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        return (
+            conn.execute("SELECT slug, title FROM catalog_guide ORDER BY slug").fetchall(),
+            conn.execute("SELECT count(*) FROM catalog_taggedguide").fetchone(),
+            conn.execute("SELECT version FROM catalog_sitestate").fetchall(),
+        )
+
+
+@pytest.mark.parametrize("delay", [0.8, 1.6, 2.4])
+def test_import_killed_halfway_leaves_the_previous_state(tmp_path, delay):
+    db = tmp_path / "db.sqlite3"
+    env = {"DATABASE_URL": f"sqlite:///{db}"}
+    assert manage("migrate", "-v", "0", env=env).returncode == 0
+    make_corpus(tmp_path / "old", 300, title_prefix="Old")
+    assert (
+        manage("import_guides", "--data-dir", str(tmp_path / "old"), "-v", "0", env=env).returncode
+        == 0
+    )
+    before = sqlite_state(db)
+    make_corpus(tmp_path / "new", 1500, title_prefix="New")
+    process = start(
+        "import_guides", "--data-dir", str(tmp_path / "new"), "--prune", "-v", "0", env=env
+    )
+    assert kill_after(process, delay) == -signal.SIGKILL, "the import finished before the kill"
+    assert sqlite_state(db) == before
+
+
+@pytest.fixture
+def postgres_env():
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs the suite on PostgreSQL (DATABASE_URL=postgres://…)")
+    db = settings.DATABASES["default"]
+    return {
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:"
+        f"{db['PORT']}/{db['NAME']}"
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgres_readers_see_the_old_or_the_new_state_never_a_mixture(postgres_env, tmp_path):
+    import psycopg
+
+    make_corpus(tmp_path / "old", 400, title_prefix="Old")
+    assert (
+        manage(
+            "import_guides", "--data-dir", str(tmp_path / "old"), "-v", "0", env=postgres_env
+        ).returncode
+        == 0
+    )
+    make_corpus(tmp_path / "new", 400, title_prefix="New")
+    seen, stop = set(), threading.Event()
+
+    def read():
+        with psycopg.connect(postgres_env["DATABASE_URL"], autocommit=True) as conn:
+            while not stop.is_set():
+                seen.add(
+                    conn.execute(
+                        "SELECT count(*) FILTER (WHERE title LIKE 'New %%'), "
+                        "count(*) FILTER (WHERE title LIKE 'Old %%') FROM catalog_guide"
+                    ).fetchone()
+                )
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        result = manage(
+            "import_guides", "--data-dir", str(tmp_path / "new"), "-v", "0", env=postgres_env
+        )
+    finally:
+        stop.set()
+        reader.join(timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert seen <= {(0, 400), (400, 0)} and (400, 0) in seen and len(seen) >= 1
+
+
+@pytest.mark.parametrize("extra", [0.0, 0.15])
+def test_export_guides_killed_halfway_leaves_only_whole_files(tmp_path, extra):
+    db = tmp_path / "db.sqlite3"
+    env = {"DATABASE_URL": f"sqlite:///{db}"}
+    assert manage("migrate", "-v", "0", env=env).returncode == 0
+    folder = tmp_path / "data"
+    make_corpus(folder, 1500, title_prefix="Old")
+    assert manage("import_guides", "--data-dir", str(folder), "-v", "0", env=env).returncode == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE catalog_guide SET title = 'Changed ' || title")
+    guides = folder / "guides"
+    untouched = guides.stat().st_mtime_ns
+    process = start("export_guides", "--data-dir", str(folder), "-v", "0", env=env)
+    deadline = time.monotonic() + 60
+    while guides.stat().st_mtime_ns == untouched and time.monotonic() < deadline:
+        time.sleep(0.005)  # the first rename into the folder changes its mtime
+    assert kill_after(process, extra) == -signal.SIGKILL, "the export finished before the kill"
+    files = sorted((folder / "guides").glob("*.md"))
+    assert len(files) == 1500
+    changed = 0
+    for path in files:
+        text = path.read_text()
+        assert text.startswith("---\ntitle: ") and text.endswith("\n"), path
+        changed += 'title: "Changed ' in text
+    assert 0 < changed < 1500, "the kill should land halfway"
+    result = manage("import_guides", "--check", "--data-dir", str(folder), env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_export_readme_killed_at_any_moment_leaves_the_old_or_the_new_readme(tmp_path):
+    db = tmp_path / "db.sqlite3"
+    env = {"DATABASE_URL": f"sqlite:///{db}"}
+    assert manage("migrate", "-v", "0", env=env).returncode == 0
+    make_corpus(tmp_path / "data", 3000, title_prefix="T")
+    assert (
+        manage("import_guides", "--data-dir", str(tmp_path / "data"), "-v", "0", env=env).returncode
+        == 0
+    )
+    readme = tmp_path / "README.md"
+    old = "# Guides\n\n<!-- TOC -->\n<!-- /TOC -->\nThe end.\n"
+    complete = None
+    for delay in (0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 1.0, 1.3):
+        readme.write_text(old)
+        process = start("export_readme", "--readme", str(readme), "-v", "0", env=env)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        text = readme.read_text()
+        if text != old:
+            complete = (
+                complete
+                or manage("export_readme", "--readme", str(readme), "--stdout", env=env).stdout
+            )
+            assert text == complete
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".README")) == []
+
+
+class _Proxy:
+    """A TCP forwarder the test can cut: the database 'goes away' and 'comes back'."""
+
+    def __init__(self, target):
+        self.target = target
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(64)
+        self.port = self.server.getsockname()[1]
+        self.up = threading.Event()
+        self.up.set()
+        self.connections = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            if not self.up.is_set():
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            self.connections += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def cut(self):
+        self.up.clear()
+        for sock in self.connections:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self.connections = []
+
+    def restore(self):
+        self.up.set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_outage_gives_503_and_the_app_recovers_by_itself(postgres_env, content, tmp_path):
+    """gunicorn, as in production: Django's test client never closes a broken connection."""
+    import urllib.error
+    import urllib.request
+
+    from django.conf import settings
+
+    content.category("c")
+    content.guide("g", categories=("c",))
+    content.import_()
+    db = settings.DATABASES["default"]
+    proxy = _Proxy((db["HOST"], int(db["PORT"])))
+    env = {
+        **os.environ,
+        **BASE_ENV,
+        "CONN_MAX_AGE": "60",
+        "STATIC_ROOT": str(tmp_path / "s"),
+        "DATABASE_URL": postgres_env["DATABASE_URL"].replace(f":{db['PORT']}/", f":{proxy.port}/"),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "guides_site.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "1",
+            "--log-level",
+            "critical",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+    def status(path):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+                return r.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    def ask():
+        return [status("/healthz"), status("/guides/c?fresh=" + str(time.monotonic_ns()))]
+
+    try:
+        for _ in range(100):
+            try:
+                if status("/healthz") == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert ask() == [200, 200]
+        proxy.cut()
+        assert ask() == [503, 503]
+        assert ask() == [503, 503]
+        proxy.restore()
+        assert ask() == [200, 200]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
