@@ -3,7 +3,7 @@
 import time
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -19,9 +19,17 @@ def _probe(check):
 
 
 def _database():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
+    """Reachable means a query answers, on a new connection if the kept one went stale."""
+    for attempt in (1, 2):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+            return
+        except (OperationalError, InterfaceError):
+            connection.close()
+            if attempt == 2:
+                raise
 
 
 def _cache():

@@ -233,8 +233,25 @@ class SiteState(models.Model):
 
     @classmethod
     def current(cls):
-        state = cls.objects.filter(pk=1).first()
-        return state or cls.objects.get_or_create(pk=1)[0]
+        """The state, read with one plain query: every public request starts with it, and
+        the ORM's own overhead would double its cost."""
+        from django.db import connection
+
+        ops = connection.ops
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {ops.quote_name('version')}, {ops.quote_name('changed_at')} "
+                f"FROM {ops.quote_name(cls._meta.db_table)} WHERE id = 1"
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return cls.objects.get_or_create(pk=1)[0]
+        version, changed_at = row
+        if isinstance(changed_at, str):  # SQLite hands back text
+            changed_at = datetime.datetime.fromisoformat(changed_at)
+        if timezone.is_naive(changed_at):
+            changed_at = timezone.make_aware(changed_at, datetime.UTC)
+        return cls(pk=1, version=version, changed_at=changed_at)
 
     @classmethod
     def bump(cls):

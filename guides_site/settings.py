@@ -127,7 +127,10 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        # Public pages check their connection with their first query and reconnect on
+        # failure (catalog.caching); set DB_HEALTH_CHECKS=1 to have Django check every
+        # reused connection first as well, at one more round trip per request.
+        conn_health_checks=env_bool("DB_HEALTH_CHECKS", False),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -3,12 +3,13 @@
 import io
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
 from catalog.models import Guide
+from catalog.roles import ensure_editors_group
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-editor-password-1"
@@ -26,7 +27,7 @@ def site(content, settings, tmp_path):
 @pytest.fixture
 def editor():
     user = User.objects.create_user("ed", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(ensure_editors_group())
     return user
 
 

@@ -5,13 +5,14 @@ import io
 import re
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from PIL import Image
 
 from catalog.models import Category, Guide, GuideRevision, Tag
+from catalog.roles import ensure_editors_group
 
 pytestmark = pytest.mark.django_db
 
@@ -346,7 +347,7 @@ def test_editor_endpoints_refuse_everyone_but_editors(client, site):
 
 def test_editor_endpoints_require_csrf(site):
     user = User.objects.create_user("e2", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(ensure_editors_group())
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(user)
     assert strict.post("/markdownx/markdownify/", {"content": "# x"}).status_code == 403

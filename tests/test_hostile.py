@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from catalog.fileformat import ContentError, parse_category, parse_guide
 from catalog.models import Guide
 from catalog.rendering import render_markdown, sanitize
+from catalog.roles import ensure_editors_group
 from tests.browser import PageWatch
 from tests.hostile import XSS_VECTORS, executable_parts
 
@@ -53,7 +54,7 @@ def test_renderer_output_is_inert_and_stable(vector):
 @pytest.mark.django_db
 def test_preview_endpoint_output_is_inert(client):
     editor = User.objects.create_user("ed", password="pw", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editors"))
+    editor.groups.add(ensure_editors_group())
     client.force_login(editor)
     for vector in XSS_VECTORS:
         response = client.post("/markdownx/markdownify/", {"content": vector})

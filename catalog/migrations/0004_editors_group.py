@@ -2,16 +2,6 @@
 
 from django.db import migrations
 
-EDITOR_PERMISSIONS = {
-    ("catalog", "guide"): ["add", "change", "view"],
-    ("catalog", "category"): ["add", "change", "view"],
-    ("catalog", "guidecategory"): ["add", "change", "delete", "view"],
-    ("catalog", "taggedguide"): ["add", "change", "delete", "view"],
-    ("catalog", "guiderevision"): ["view"],
-    ("taggit", "tag"): ["add", "change", "view"],
-}
-EXTRA_PERMISSIONS = [("catalog", "upload_image")]
-
 
 def create_editors_group(apps, schema_editor):
     from django.contrib.auth.management import create_permissions
@@ -21,14 +11,9 @@ def create_editors_group(apps, schema_editor):
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
 
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    wanted = [(app, f"{action}_{model}") for (app, model), actions in EDITOR_PERMISSIONS.items()
-              for action in actions] + EXTRA_PERMISSIONS
-    permissions = [Permission.objects.get(content_type__app_label=app, codename=codename)
-                   for app, codename in wanted]
-    group, _ = Group.objects.get_or_create(name="Editors")
-    group.permissions.set(permissions)
+    from catalog.roles import ensure_editors_group
+
+    ensure_editors_group(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def remove_editors_group(apps, schema_editor):

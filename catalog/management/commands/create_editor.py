@@ -9,9 +9,10 @@ import getpass
 import os
 
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+
+from catalog.roles import ensure_editors_group
 
 
 class Command(BaseCommand):
@@ -44,9 +45,6 @@ class Command(BaseCommand):
         user.is_active = True
         user.set_password(password)
         user.save()
-        try:
-            user.groups.add(Group.objects.get(name="Editors"))
-        except Group.DoesNotExist:
-            raise CommandError("the Editors group is missing: run `manage.py migrate`") from None
+        user.groups.add(ensure_editors_group())
         if options["verbosity"] >= 1:
             self.stdout.write(self.style.SUCCESS(f"{username} is an editor."))
