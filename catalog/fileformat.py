@@ -129,11 +129,16 @@ class _FileReport:
         self.path = str(path)
         self.frontmatter_text = frontmatter_text
         self.problems = []
+        self.warnings = []
 
-    def add(self, field_name, message, line=None):
+    def add(self, field_name, message, line=None, severity="error"):
         if line is None and field_name:
             line = self.line_of(field_name)
-        self.problems.append(Problem(self.path, line, field_name, message))
+        problem = Problem(self.path, line, field_name, message, severity)
+        (self.problems if severity == "error" else self.warnings).append(problem)
+
+    def warn(self, field_name, message):
+        self.add(field_name, message, severity="warning")
 
     def line_of(self, key):
         match = re.search(
@@ -205,6 +210,9 @@ def load_yaml(fm: str, report: _FileReport) -> Any:
         return _yaml.load(fm, Loader=_TextDatesLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        context = getattr(exc, "context_mark", None)
+        if mark is not None and context is not None and mark.line >= fm.count("\n"):
+            mark = context  # the problem shows only at the end: point where it began
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
@@ -254,15 +262,22 @@ def _date(data, key, report):
         report.add(key, f"must be a date written YYYY-MM-DD, not a date and time ({value})")
         return None
     if isinstance(value, dt.date):
-        return value
+        return _not_future(value, key, report)
     if isinstance(value, str) and DATE_RE.match(value.strip()):
         try:
-            return dt.date.fromisoformat(value.strip())
+            return _not_future(dt.date.fromisoformat(value.strip()), key, report)
         except ValueError:
             report.add(key, f"{value!r} is not a real date")
             return None
     report.add(key, f"must be a date written YYYY-MM-DD, got {_describe(value)}")
     return None
+
+
+def _not_future(day, key, report):
+    """A future date is allowed (the guide is published now, dated then), with a warning."""
+    if day > dt.date.today():
+        report.warn(key, f"{day.isoformat()} is in the future; the guide is published now")
+    return day
 
 
 def _string_list(data, key, report, *, max_chars, case_insensitive):
@@ -485,7 +500,7 @@ def read_folder(root: str | Path) -> ContentFolder:
                 folder.problems.append(Problem(str(path), None, None, f"cannot read: {exc}"))
                 continue
             item = parse(path.stem, raw, report)
-            folder.problems.extend(report.problems)
+            folder.problems.extend(report.problems + report.warnings)
             if item is not None:
                 target[item.slug] = item
     _check_references(folder)

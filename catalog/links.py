@@ -142,4 +142,5 @@ def check_links(folder: ContentFolder, base_url: str = "") -> list[Problem]:
 
 
 def format_warning(problem: Problem) -> str:
-    return f"{problem.path}:{problem.line or 1}: warning: {problem.message}"
+    field = f"{problem.field}: " if problem.field else ""
+    return f"{problem.path}:{problem.line or 1}: warning: {field}{problem.message}"

@@ -81,7 +81,7 @@ def test_unknown_keys_are_kept_in_order():
         (b"---\n- a\n- b\n---\nbody", ":2: frontmatter must be a mapping"),
         (b"---\njust a string\n---\nbody", ":2: frontmatter must be a mapping"),
         (b"---\n---\nbody", ":1: frontmatter is empty"),
-        (b"---\ntitle: T\ncreatedAt: 2024-01-01\ntags: [a, b\n---\nbody", ":5: invalid YAML"),
+        (b"---\ntitle: T\ncreatedAt: 2024-01-01\ntags: [a, b\n---\nbody", ":4: invalid YAML"),
         (b"---\ntitle: 'T\n---\n", ": invalid YAML"),
         (
             b"---\ntitle: T\ncreatedAt: 2024-01-01\nx: !!python/object:os.system {}\n---\n",

@@ -73,6 +73,9 @@ class Command(BaseCommand):
                 f"{len(exc.problems)} problem(s) found; nothing was imported."
             ) from None
 
+        for warning in folder.problems:
+            if warning.severity != "error" and verbosity >= 1:
+                self.stderr.write(format_warning(warning))
         if not dry_run:
             apply_plan(plan, progress=self._progress() if verbosity >= 1 else None)
         if verbosity >= 1:
