@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=1
 
-.PHONY: setup run serve test lint bench db clean
+.PHONY: setup run serve test lint bench loadtest db clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ lint: setup
 
 bench: setup
 	$(PY) bench/run_all.py
+
+# 60 s at 64 connections against gunicorn, then again while imports run (needs wrk).
+loadtest: setup
+	$(PY) bench/load_test.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts

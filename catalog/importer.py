@@ -172,17 +172,22 @@ def _record_values(item, names):
     return values
 
 
-def _apply_kind(model, names, kind_plan, now, progress, derived=None):
-    """Create, update and delete one kind of record in bulk; return every slug's id.
-
-    ``derived`` maps an item to extra field values that are not in the file (image sizes).
-    """
+def _render(model, kind_plan, progress):
+    """Stored HTML for every record the plan writes, made before any transaction opens."""
     to_render = kind_plan.create + kind_plan.update
     html = {}
     for done, item in enumerate(to_render, 1):
         html[item.slug] = render_markdown(item.body)
         if progress:
             progress(model._meta.verbose_name_plural, done, len(to_render))
+    return html
+
+
+def _apply_kind(model, names, kind_plan, now, html, derived=None):
+    """Create, update and delete one kind of record in bulk; return every slug's id.
+
+    ``derived`` maps an item to extra field values that are not in the file (image sizes).
+    """
 
     def values(item):
         return {
@@ -212,18 +217,24 @@ def _apply_kind(model, names, kind_plan, now, progress, derived=None):
 
 
 def apply_plan(plan: ImportPlan, progress=None) -> None:
-    """Carry out a plan in one transaction; nothing is written if any statement fails."""
+    """Carry out a plan in one transaction; nothing is written if any statement fails.
+
+    Markdown is rendered first, outside the transaction, so that the database is locked
+    for the writes alone (SQLite has one writer at a time).
+    """
     if not plan.changes:
         return
+    category_html = _render(Category, plan.categories, progress)
+    guide_html = _render(Guide, plan.guides, progress)
     now = timezone.now()
     with transaction.atomic():
-        category_ids = _apply_kind(Category, CATEGORY_FIELDS, plan.categories, now, progress)
+        category_ids = _apply_kind(Category, CATEGORY_FIELDS, plan.categories, now, category_html)
         guide_ids = _apply_kind(
             Guide,
             GUIDE_FIELDS,
             plan.guides,
             now,
-            progress,
+            guide_html,
             derived=lambda g: {
                 "tag_text": ", ".join(g.tags),
                 **dict(zip(("image_width", "image_height"), plan.image_sizes[g.slug], strict=True)),
