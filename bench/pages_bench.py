@@ -16,7 +16,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,9 +23,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.servers import Gunicorn  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "system-design-101" / "data"
-PORT = 8765
 
 
 def wrk(url, seconds, connections):
@@ -127,30 +128,8 @@ def main():
     ):
         subprocess.run(manage + command, cwd=ROOT, env=env, check=True)
 
-    base = f"http://127.0.0.1:{PORT}"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "guides_site.wsgi",
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "-w",
-            str(args.workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/robots.txt").read()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with Gunicorn(env, workers=args.workers) as server:
+        base = server.url
         pages = discover_pages(base)
         rows = []
         for name, path in pages.items():
@@ -158,9 +137,7 @@ def main():
             static_name = f"bench-{len(body)}.html"
             (work / "static" / static_name).write_bytes(b"x" * len(body))
             rows.append((name, path, len(body), static_name))
-        # whitenoise indexes STATIC_ROOT at start-up: restart so it sees the baseline files.
-        server.send_signal(signal.SIGHUP)
-        time.sleep(2)
+        server.reload()  # so whitenoise sees the baseline files
         print(
             f"{'page':<13}{'bytes':>8}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
             f"{'static req/s':>14}{'ratio':>7}{'cold ms':>9}{'errors':>8}"
@@ -180,10 +157,7 @@ def main():
             f"{args.seconds} s each, {os.cpu_count()} CPUs; target: guide and category "
             "pages >= 0.50 of the static rate"
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -2,17 +2,19 @@
 
 SQLite figures always; PostgreSQL figures when a server answers at BENCH_POSTGRES (default
 postgres://postgres@127.0.0.1:5432, trust auth; databases guides_bench and guides_pages
-are created if missing), with Redis as the shared cache when one answers at BENCH_REDIS.
+are made afresh for each run), with Redis as the shared cache when one answers at BENCH_REDIS.
 Each table is printed as it is made and collected, with a description of the machine.
 """
 
 import datetime as dt
 import os
 import platform
-import socket
 import subprocess
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.servers import redis_up  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
@@ -47,22 +49,12 @@ def postgres_database(name):
         import psycopg
 
         with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True, connect_timeout=3) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
         return f"{POSTGRES}/{name}"
     except Exception as exc:  # no server: the PostgreSQL rows are left out, saying why
         print(f"PostgreSQL not available ({exc}); its figures are left out.")
         return None
-
-
-def redis_up():
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 def run(title, script, *args, env=None):

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.servers import Gunicorn
+
 ROOT = Path(__file__).resolve().parents[1]
 BASE_ENV = {"DEBUG": "0", "SECRET_KEY": "faults", "ALLOWED_HOSTS": "testserver,127.0.0.1"}
 
@@ -274,29 +276,10 @@ def test_database_outage_gives_503_and_the_app_recovers_by_itself(postgres_env, 
         check=True,
         timeout=120,
     )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "guides_site.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "1",
-            "--log-level",
-            "critical",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
 
     def status(path):
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+            with urllib.request.urlopen(f"{server.url}{path}", timeout=10) as r:
                 return r.status
         except urllib.error.HTTPError as exc:
             return exc.code
@@ -304,13 +287,7 @@ def test_database_outage_gives_503_and_the_app_recovers_by_itself(postgres_env, 
     def ask():
         return [status("/healthz"), status("/guides/c?fresh=" + str(time.monotonic_ns()))]
 
-    try:
-        for _ in range(100):
-            try:
-                if status("/healthz") == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+    with Gunicorn(env) as server:
         assert ask() == [200, 200]
         proxy.cut()
         assert ask() == [503, 503]
@@ -320,6 +297,3 @@ def test_database_outage_gives_503_and_the_app_recovers_by_itself(postgres_env, 
         proxy.cut()  # a restart while the kept connection is idle: the next request
         proxy.restore()  # reconnects instead of failing
         assert ask() == [200, 200]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

@@ -5,10 +5,8 @@ pass); elsewhere it is skipped, saying why.
 """
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -18,26 +16,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from bench.servers import Gunicorn, redis_up
 from catalog.models import Guide
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = "redis://127.0.0.1:6379/15"
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _redis_up():
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _get(url):
@@ -49,7 +33,7 @@ def _get(url):
 def servers(content, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("needs the suite on PostgreSQL (DATABASE_URL=postgres://…)")
-    if not _redis_up():
+    if not redis_up():
         pytest.skip("needs Redis on 127.0.0.1:6379")
     db = settings.DATABASES["default"]
     database_url = (
@@ -78,41 +62,8 @@ def servers(content, tmp_path):
     content.guide("g", title="First title", categories=("c",))
     content.guide("d", title="Hidden draft", categories=("c",), draft=True)
     call_command("import_guides", "--data-dir", str(content.root), verbosity=0)
-    processes, urls = [], []
-    for _ in range(2):
-        port = _free_port()
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "guides_site.wsgi",
-                    "-b",
-                    f"127.0.0.1:{port}",
-                    "-w",
-                    "1",
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                env=env,
-            )
-        )
-        urls.append(f"http://127.0.0.1:{port}")
-    try:
-        for url in urls:
-            for _ in range(100):
-                try:
-                    _get(url + "/healthz")
-                    break
-                except OSError:
-                    time.sleep(0.1)
-        yield urls, env
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
+    with Gunicorn(env) as a, Gunicorn(env) as b:
+        yield (a.url, b.url), env
 
 
 def test_edit_publish_and_import_show_on_both_servers_at_once(servers, content):

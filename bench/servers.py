@@ -1,0 +1,84 @@
+"""Real app servers on 127.0.0.1 for the benchmarks and the tests that need them.
+
+``with Gunicorn(env) as server:`` starts gunicorn on a free port with the given environment,
+waits until it answers, and stops it afterwards; ``server.url`` is its address.
+"""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_up(host="127.0.0.1", port=6379):
+    try:
+        with socket.create_connection((host, port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+class Gunicorn:
+    def __init__(self, env, *, workers=1, timeout=60, log_level="warning", port=None):
+        self.env, self.workers, self.timeout, self.log_level = env, workers, timeout, log_level
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "guides_site.wsgi",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "-w",
+                str(self.workers),
+                "--timeout",
+                str(self.timeout),
+                "--log-level",
+                self.log_level,
+            ],
+            cwd=ROOT,
+            env=self.env,
+        )
+        self.wait_until_up()
+        return self
+
+    def wait_until_up(self, seconds=30):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=5).read()
+                return
+            except urllib.error.HTTPError:
+                return  # it answers, even if unhappy
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not answer on {self.url}")
+
+    def reload(self):
+        """Restart the workers (whitenoise indexes static files when a worker starts)."""
+        import signal
+
+        self.process.send_signal(signal.SIGHUP)
+        time.sleep(2)
+        self.wait_until_up()
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=30)
