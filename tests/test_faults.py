@@ -151,12 +151,12 @@ def test_export_guides_killed_halfway_leaves_only_whole_files(tmp_path, extra):
     assert manage("import_guides", "--data-dir", str(folder), "-v", "0", env=env).returncode == 0
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE catalog_guide SET title = 'Changed ' || title")
-    guides = folder / "guides"
-    untouched = guides.stat().st_mtime_ns
+    first = min((folder / "guides").glob("*.md"))  # exports write in slug order
+    untouched = first.stat().st_ino
     process = start("export_guides", "--data-dir", str(folder), "-v", "0", env=env)
     deadline = time.monotonic() + 60
-    while guides.stat().st_mtime_ns == untouched and time.monotonic() < deadline:
-        time.sleep(0.005)  # the first rename into the folder changes its mtime
+    while first.stat().st_ino == untouched and time.monotonic() < deadline:
+        time.sleep(0.002)  # the first rename replaces the file, and so its inode
     assert kill_after(process, extra) == -signal.SIGKILL, "the export finished before the kill"
     files = sorted((folder / "guides").glob("*.md"))
     assert len(files) == 1500
