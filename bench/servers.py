@@ -30,6 +30,17 @@ def redis_up(host="127.0.0.1", port=6379):
         return False
 
 
+def collectstatic(env):
+    """Collect static files as a deployment does (production settings need the manifest)."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+
+
 class Gunicorn:
     def __init__(self, env, *, workers=1, timeout=60, log_level="warning", port=None):
         self.env, self.workers, self.timeout, self.log_level = env, workers, timeout, log_level

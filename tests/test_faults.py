@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.servers import Gunicorn
+from bench.servers import Gunicorn, collectstatic
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_ENV = {"DEBUG": "0", "SECRET_KEY": "faults", "ALLOWED_HOSTS": "testserver,127.0.0.1"}
@@ -269,13 +269,7 @@ def test_database_outage_gives_503_and_the_app_recovers_by_itself(postgres_env, 
         "STATIC_ROOT": str(tmp_path / "s"),
         "DATABASE_URL": postgres_env["DATABASE_URL"].replace(f":{db['PORT']}/", f":{proxy.port}/"),
     }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=120,
-    )
+    collectstatic(env)
 
     def status(path):
         try:

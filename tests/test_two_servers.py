@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from bench.servers import Gunicorn, redis_up
+from bench.servers import Gunicorn, collectstatic, redis_up
 from catalog.models import Guide
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,13 +51,7 @@ def servers(content, tmp_path):
         "SECURE_COOKIES": "0",
         "STATIC_ROOT": str(tmp_path / "static"),
     }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=120,
-    )
+    collectstatic(env)
     content.category("c", title="Cat")
     content.guide("g", title="First title", categories=("c",))
     content.guide("d", title="Hidden draft", categories=("c",), draft=True)
