@@ -288,14 +288,6 @@ def apply_plan(plan: ImportPlan, progress=None) -> None:
             ).delete()
 
 
-def import_folder(folder: ContentFolder, *, prune=False, dry_run=False, progress=None):
-    """Plan, and unless ``dry_run``, apply. Returns the plan."""
-    plan = build_plan(folder, prune=prune)
-    if not dry_run:
-        apply_plan(plan, progress=progress)
-    return plan
-
-
 def plan_summary(plan: ImportPlan) -> list[str]:
     """Human-readable lines: counts per kind, then the records whose file has gone."""
     lines = []
@@ -317,7 +309,7 @@ def plan_summary(plan: ImportPlan) -> list[str]:
     return lines
 
 
-__all__ = ["ImportPlan", "KindPlan", "apply_plan", "build_plan", "import_folder", "plan_summary"]
+__all__ = ["ImportPlan", "KindPlan", "apply_plan", "build_plan", "plan_summary"]
 
 
 def rerender(*, everything=False) -> int:

@@ -339,10 +339,6 @@ class Guide(Content):
             raise ValidationError({"slug": f"A category already uses the slug “{self.slug}”."})
 
     @property
-    def is_published(self):
-        return not self.draft
-
-    @property
     def hero(self):
         """The diagram shown above the text, and the body with that diagram not repeated.
 
