@@ -54,11 +54,40 @@ def make_corpus(root, n, *, title_prefix):
         path.write_text(text.replace('title: "', f'title: "{title_prefix} ', 1))
 
 
-def kill_after(process, seconds):
-    time.sleep(seconds)
+def write_locked(db):
+    """Whether some connection holds SQLite's write lock, i.e. is inside a write transaction."""
+    conn = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return True
+    else:
+        conn.execute("ROLLBACK")
+        return False
+    finally:
+        conn.close()
+
+
+def wait_for(condition, process, timeout=120):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process.poll() is None, "the process ended before the moment to kill it"
+        assert time.monotonic() < deadline, "timed out waiting for the moment to kill"
+        time.sleep(0.001)
+    return time.monotonic()
+
+
+def kill(process, *, still=None):
+    """SIGKILL; with `still`, first freeze the process and assert it has not got past the point.
+
+    Freezing (SIGSTOP) makes the check exact: between it and the kill the process does nothing.
+    """
+    if still is not None:
+        process.send_signal(signal.SIGSTOP)
+        assert still(), "the process got past the point to kill it at: the test proved nothing"
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
-    return process.returncode
+    assert process.returncode == -signal.SIGKILL
 
 
 def sqlite_state(db):
@@ -71,8 +100,12 @@ def sqlite_state(db):
         )
 
 
-@pytest.mark.parametrize("delay", [0.8, 1.6, 2.4])
-def test_import_killed_halfway_leaves_the_previous_state(tmp_path, delay):
+def test_import_killed_halfway_leaves_the_previous_state(tmp_path):
+    """Kill an import while it renders, and at three moments inside its one transaction.
+
+    The moments are fractions of how long a whole import of the same folder held SQLite's
+    write lock on this machine, so they land inside the transaction on a fast or slow machine.
+    """
     db = tmp_path / "db.sqlite3"
     env = {"DATABASE_URL": f"sqlite:///{db}"}
     assert manage("migrate", "-v", "0", env=env).returncode == 0
@@ -82,12 +115,37 @@ def test_import_killed_halfway_leaves_the_previous_state(tmp_path, delay):
         == 0
     )
     before = sqlite_state(db)
-    make_corpus(tmp_path / "new", 1500, title_prefix="New")
-    process = start(
-        "import_guides", "--data-dir", str(tmp_path / "new"), "--prune", "-v", "0", env=env
-    )
-    assert kill_after(process, delay) == -signal.SIGKILL, "the import finished before the kill"
-    assert sqlite_state(db) == before
+    make_corpus(tmp_path / "new", 800, title_prefix="New")
+    args = ("import_guides", "--data-dir", str(tmp_path / "new"), "--prune", "-v", "0")
+
+    def copy_db(source, target):
+        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+
+    copy_db(db, tmp_path / "backup.sqlite3")
+    started = time.monotonic()
+    process = start(*args, env=env)
+    locked_at = wait_for(lambda: write_locked(db), process)
+    while process.poll() is None and write_locked(db):
+        time.sleep(0.001)
+    held = time.monotonic() - locked_at
+    assert process.wait(timeout=60) == 0
+    assert sqlite_state(db) != before
+
+    moments = [("before the transaction", None, (locked_at - started) / 2)]
+    moments += [("in the transaction", fraction, fraction * held) for fraction in (0, 0.3, 0.6)]
+    for _, fraction, delay in moments:
+        copy_db(tmp_path / "backup.sqlite3", db)
+        assert sqlite_state(db) == before
+        process = start(*args, env=env)
+        if fraction is None:
+            time.sleep(delay)
+            kill(process, still=lambda: not write_locked(db))
+        else:
+            wait_for(lambda: write_locked(db), process)
+            time.sleep(delay)
+            kill(process, still=lambda: write_locked(db))
+        assert sqlite_state(db) == before
 
 
 @pytest.fixture
@@ -141,8 +199,8 @@ def test_postgres_readers_see_the_old_or_the_new_state_never_a_mixture(postgres_
     assert seen <= {(0, 400), (400, 0)} and (400, 0) in seen and len(seen) >= 1
 
 
-@pytest.mark.parametrize("extra", [0.0, 0.15])
-def test_export_guides_killed_halfway_leaves_only_whole_files(tmp_path, extra):
+@pytest.mark.parametrize("at", ["first file", "half the files"])
+def test_export_guides_killed_halfway_leaves_only_whole_files(tmp_path, at):
     db = tmp_path / "db.sqlite3"
     env = {"DATABASE_URL": f"sqlite:///{db}"}
     assert manage("migrate", "-v", "0", env=env).returncode == 0
@@ -151,13 +209,16 @@ def test_export_guides_killed_halfway_leaves_only_whole_files(tmp_path, extra):
     assert manage("import_guides", "--data-dir", str(folder), "-v", "0", env=env).returncode == 0
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE catalog_guide SET title = 'Changed ' || title")
-    first = min((folder / "guides").glob("*.md"))  # exports write in slug order
-    untouched = first.stat().st_ino
+    paths = sorted((folder / "guides").glob("*.md"))  # exports write in slug order
+    inodes = {path: path.stat().st_ino for path in paths}
+    target = paths[0] if at == "first file" else paths[len(paths) // 2]
+
+    def replaced(path):
+        return path.stat().st_ino != inodes[path]  # a rename replaces the file and its inode
+
     process = start("export_guides", "--data-dir", str(folder), "-v", "0", env=env)
-    deadline = time.monotonic() + 60
-    while first.stat().st_ino == untouched and time.monotonic() < deadline:
-        time.sleep(0.002)  # the first rename replaces the file, and so its inode
-    assert kill_after(process, extra) == -signal.SIGKILL, "the export finished before the kill"
+    wait_for(lambda: replaced(target), process)
+    kill(process, still=lambda: not replaced(paths[-1]))
     files = sorted((folder / "guides").glob("*.md"))
     assert len(files) == 1500
     changed = 0
