@@ -476,12 +476,13 @@ def _markdown_files(root: Path, kind: str, problems: list[Problem]):
     return files
 
 
-def read_folder(root: str | Path) -> ContentFolder:
+def read_folder(root: str | Path, progress=None) -> ContentFolder:
     """Read and validate ``root/categories/*.md`` and ``root/guides/*.md``.
 
     Every file is read; the result holds each valid file and every problem, including the
     rules that span files: categories named by a guide must exist, and no slug may name both
-    a category and a guide (both are served at ``/guides/<slug>``).
+    a category and a guide (both are served at ``/guides/<slug>``). ``progress``, if given,
+    is called as ``progress(kind, done, total)`` after each file.
     """
     root = Path(root)
     folder = ContentFolder(root=root)
@@ -492,7 +493,10 @@ def read_folder(root: str | Path) -> ContentFolder:
         ("categories", _parse_category, folder.categories),
         ("guides", _parse_guide, folder.guides),
     ):
-        for path in _markdown_files(root, kind, folder.problems):
+        paths = _markdown_files(root, kind, folder.problems)
+        for done, path in enumerate(paths, 1):
+            if progress:
+                progress(kind, done, len(paths))
             report = _FileReport(path)
             try:
                 raw = path.read_bytes()

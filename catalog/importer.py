@@ -16,12 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image
 
 from .fileformat import ContentError, ContentFolder, Problem
 from .models import (
+    NOT_RENDERED,
     Category,
     Guide,
     GuideCategory,
@@ -32,7 +33,6 @@ from .models import (
     unique_tag_slugs,
 )
 from .records import CATEGORY_FIELDS, GUIDE_FIELDS, stored_categories, stored_guides
-from .rendering import RENDERER_VERSION, render_markdown
 from .search import refresh_search_documents
 
 
@@ -77,7 +77,7 @@ def _plan_kind(files: dict, rows: dict, prune: bool) -> KindPlan:
         current = rows.get(slug)
         if current is None:
             plan.create.append(item)
-        elif current.file != item or current.rendered_with != RENDERER_VERSION:
+        elif current.file != item:
             plan.update.append(item)
         else:
             plan.unchanged.append(slug)
@@ -172,18 +172,7 @@ def _record_values(item, names):
     return values
 
 
-def _render(model, kind_plan, progress):
-    """Stored HTML for every record the plan writes, made before any transaction opens."""
-    to_render = kind_plan.create + kind_plan.update
-    html = {}
-    for done, item in enumerate(to_render, 1):
-        html[item.slug] = render_markdown(item.body)
-        if progress:
-            progress(model._meta.verbose_name_plural, done, len(to_render))
-    return html
-
-
-def _apply_kind(model, names, kind_plan, now, html, derived=None):
+def _apply_kind(model, names, kind_plan, now, derived=None):
     """Create, update and delete one kind of record in bulk; return every slug's id.
 
     ``derived`` maps an item to extra field values that are not in the file (image sizes).
@@ -191,8 +180,8 @@ def _apply_kind(model, names, kind_plan, now, html, derived=None):
 
     def values(item):
         return {
-            "body_html": html[item.slug],
-            "rendered_with": RENDERER_VERSION,
+            "body_html": "",
+            "rendered_with": NOT_RENDERED,
             "updated_at": now,
             **_record_values(item, names),
             **(derived(item) if derived else {}),
@@ -216,25 +205,41 @@ def _apply_kind(model, names, kind_plan, now, html, derived=None):
     return ids
 
 
-def apply_plan(plan: ImportPlan, progress=None) -> None:
+def _insert_rows(model, fields, rows):
+    """Insert rows of a link table (integers and short text) with one ``executemany``.
+
+    ``bulk_create`` builds a model instance and prepares every value of every row, which for
+    these rows costs more than the database does; they hold nothing that needs preparing.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    values = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values})", rows
+        )
+
+
+def apply_plan(plan: ImportPlan) -> None:
     """Carry out a plan in one transaction; nothing is written if any statement fails.
 
-    Markdown is rendered first, outside the transaction, so that the database is locked
-    for the writes alone (SQLite has one writer at a time).
+    No markdown is rendered here: rendering costs several times more than everything else an
+    import does, so the stored HTML of written records is cleared and pages render the body
+    when first shown (``Content.html``; the page cache keeps the result). ``render_guides``
+    fills the stored HTML ahead of time.
     """
     if not plan.changes:
         return
-    category_html = _render(Category, plan.categories, progress)
-    guide_html = _render(Guide, plan.guides, progress)
     now = timezone.now()
     with transaction.atomic():
-        category_ids = _apply_kind(Category, CATEGORY_FIELDS, plan.categories, now, category_html)
+        category_ids = _apply_kind(Category, CATEGORY_FIELDS, plan.categories, now)
         guide_ids = _apply_kind(
             Guide,
             GUIDE_FIELDS,
             plan.guides,
             now,
-            guide_html,
             derived=lambda g: {
                 "tag_text": ", ".join(g.tags),
                 **dict(zip(("image_width", "image_height"), plan.image_sizes[g.slug], strict=True)),
@@ -254,28 +259,23 @@ def apply_plan(plan: ImportPlan, progress=None) -> None:
             changed_ids = [guide_ids[g.slug] for g in changed]
             GuideCategory.objects.filter(guide_id__in=changed_ids).delete()
             TaggedGuide.objects.filter(content_object_id__in=changed_ids).delete()
-            GuideCategory.objects.bulk_create(
+            _insert_rows(
+                GuideCategory,
+                ("guide", "category", "position"),
                 [
-                    GuideCategory(
-                        guide_id=guide_ids[g.slug], category_id=category_ids[c], position=n
-                    )
+                    (guide_ids[g.slug], category_ids[c], n)
                     for g in changed
                     for n, c in enumerate(g.categories)
                 ],
-                batch_size=1000,
             )
-            TaggedGuide.objects.bulk_create(
+            _insert_rows(
+                TaggedGuide,
+                ("content_object", "tag", "position", "label"),
                 [
-                    TaggedGuide(
-                        content_object_id=guide_ids[g.slug],
-                        tag_id=tag_ids[label.casefold()],
-                        position=n,
-                        label=label,
-                    )
+                    (guide_ids[g.slug], tag_ids[label.casefold()], n, label)
                     for g in changed
                     for n, label in enumerate(g.tags)
                 ],
-                batch_size=1000,
             )
             GuideRevision.objects.bulk_create(
                 [GuideRevision.from_file(guide_ids[g.slug], g) for g in changed], batch_size=500
@@ -310,25 +310,3 @@ def plan_summary(plan: ImportPlan) -> list[str]:
 
 
 __all__ = ["ImportPlan", "KindPlan", "apply_plan", "build_plan", "plan_summary"]
-
-
-def rerender(*, everything=False) -> int:
-    """Re-render stored HTML made by an older renderer (or all of it); return how many.
-
-    Runs in one transaction and bumps the content version, so cached pages refresh.
-    """
-    count = 0
-    with transaction.atomic():
-        for model in (Category, Guide):
-            stale = model.objects.all()
-            if not everything:
-                stale = stale.exclude(rendered_with=RENDERER_VERSION)
-            records = list(stale.only("id", "body"))
-            for record in records:
-                record.body_html = render_markdown(record.body)
-                record.rendered_with = RENDERER_VERSION
-            model.objects.bulk_update(records, ["body_html", "rendered_with"], batch_size=200)
-            count += len(records)
-        if count:
-            SiteState.bump()
-    return count

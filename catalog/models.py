@@ -21,6 +21,7 @@ from django.db import models, transaction
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
@@ -155,8 +156,18 @@ class GuideQuerySet(models.QuerySet):
         )
 
 
+NOT_RENDERED = 0
+
+
 class Content(models.Model):
-    """What guides and categories share: identity, text, stored HTML and provenance."""
+    """What guides and categories share: identity, text, stored HTML and provenance.
+
+    ``body_html`` is a cache of the rendered body, valid when ``rendered_with`` is the current
+    ``RENDERER_VERSION``: a save fills it, an import clears it (rendering costs several times
+    more than the rest of an import) and ``render_guides`` fills it ahead of time. Pages read
+    ``html``, which renders a record whose cache is empty or stale; the page cache keeps the
+    result, so a body is rendered about once per content version, not per request.
+    """
 
     slug = models.CharField(max_length=MAX_SLUG_CHARS, unique=True, validators=[slug_validator])
     title = models.CharField(max_length=300)
@@ -164,7 +175,7 @@ class Content(models.Model):
     image = models.CharField(max_length=1000, blank=True, help_text="URL or site path")
     body = MarkdownxField(blank=True)
     body_html = models.TextField(blank=True, editable=False)
-    rendered_with = models.PositiveIntegerField(default=0, editable=False)
+    rendered_with = models.PositiveIntegerField(default=NOT_RENDERED, editable=False)
     extra = models.JSONField(
         default=list,
         blank=True,
@@ -185,6 +196,7 @@ class Content(models.Model):
 
         self.body_html = render_markdown(self.body)
         self.rendered_with = RENDERER_VERSION
+        self.__dict__.pop("html", None)
         with transaction.atomic():
             super().save(*args, **kwargs)
             old = getattr(self, "_loaded_slug", None)
@@ -196,6 +208,15 @@ class Content(models.Model):
 
     def get_absolute_url(self):
         return reverse("catalog:detail", args=[self.slug])
+
+    @cached_property
+    def html(self):
+        """The body as safe HTML: the stored rendering if it is current, else rendered now."""
+        from .rendering import RENDERER_VERSION, render_markdown
+
+        if self.rendered_with == RENDERER_VERSION:
+            return self.body_html
+        return render_markdown(self.body)
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -345,7 +366,7 @@ class Guide(Content):
         Bodies usually open with the same image as the ``image`` key (every real guide does);
         the page shows it once, as the hero, with the body image's alt text.
         """
-        alt, html = f"Diagram: {self.title}", self.body_html
+        alt, html = f"Diagram: {self.title}", self.html
         match = _LEADING_IMAGE_RE.match(html)
         if match and self.image_url and html_unescape(match["src"]) == self.image_url:
             alt = html_unescape(match["alt"]) or alt
@@ -518,3 +539,25 @@ class SlugRedirect(models.Model):
     @property
     def target(self):
         return self.guide or self.category
+
+
+def render_stored_html(*, everything=False) -> int:
+    """Fill the stored HTML of records that have none or an older renderer's; return how many.
+
+    With ``everything``, re-render every record. Rendering happens outside any transaction;
+    each record is then written only if its body is still the one rendered, so an edit made
+    meanwhile is never paired with HTML of the old text. Pages look the same before and after
+    (they render what is not stored), so no cached page needs to be refreshed.
+    """
+    from .rendering import RENDERER_VERSION, render_markdown
+
+    count = 0
+    for model in (Category, Guide):
+        records = model.objects.all()
+        if not everything:
+            records = records.exclude(rendered_with=RENDERER_VERSION)
+        for pk, body in list(records.values_list("pk", "body")):
+            count += model.objects.filter(pk=pk, body=body).update(
+                body_html=render_markdown(body), rendered_with=RENDERER_VERSION
+            )
+    return count

@@ -9,8 +9,8 @@ Python-Markdown would pass such text on as raw HTML and the sanitiser would then
 unknown tag, so text vanishes. Here raw inline HTML counts as HTML only when its tag is one the
 sanitiser keeps; anything else is shown as the text it is.
 
-Bump ``RENDERER_VERSION`` whenever the output for the same markdown changes: the importer and
-``render_guides`` re-render every record stored with an older version.
+Bump ``RENDERER_VERSION`` whenever the output for the same markdown changes: stored HTML of an
+older version is then ignored (pages render the body anew) until ``render_guides`` replaces it.
 """
 
 import html

@@ -42,9 +42,9 @@ def test_mixed_case_tags_become_one_tag(imported):
 
 
 def test_prose_in_angle_brackets_and_raw_img_survive_rendering(imported):
-    payment = Guide.objects.get(slug="how-to-avoid-double-payment").body_html
+    payment = Guide.objects.get(slug="how-to-avoid-double-payment").html
     assert "&lt;idempotency-key: key_value&gt;" in payment
-    history = Guide.objects.get(slug="a-brief-history-og-programming-languages").body_html
+    history = Guide.objects.get(slug="a-brief-history-og-programming-languages").html
     assert '<img src="https://assets.bytebytego.com/diagrams/0305-programming-languages.png"' in (
         history
     )

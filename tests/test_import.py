@@ -51,7 +51,7 @@ def test_import_creates_everything_and_reports_counts(folder):
     guide = Guide.objects.get(slug="guide-3")
     assert guide.title == "Guide 3"
     assert guide.created_on == dt.date(2024, 3, 1)
-    assert guide.body_html == "<p>Body text.</p>"
+    assert guide.html == "<p>Body text.</p>"
     assert [t.label for t in guide.tagged_items.all()] == ["Shared", "T3"]
 
 
@@ -219,7 +219,7 @@ def test_progress_is_shown_on_a_terminal_for_large_folders(content):
         content.guide(f"g-{n:03d}")
     err = _Terminal()
     call_command("import_guides", "--data-dir", str(content.root), stdout=StringIO(), stderr=err)
-    assert "\rRendering guides: 200/200\n" in err.getvalue()
+    assert "\rReading guides: 200/200\n" in err.getvalue()
     quiet = StringIO()
     content.guide("g-000", title="Changed")
     call_command("import_guides", "--data-dir", str(content.root), stdout=StringIO(), stderr=quiet)

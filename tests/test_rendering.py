@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from catalog import importer, rendering
+from catalog import rendering
 from catalog.models import Guide
 
 pytestmark = pytest.mark.django_db
@@ -20,30 +20,65 @@ def test_the_editor_preview_endpoint_uses_the_page_renderer(admin_client):
     assert "&lt;idempotency-key: v&gt;" in response.content.decode()
 
 
-def test_a_new_renderer_version_re_renders_on_import(content, monkeypatch):
-    content.category("c")
-    content.guide("g", categories=("c",))
+def test_an_import_stores_no_html_and_the_page_renders_the_body(content, client):
+    content.category("c", body="Category *intro*.\n")
+    content.guide("g", categories=("c",), body="Some *text*.\n")
     content.import_()
-    monkeypatch.setattr(importer, "RENDERER_VERSION", 99)
-    monkeypatch.setattr(importer, "render_markdown", lambda text: "<p>new renderer</p>")
-    out = StringIO()
-    call_command("import_guides", "--data-dir", str(content.root), stdout=out)
-    assert "guides: 0 created, 1 updated" in out.getvalue()
     guide = Guide.objects.get(slug="g")
-    assert (guide.body_html, guide.rendered_with) == ("<p>new renderer</p>", 99)
+    assert (guide.body_html, guide.rendered_with) == ("", 0)
+    assert "<p>Some <em>text</em>.</p>" in client.get("/guides/g").content.decode()
+    assert "<p>Category <em>intro</em>.</p>" in client.get("/guides/c").content.decode()
 
 
-def test_render_guides_command_re_renders_stale_records(content, monkeypatch):
+def test_stored_html_of_an_older_renderer_is_not_shown(content, monkeypatch):
     content.category("c")
     content.guide("g", categories=("c",))
     content.import_()
-    monkeypatch.setattr(importer, "RENDERER_VERSION", 7)
+    Guide.objects.get(slug="g").save()
+    assert Guide.objects.get(slug="g").rendered_with == rendering.RENDERER_VERSION
+    monkeypatch.setattr(rendering, "RENDERER_VERSION", 99)
+    monkeypatch.setattr(rendering, "render_markdown", lambda text: "<p>new renderer</p>")
+    assert Guide.objects.get(slug="g").html == "<p>new renderer</p>"
+
+
+def test_render_guides_stores_missing_and_stale_html(content, monkeypatch):
+    content.category("c")
+    content.guide("g", categories=("c",), body="Some *text*.\n")
+    content.import_()
     out = StringIO()
     call_command("render_guides", stdout=out)
-    assert out.getvalue() == "Re-rendered 2 record(s).\n"
+    assert out.getvalue() == "Rendered 2 record(s).\n"
+    guide = Guide.objects.get(slug="g")
+    assert guide.body_html == "<p>Some <em>text</em>.</p>"
+    assert guide.rendered_with == rendering.RENDERER_VERSION
     call_command("render_guides", stdout=out)
-    assert out.getvalue().endswith("Re-rendered 0 record(s).\n")
+    assert out.getvalue().endswith("Rendered 0 record(s).\n")
+    monkeypatch.setattr(rendering, "RENDERER_VERSION", 7)
+    call_command("render_guides", stdout=out)
+    assert out.getvalue().endswith("Rendered 2 record(s).\n")
     assert Guide.objects.get(slug="g").rendered_with == 7
+    call_command("render_guides", "--all", stdout=out)
+    assert out.getvalue().endswith("Rendered 2 record(s).\n")
+
+
+def test_render_guides_never_stores_html_of_a_body_edited_meanwhile(content, monkeypatch):
+    content.category("c")
+    content.guide("g", categories=("c",), body="Old text.\n")
+    content.import_()
+    real = rendering.render_markdown
+
+    def render_while_an_editor_saves(text):
+        if "Old text." in text:
+            Guide.objects.filter(slug="g").update(body="New text.\n")
+        return real(text)
+
+    monkeypatch.setattr(rendering, "render_markdown", render_while_an_editor_saves)
+    out = StringIO()
+    call_command("render_guides", stdout=out)
+    assert out.getvalue() == "Rendered 1 record(s).\n"
+    guide = Guide.objects.get(slug="g")
+    assert (guide.body_html, guide.rendered_with) == ("", 0)
+    assert guide.html == "<p>New text.</p>"
 
 
 def test_trailing_slash_list_pages_redirect(client):

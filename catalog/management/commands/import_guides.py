@@ -59,7 +59,10 @@ class Command(BaseCommand):
         **options,
     ):
         started = time.perf_counter()
-        folder = read_folder(data_dir or settings.GUIDES_DATA_DIR)
+        folder = read_folder(
+            data_dir or settings.GUIDES_DATA_DIR,
+            progress=self._progress() if verbosity >= 1 and not check else None,
+        )
         if check:
             return self.validate_only(
                 folder, strict=strict, as_json=options["format"] == "json", verbosity=verbosity
@@ -77,7 +80,7 @@ class Command(BaseCommand):
             if warning.severity != "error" and verbosity >= 1:
                 self.stderr.write(format_warning(warning))
         if not dry_run:
-            apply_plan(plan, progress=self._progress() if verbosity >= 1 else None)
+            apply_plan(plan)
         if verbosity >= 1:
             for line in plan_summary(plan):
                 self.stdout.write(line)
@@ -104,7 +107,7 @@ class Command(BaseCommand):
 
         def report(kind, done, total):
             if total >= 200 and (done % 50 == 0 or done == total):
-                stream.write(f"\rRendering {kind}: {done}/{total}")
+                stream.write(f"\rReading {kind}: {done}/{total}")
                 if done == total:
                     stream.write("\n")
                 stream.flush()

@@ -1,27 +1,27 @@
-"""Re-render the stored HTML of guides and categories.
+"""Fill the stored HTML of guides and categories ahead of time.
 
-HTML is rendered once, when a record is saved or imported (catalog.rendering). After the
-renderer changes (``RENDERER_VERSION`` is bumped), this command brings every record up to
-date without a re-import; ``import_guides`` does the same for the records it reads.
+Imports store no HTML (rendering is most of an import's cost); a page renders what is not
+stored when it is first shown, and the page cache keeps it. Run this after an import, or after
+an upgrade that bumps ``RENDERER_VERSION``, so that no visitor waits for a render.
 """
 
 from django.core.management.base import BaseCommand
 
-from catalog.importer import rerender
+from catalog.models import render_stored_html
 
 
 class Command(BaseCommand):
-    help = "Re-render stored HTML made by an older renderer version (or all with --all)."
+    help = "Render and store the HTML of records that have none or an older renderer's."
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--all",
             action="store_true",
             dest="everything",
-            help="re-render every record, not only stale ones",
+            help="re-render every record, not only those without current HTML",
         )
 
     def handle(self, *args, everything=False, verbosity=1, **options):
-        count = rerender(everything=everything)
+        count = render_stored_html(everything=everything)
         if verbosity >= 1:
-            self.stdout.write(f"Re-rendered {count} record(s).")
+            self.stdout.write(f"Rendered {count} record(s).")
