@@ -2,11 +2,13 @@
 
     python bench/import_bench.py [--data-dir DIR] [--repeat N]
 
-Figures (best of N runs each, so that a busy machine inflates nothing but the slowest run):
+Figures (best of N rounds; each round runs every figure once, so that a busy spell on the
+machine slows the floor and what is compared with it alike):
 
 - parse floor: reading and validating every file (``catalog.fileformat.read_folder``);
-- full import into an empty database (plan + apply: rendering, bulk inserts, tags);
-- of which rendering markdown, timed alone over the same bodies;
+- full import into an empty database (plan + apply: bulk inserts, tags, revisions, search);
+- rendering every body to HTML, timed alone: not part of an import (pages render a body when
+  first shown; ``render_guides`` stores the HTML ahead of time), shown for scale;
 - no-change re-import (the plan finds nothing to do and writes nothing);
 - export_readme (query + rewrite the TOC block of a README, written atomically);
 - ``manage.py import_guides`` as a whole process into a fresh SQLite file (wall time,
@@ -29,15 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "system-design-101" / "data"
 
 
-def best(fn, repeat, before=None):
-    times = []
-    for _ in range(repeat):
-        if before:
-            before()
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
+def timed(fn):
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
 
 
 def main():
@@ -96,17 +93,24 @@ def main():
             readme, replace_toc(text, toc_sections(), "https://example.org/guides").encode()
         )
 
-    figures = {}
-    figures["parse floor (read + validate)"] = best(lambda: read_folder(data_dir), args.repeat)
-    figures["full import, empty database"] = best(
-        full_import, max(3, args.repeat // 2), before=empty_database
-    )
-    figures["  of which: render markdown"] = best(
-        lambda: [render_markdown(b) for b in bodies], max(3, args.repeat // 2)
-    )
-    full_import()
-    figures["no-change re-import"] = best(full_import, args.repeat)
-    figures["export_readme"] = best(export, args.repeat)
+    names = [
+        "parse floor (read + validate)",
+        "full import, empty database",
+        "render all markdown (not in import)",
+        "no-change re-import",
+        "export_readme",
+    ]
+    floor_name, full_name, render_name, reimport_name, export_name = names
+    runs = {name: [] for name in names}
+    for round_ in range(args.repeat):
+        runs[floor_name].append(timed(lambda: read_folder(data_dir)))
+        empty_database()
+        runs[full_name].append(timed(full_import))
+        runs[reimport_name].append(timed(full_import))
+        runs[export_name].append(timed(export))
+        if round_ < 3:
+            runs[render_name].append(timed(lambda: [render_markdown(b) for b in bodies]))
+    figures = {name: min(times) for name, times in runs.items()}
 
     walls = []
     for n in range(3):
@@ -124,7 +128,7 @@ def main():
         )
         walls.append(time.perf_counter() - started)
 
-    floor = figures["parse floor (read + validate)"]
+    floor = figures[floor_name]
     print(f"corpus: {data_dir} ({len(folder.categories)} categories, {len(folder.guides)} guides)")
     print(
         f"database: {connection.vendor}; python {sys.version.split()[0]}; "
@@ -133,10 +137,6 @@ def main():
     print(f"{'figure':<34}{'seconds':>10}{'× floor':>10}")
     for name, seconds in figures.items():
         print(f"{name:<34}{seconds:>10.3f}{seconds / floor:>10.2f}")
-    without_render = figures["full import, empty database"] - figures["  of which: render markdown"]
-    print(
-        f"{'full import minus rendering':<34}{without_render:>10.3f}{without_render / floor:>10.2f}"
-    )
     print(
         f"{'manage.py import_guides (process)':<34}{statistics.median(walls):>10.3f}"
         f"{'':>10}  (median of 3, wall time incl. start-up)"
