@@ -206,20 +206,28 @@ def _apply_kind(model, names, kind_plan, now, derived=None):
 
 
 def _insert_rows(model, fields, rows):
-    """Insert rows of a link table (integers and short text) with one ``executemany``.
+    """Insert rows of a link table (integers and short text) in one statement.
 
     ``bulk_create`` builds a model instance and prepares every value of every row, which for
     these rows costs more than the database does; they hold nothing that needs preparing.
+    PostgreSQL takes the columns as arrays (``unnest``, as Django's own bulk insert does),
+    other databases one ``executemany``.
     """
     if not rows:
         return
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
-    values = ", ".join(["%s"] * len(fields))
+    columns = [model._meta.get_field(name) for name in fields]
+    insert = f"INSERT INTO {quote(model._meta.db_table)} "
+    insert += f"({', '.join(quote(column.column) for column in columns)})"
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values})", rows
-        )
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
+            cursor.execute(
+                f"{insert} SELECT * FROM unnest({arrays})",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+        else:
+            cursor.executemany(f"{insert} VALUES ({', '.join(['%s'] * len(columns))})", rows)
 
 
 def apply_plan(plan: ImportPlan) -> None:
