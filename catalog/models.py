@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -256,8 +256,6 @@ class SiteState(models.Model):
     def current(cls):
         """The state, read with one plain query: every public request starts with it, and
         the ORM's own overhead would double its cost."""
-        from django.db import connection
-
         ops = connection.ops
         with connection.cursor() as cursor:
             cursor.execute(

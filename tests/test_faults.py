@@ -77,6 +77,17 @@ def wait_for(condition, process, timeout=120):
     return time.monotonic()
 
 
+def imported_sqlite(tmp_path, folder, n, *, title_prefix):
+    """A migrated SQLite file with a synthetic corpus of ``n`` guides imported; (db, env)."""
+    db = tmp_path / "db.sqlite3"
+    env = {"DATABASE_URL": f"sqlite:///{db}"}
+    assert manage("migrate", "-v", "0", env=env).returncode == 0
+    make_corpus(folder, n, title_prefix=title_prefix)
+    result = manage("import_guides", "--data-dir", str(folder), "-v", "0", env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return db, env
+
+
 def kill(process, *, still=None):
     """SIGKILL; with `still`, first freeze the process and assert it has not got past the point.
 
@@ -101,19 +112,12 @@ def sqlite_state(db):
 
 
 def test_import_killed_halfway_leaves_the_previous_state(tmp_path):
-    """Kill an import while it renders, and at three moments inside its one transaction.
+    """Kill an import before its transaction opens, and at three moments inside it.
 
     The moments are fractions of how long a whole import of the same folder held SQLite's
     write lock on this machine, so they land inside the transaction on a fast or slow machine.
     """
-    db = tmp_path / "db.sqlite3"
-    env = {"DATABASE_URL": f"sqlite:///{db}"}
-    assert manage("migrate", "-v", "0", env=env).returncode == 0
-    make_corpus(tmp_path / "old", 300, title_prefix="Old")
-    assert (
-        manage("import_guides", "--data-dir", str(tmp_path / "old"), "-v", "0", env=env).returncode
-        == 0
-    )
+    db, env = imported_sqlite(tmp_path, tmp_path / "old", 300, title_prefix="Old")
     before = sqlite_state(db)
     make_corpus(tmp_path / "new", 800, title_prefix="New")
     args = ("import_guides", "--data-dir", str(tmp_path / "new"), "--prune", "-v", "0")
@@ -132,9 +136,9 @@ def test_import_killed_halfway_leaves_the_previous_state(tmp_path):
     assert process.wait(timeout=60) == 0
     assert sqlite_state(db) != before
 
-    moments = [("before the transaction", None, (locked_at - started) / 2)]
-    moments += [("in the transaction", fraction, fraction * held) for fraction in (0, 0.3, 0.6)]
-    for _, fraction, delay in moments:
+    moments = [(None, (locked_at - started) / 2)]  # before the transaction
+    moments += [(fraction, fraction * held) for fraction in (0, 0.3, 0.6)]
+    for fraction, delay in moments:
         copy_db(tmp_path / "backup.sqlite3", db)
         assert sqlite_state(db) == before
         process = start(*args, env=env)
@@ -201,12 +205,8 @@ def test_postgres_readers_see_the_old_or_the_new_state_never_a_mixture(postgres_
 
 @pytest.mark.parametrize("at", ["first file", "half the files"])
 def test_export_guides_killed_halfway_leaves_only_whole_files(tmp_path, at):
-    db = tmp_path / "db.sqlite3"
-    env = {"DATABASE_URL": f"sqlite:///{db}"}
-    assert manage("migrate", "-v", "0", env=env).returncode == 0
     folder = tmp_path / "data"
-    make_corpus(folder, 1500, title_prefix="Old")
-    assert manage("import_guides", "--data-dir", str(folder), "-v", "0", env=env).returncode == 0
+    db, env = imported_sqlite(tmp_path, folder, 1500, title_prefix="Old")
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE catalog_guide SET title = 'Changed ' || title")
     paths = sorted((folder / "guides").glob("*.md"))  # exports write in slug order
@@ -232,14 +232,7 @@ def test_export_guides_killed_halfway_leaves_only_whole_files(tmp_path, at):
 
 
 def test_export_readme_killed_at_any_moment_leaves_the_old_or_the_new_readme(tmp_path):
-    db = tmp_path / "db.sqlite3"
-    env = {"DATABASE_URL": f"sqlite:///{db}"}
-    assert manage("migrate", "-v", "0", env=env).returncode == 0
-    make_corpus(tmp_path / "data", 3000, title_prefix="T")
-    assert (
-        manage("import_guides", "--data-dir", str(tmp_path / "data"), "-v", "0", env=env).returncode
-        == 0
-    )
+    _, env = imported_sqlite(tmp_path, tmp_path / "data", 3000, title_prefix="T")
     readme = tmp_path / "README.md"
     old = "# Guides\n\n<!-- TOC -->\n<!-- /TOC -->\nThe end.\n"
     complete = None
