@@ -14,6 +14,7 @@ or written to either.
 
 import hashlib
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -59,13 +60,30 @@ def _current_state():
         return SiteState.current()
 
 
+# The only query parameters a public page reads (pagination, search, sitemap pages). Others,
+# such as ``utm_source``, change nothing on the page, so they neither make a new cache entry
+# nor a new ETag: a flood of ``?x=N`` requests cannot fill the cache.
+PAGE_QUERY_PARAMETERS = ("page", "p", "q")
+
+
+def page_identity(request):
+    """The path and the query parameters that decide what a public page shows."""
+    params = [(name, request.GET[name]) for name in PAGE_QUERY_PARAMETERS if name in request.GET]
+    return request.path + ("?" + urlencode(params) if params else "")
+
+
 class _Entry:
-    """Where a public page lives for the current content version, and its validators."""
+    """Where a public page lives for the current content version, and its validators.
+
+    Constructing one validates the request's host first (a DisallowedHost answers 400), so a
+    cached page is never served to a host the site does not answer for.
+    """
 
     def __init__(self, request):
+        request.get_host()
         state = _current_state()
         stamp = f"{state.version}.{state.changed_at.timestamp():.6f}"
-        path = request.get_full_path()
+        path = page_identity(request)
         self.etag = f'"{_digest(stamp + path)}"'
         self.last_modified = int(state.changed_at.timestamp())
         self.key = f"guides:page:{_digest(stamp)}:{_digest(path)}"

@@ -5,16 +5,16 @@ hold the right permission (403 otherwise) and keep Django's CSRF protection. The
 mounted at markdownx's URL names, so its widget finds them.
 """
 
+from pathlib import Path
+
 from django.conf import settings
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect
-from django.views.static import serve as static_serve
 from markdownx.views import ImageUploadView, MarkdownifyView
 
-from .uploads import EXTENSIONS, EditorImageForm
-
-SERVED_EXTENSIONS = {*EXTENSIONS.values(), "jpeg"}
+from .publicfiles import serve_image
+from .uploads import EditorImageForm
 
 
 class EditorsOnly:
@@ -48,14 +48,8 @@ class UploadView(EditorsOnly, ImageUploadView):
 def serve_media(request, path):
     """Uploaded files, when no web server or object storage serves them.
 
-    Uploads are verified images stored under generated names with image extensions; only
-    such names are served, and the headers forbid content sniffing and sandbox the response,
-    so that no file could run as a page even if one got into the folder another way.
+    Uploads are verified images stored under generated names; they are served by the same
+    rule as the content folder's ``public/`` (catalog.publicfiles), so that no file could run
+    as a page even if one got into the folder another way.
     """
-    if path.rsplit(".", 1)[-1].lower() not in SERVED_EXTENSIONS:
-        raise Http404("Only images are served from uploads")
-    response = static_serve(request, path, document_root=settings.MEDIA_ROOT)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return serve_image(request, Path(settings.MEDIA_ROOT), path)

@@ -4,16 +4,20 @@ Bodies are rendered with the site's own Python-Markdown pipeline (before sanitis
 links inside code blocks are ignored and reference-style links are resolved exactly as the
 site resolves them. Every link into the site (``/guides/<slug>``, ``/tags/<slug>``, or the same
 under the site's full address) must name a published guide, a category or a used tag; every
-local image must exist. Duplicate titles and images without alt text are warnings. Nothing
-is fetched from the network.
+local image must exist and be served (catalog.publicfiles), and so must every file in
+``public/``. Duplicate titles and images without alt text are warnings. Nothing is fetched from
+the network.
 """
 
+import os
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.utils.text import slugify
 
 from .fileformat import ContentFolder, Problem
+from .publicfiles import NotServed, image_file, real_path
 from .rendering import markdown_html
 
 
@@ -99,6 +103,10 @@ class _Checker:
                     f"{what} {src} does not exist (looked for {candidates[0]})",
                     severity,
                 )
+            elif unquote(parts.path).startswith("/"):
+                reason = _not_served(self.root / "public", unquote(parts.path))
+                if reason:
+                    self.add(path, line, f"{what} {src} is not served: {reason}", severity)
         if alt is not None and not alt.strip():
             self.add(path, line, f"image {src} has no alt text", "warning")
 
@@ -120,7 +128,34 @@ class _Checker:
         for src, alt in collector.images:
             self.check_image(path, _line_of(text, src, body_start), src, alt)
 
+    def check_public_folder(self):
+        """Every entry of ``public/`` must be a served image: report what would not be."""
+        public = self.root / "public"
+        if not public.is_dir():
+            return
+        for folder, dirs, files in os.walk(public):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in dirs:
+                if os.path.islink(Path(folder, name)):
+                    self._check_public_entry(public, Path(folder, name), folder_only=True)
+            for name in sorted(files):
+                if not name.startswith("."):
+                    self._check_public_entry(public, Path(folder, name))
+
+    def _check_public_entry(self, public, entry, *, folder_only=False):
+        relative = entry.relative_to(public).as_posix()
+        try:
+            if folder_only:
+                real_path(public, relative)
+                return
+            reason = _not_served(public, relative)
+        except NotServed as exc:
+            reason = str(exc)
+        if reason:
+            self.add(entry, None, f"{reason}; only images inside public/ are served")
+
     def run(self):
+        self.check_public_folder()
         for slug, category in sorted(self.folder.categories.items()):
             path = self.root / "categories" / f"{slug}.md"
             self.check_file(path, category, icon=category.icon)
@@ -134,6 +169,16 @@ class _Checker:
                 line = _line_of(path.read_text(encoding="utf-8-sig"), "title:", 1)
                 self.add(path, line, f"has the same title as {paths[0]}", "warning")
         return self.problems
+
+
+def _not_served(public, relative):
+    """Why ``public/relative`` would not be served, or None if it would."""
+    try:
+        handle, _, _ = image_file(public, relative)
+    except NotServed as exc:
+        return str(exc)
+    handle.close()
+    return None
 
 
 def check_links(folder: ContentFolder, base_url: str = "") -> list[Problem]:

@@ -559,3 +559,19 @@ def render_stored_html(*, everything=False) -> int:
                 body_html=render_markdown(body), rendered_with=RENDERER_VERSION
             )
     return count
+
+
+class LoginThrottle(models.Model):
+    """Admin login attempts counted for one key (an address, or an address and a user name).
+
+    Kept in the database, not the cache, so that every app server counts together whether or
+    not Redis is configured, and no flood of page requests can evict a counter
+    (catalog.security).
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.attempts} since {self.window_start:%Y-%m-%d %H:%M}"

@@ -1,30 +1,45 @@
-"""The sitemap: categories, published guides and used tags, each with its lastmod."""
+"""The sitemap index and its sections: categories, published guides and used tags.
+
+``/sitemap.xml`` is an index (Django's sitemaps framework) of section pages
+``/sitemap-<section>.xml?p=N`` that hold at most ``PAGE_SIZE`` URLs each, so no sitemap
+response grows with the collection. Items are querysets, so a page loads only its own rows,
+and each section's latest ``lastmod`` is one aggregate query rather than a walk over every item.
+"""
 
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
 from django.urls import reverse
 
 from .models import Category, Guide, published_tags
 
-
-class CategorySitemap(Sitemap):
-    def items(self):
-        return list(Category.objects.in_readme_order())
-
-    def lastmod(self, item):
-        return item.updated_at
+PAGE_SIZE = 500
 
 
-class GuideSitemap(Sitemap):
-    def items(self):
-        return list(Guide.objects.published().in_readme_order().only("slug", "updated_at"))
+class _Section(Sitemap):
+    limit = PAGE_SIZE
 
     def lastmod(self, item):
         return item.updated_at
+
+    def get_latest_lastmod(self):
+        return self.items().aggregate(latest=Max("updated_at"))["latest"]
+
+
+class CategorySitemap(_Section):
+    def items(self):
+        return Category.objects.in_readme_order().only("slug", "updated_at")
+
+
+class GuideSitemap(_Section):
+    def items(self):
+        return Guide.objects.published().in_readme_order().only("slug", "updated_at")
 
 
 class TagSitemap(Sitemap):
+    limit = PAGE_SIZE
+
     def items(self):
-        return list(published_tags())
+        return published_tags()
 
     def location(self, item):
         return reverse("catalog:tag", args=[item.slug])

@@ -1,4 +1,4 @@
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 from django.views.generic import RedirectView
 
@@ -6,6 +6,7 @@ from . import views
 from .caching import public_page
 from .feeds import CategoryFeed, LatestGuidesFeed
 from .health import healthz
+from .origin import on_site_origin
 from .sitemaps import SITEMAPS
 
 app_name = "catalog"
@@ -15,17 +16,32 @@ urlpatterns = [
     path("guides", views.category_list, name="category_list"),
     path("guides/", RedirectView.as_view(url="/guides", permanent=True)),
     path("guides/<str:slug>", views.detail, name="detail"),
-    path("guides/<str:slug>/feed.xml", public_page(CategoryFeed()), name="category_feed"),
+    path(
+        "guides/<str:slug>/feed.xml",
+        public_page(on_site_origin(CategoryFeed())),
+        name="category_feed",
+    ),
     path("guides/<str:slug>/", views.trailing_slash),
     path("tags", views.tag_list, name="tag_list"),
     path("tags/", RedirectView.as_view(url="/tags", permanent=True)),
     path("tags/<str:slug>", views.tag_detail, name="tag"),
     path("search", views.search, name="search"),
-    path("feed.xml", public_page(LatestGuidesFeed()), name="feed"),
+    path("feed.xml", public_page(on_site_origin(LatestGuidesFeed())), name="feed"),
 ]
 
 site_urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        public_page(on_site_origin(sitemap_views.index)),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<str:section>.xml",
+        public_page(on_site_origin(sitemap_views.sitemap)),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from .caching import public_page
+from .fileformat import SLUG_RE
 from .models import Category, Guide, SlugRedirect, Tag, published_tags
+from .origin import absolute_url
 from .search import add_headlines, search_guides, search_terms
 
 CATEGORY_PAGE_SIZE = 48
@@ -63,7 +65,10 @@ def detail(request, slug):
     A slug never names both (the importer and the admin refuse it), so the order of the
     look-ups only decides which page pays for the miss: guides, the most visited, pay none.
     """
-    guide = Guide.objects.visible_to(request.user).with_page().filter(slug=slug).first()
+    if not SLUG_RE.match(slug):
+        raise Http404("Not a slug")
+    visible = Guide.objects.visible_to(request.user)
+    guide = visible.with_page().filter(slug=slug).first()
     if guide is not None:
         return _guide_page(request, guide)
     category = Category.objects.with_guide_counts().filter(slug=slug).first()
@@ -71,7 +76,7 @@ def detail(request, slug):
         return _category_page(request, category)
     renamed = SlugRedirect.objects.select_related("guide", "category").filter(old_slug=slug)
     target = renamed[0].target if renamed else None
-    if target is None:
+    if target is None or (renamed[0].guide_id and not visible.filter(pk=target.pk).exists()):
         raise Http404("No guide or category has this slug")
     return redirect(target.get_absolute_url(), permanent=True)
 
@@ -102,7 +107,7 @@ def _guide_page(request, guide):
             previous = siblings[n - 1] if n > 0 else None
             following = siblings[n + 1] if n + 1 < len(siblings) else None
     canonical = f"{settings.GUIDES_BASE_URL}/{guide.slug}"
-    image = request.build_absolute_uri(guide.image_url) if guide.image_url else ""
+    image = absolute_url(guide.image_url) if guide.image_url else ""
     response = render(
         request,
         "catalog/guide_detail.html",
@@ -170,7 +175,7 @@ def search(request):
 
 @require_safe
 def robots_txt(request):
-    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    sitemap = absolute_url(reverse("sitemap"))
     return HttpResponse(
         f"User-agent: *\nDisallow: /admin/\nDisallow: /markdownx/\nSitemap: {sitemap}\n",
         content_type="text/plain; charset=utf-8",

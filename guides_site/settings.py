@@ -7,6 +7,7 @@ PostgreSQL. ``SECRET_KEY`` has a development default only while ``DEBUG`` is on.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -62,9 +63,17 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Admin logins: after this many failures for one name from one address within the window
-# (seconds), further attempts are refused until it passes (catalog.security).
+# (seconds), further attempts are refused until it passes (catalog.security). Behind a
+# reverse proxy, TRUSTED_PROXY_HEADER names the header it puts the client's address in (such
+# as X-Forwarded-For) and TRUSTED_PROXY_COUNT how many proxies append to it.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))
+TRUSTED_PROXY_HEADER = (
+    "HTTP_" + os.environ["TRUSTED_PROXY_HEADER"].strip().upper().replace("-", "_")
+    if os.environ.get("TRUSTED_PROXY_HEADER", "").strip()
+    else ""
+)
+TRUSTED_PROXY_COUNT = max(1, int(os.environ.get("TRUSTED_PROXY_COUNT", "1")))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -82,7 +91,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "catalog.middleware.InvalidUrlMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "catalog.publicfiles.PublicFilesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "catalog.middleware.ContentSecurityPolicyMiddleware",
     "catalog.caching.PageCacheMiddleware",
@@ -95,12 +106,21 @@ MIDDLEWARE = [
 ]
 
 # Public pages allow no inline script and load nothing from other sites but images
-# (diagrams are often hosted elsewhere). The admin keeps Django's own pages as they are.
+# (diagrams are often hosted elsewhere).
 CONTENT_SECURITY_POLICY = os.environ.get(
     "CONTENT_SECURITY_POLICY",
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' https: data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+
+# The admin and the editor's endpoints: Django's admin and markdownx run no inline script
+# either; previews may show images from anywhere, as pages do.
+ADMIN_CONTENT_SECURITY_POLICY = os.environ.get(
+    "ADMIN_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' https: data: blob:; font-src 'self'; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
 )
 
 ROOT_URLCONF = "guides_site.urls"
@@ -181,12 +201,24 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Serve uploads from Django when no web server or object storage does (off behind one).
 GUIDES_SERVE_MEDIA = env_bool("GUIDES_SERVE_MEDIA", True)
 
-# The content folder: DIR/categories/*.md and DIR/guides/*.md. Files under DIR/public/ are
+# The content folder: DIR/categories/*.md and DIR/guides/*.md. Images under DIR/public/ are
 # served at the site root (e.g. DIR/public/images/x.png at /images/x.png), so that local image
-# paths in the frontmatter resolve the way they do in the content repository's own site.
+# paths in the frontmatter resolve the way they do in the content repository's own site; only
+# verified images inside the folder are served (catalog.publicfiles).
 GUIDES_DATA_DIR = Path(os.environ.get("GUIDES_DATA_DIR") or BASE_DIR / "data").resolve()
 GUIDES_BASE_URL = os.environ.get("GUIDES_BASE_URL", "http://127.0.0.1:8000/guides").rstrip("/")
-WHITENOISE_ROOT = GUIDES_DATA_DIR / "public" if (GUIDES_DATA_DIR / "public").is_dir() else None
+# Every absolute URL the site writes (canonical links, og:image, feeds, sitemaps, robots.txt)
+# starts with this origin, never with the Host header of a request (catalog.origin).
+GUIDES_SITE_ORIGIN = (
+    os.environ.get("GUIDES_SITE_ORIGIN")
+    or "{0.scheme}://{0.netloc}".format(urlsplit(GUIDES_BASE_URL))
+).rstrip("/")
+_origin = urlsplit(GUIDES_SITE_ORIGIN)
+if _origin.scheme not in ("http", "https") or not _origin.hostname or _origin.path:
+    raise ImproperlyConfigured(
+        "GUIDES_SITE_ORIGIN (or GUIDES_BASE_URL) must be an http(s) URL with a host, "
+        f"got {GUIDES_SITE_ORIGIN!r}"
+    )
 
 TAGGIT_CASE_INSENSITIVE = True
 

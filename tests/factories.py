@@ -4,6 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 from django.core.management import call_command
+from PIL import Image
 
 GUIDE_TEMPLATE = """---
 title: "{title}"
@@ -75,6 +76,13 @@ class ContentDir:
     def raw(self, kind, slug, text, *, encoding="utf-8"):
         path = self.root / kind / f"{slug}.md"
         path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+        return path
+
+    def public_image(self, relative, *, size=(4, 4), fmt="PNG"):
+        """A real image at ``public/<relative>`` (served at ``/<relative>``)."""
+        path = self.root / "public" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", size, (200, 30, 30)).save(path, fmt)
         return path
 
     def import_(self, *args, **options):

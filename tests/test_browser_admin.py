@@ -28,7 +28,8 @@ def test_editor_writes_previews_uploads_publishes_edits_and_restores(browser, ed
     page = context.new_page()
     watch = PageWatch(page)
 
-    page.goto(base + "/admin/login/?next=/admin/catalog/guide/add/")
+    response = page.goto(base + "/admin/login/?next=/admin/catalog/guide/add/")
+    assert "script-src 'self';" in response.headers["content-security-policy"]
     page.fill("#id_username", "editor")
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")

@@ -117,7 +117,8 @@ def test_feeds_and_sitemap_escape_hostile_metadata(client, evil_site):
         root = ET.fromstring(client.get(url).content)
         titles = [e.text for e in root.iter("{http://www.w3.org/2005/Atom}title")]
         assert EVIL in titles, url
-    ET.fromstring(client.get("/sitemap.xml").content)
+    for path in ("/sitemap.xml", "/sitemap-guides.xml", "/sitemap-tags.xml"):
+        ET.fromstring(client.get(path).content)
 
 
 @pytest.mark.django_db

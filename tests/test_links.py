@@ -18,8 +18,7 @@ def folder(content):
     content.category("net", title="Networking")
     content.guide("tcp", title="TCP", categories=("net",), tags=("Protocols",))
     content.guide("secret", title="Secret", categories=("net",), draft=True)
-    (content.root / "public" / "images").mkdir(parents=True)
-    (content.root / "public" / "images" / "ok.png").write_bytes(b"png")
+    content.public_image("images/ok.png")
     return content
 
 

@@ -5,6 +5,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.views.defaults import server_error
 
@@ -208,12 +209,23 @@ def test_feed_holds_the_latest_50(client, content):
     assert len(list(root.iter(f"{ATOM}entry"))) == 50
 
 
+def sitemap_urls(client):
+    """Every ``<url>`` of every section the sitemap index lists: {loc: lastmod element}."""
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    assert index.tag == f"{SITEMAP}sitemapindex"
+    urls = {}
+    for loc in index.iter(f"{SITEMAP}loc"):
+        path = loc.text.removeprefix(settings.GUIDES_SITE_ORIGIN)
+        section = ET.fromstring(client.get(path).content)
+        urls.update(
+            (u.find(f"{SITEMAP}loc").text, u.find(f"{SITEMAP}lastmod"))
+            for u in section.iter(f"{SITEMAP}url")
+        )
+    return urls
+
+
 def test_sitemap_lists_categories_guides_and_tags_with_lastmod(client, site):
-    root = ET.fromstring(client.get("/sitemap.xml").content)
-    urls = {
-        u.find(f"{SITEMAP}loc").text: u.find(f"{SITEMAP}lastmod")
-        for u in root.iter(f"{SITEMAP}url")
-    }
+    urls = sitemap_urls(client)
     paths = {re.sub(r"^https?://[^/]+", "", loc) for loc in urls}
     assert {"/guides/net", "/guides/a-first", "/tags/caching", "/tags/security"} <= paths
     assert "/guides/e-draft" not in paths and "/tags/zanzibartag" not in paths
@@ -222,7 +234,8 @@ def test_sitemap_lists_categories_guides_and_tags_with_lastmod(client, site):
 
 def test_robots_txt_points_at_the_sitemap(client):
     text = html(client, "/robots.txt")
-    assert "Disallow: /admin/" in text and "Sitemap: http://testserver/sitemap.xml" in text
+    assert "Disallow: /admin/" in text
+    assert f"Sitemap: {settings.GUIDES_SITE_ORIGIN}/sitemap.xml" in text
 
 
 def test_friendly_404_and_500_pages(client, rf):
@@ -246,8 +259,7 @@ def test_draft_never_leaks_to_visitors(client, site):
         "/guides/b-second",
         "/guides/c-third",
     ]
-    root = ET.fromstring(client.get("/sitemap.xml").content)
-    urls += [re.sub(r"^https?://[^/]+", "", u.text) for u in root.iter(f"{SITEMAP}loc")]
+    urls += [re.sub(r"^https?://[^/]+", "", loc) for loc in sitemap_urls(client)]
     for url in urls:
         body = client.get(url).content.decode().lower()
         assert "zanzibar" not in body and "e-draft" not in body, url
