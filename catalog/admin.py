@@ -10,6 +10,7 @@ import datetime
 import difflib
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -19,30 +20,55 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from taggit import admin as taggit_admin
 
+from . import fileformat
 from .models import Category, Guide, GuideCategory, GuideRevision, Tag
 from .security import ThrottledLoginForm
 from .uploads import DiagramField
-
-MAX_TAG_CHARS = 100
 
 admin.site.login_form = ThrottledLoginForm
 admin.site.site_header = "Guides administration"
 admin.site.site_title = "Guides admin"
 
 
-def parse_tag_labels(text):
-    """Labels from a comma- or line-separated list; duplicates (any case) dropped."""
-    labels, seen = [], set()
-    for part in text.replace("\n", ",").split(","):
-        label = " ".join(part.split())
-        if label and label.casefold() not in seen:
-            seen.add(label.casefold())
-            labels.append(label)
-    return labels
+class FileRulesForm(forms.ModelForm):
+    """A form whose values are checked by the file format's own validator.
+
+    A record the admin saves is one that ``export_guides`` writes and ``import_guides`` reads
+    back without a problem: the rules live once, in catalog.fileformat, and each problem is
+    shown on the form field that holds the key (``form_fields`` maps file keys to fields).
+    """
+
+    form_fields: dict[str, str] = {}
+    kind = ""
+
+    def file_values(self, cleaned):
+        """The cleaned values as frontmatter keys."""
+        return {key: cleaned[name] for key, name in self.form_fields.items() if name in cleaned}
+
+    def clean(self):
+        cleaned = super().clean()
+        values = self.file_values(cleaned)
+        values.pop("slug", None)
+        body = values.pop("body", "")
+        validate = (
+            fileformat.validate_guide if self.kind == "guide" else fileformat.validate_category
+        )
+        _, problems = validate(
+            cleaned.get("slug") or self.instance.slug or "form",
+            values,
+            body,
+            root=settings.GUIDES_DATA_DIR,
+        )
+        for problem in problems:
+            name = self.form_fields.get(problem.field)
+            if problem.severity == "error" and name not in self.errors:
+                self.add_error(name if name in self.fields else None, problem.message)
+        return cleaned
 
 
-class GuideForm(forms.ModelForm):
+class GuideForm(FileRulesForm):
     diagram = DiagramField(required=False, help_text=Guide._meta.get_field("diagram").help_text)
     tag_labels = forms.CharField(
         label="Tags",
@@ -51,6 +77,18 @@ class GuideForm(forms.ModelForm):
         "“Consistent Hashing” is one tag.",
         widget=forms.TextInput(attrs={"class": "vTextField tag-input", "autocomplete": "off"}),
     )
+
+    kind = "guide"
+    form_fields = {
+        "slug": "slug",
+        "title": "title",
+        "description": "description",
+        "image": "image",
+        "createdAt": "created_on",
+        "draft": "draft",
+        "tags": "tag_labels",
+        "body": "body",
+    }
 
     class Meta:
         model = Guide
@@ -76,13 +114,39 @@ class GuideForm(forms.ModelForm):
         return self.cleaned_data["description"].replace("\r\n", "\n").replace("\r", "\n")
 
     def clean_tag_labels(self):
-        labels = parse_tag_labels(self.cleaned_data["tag_labels"])
-        too_long = [label for label in labels if len(label) > MAX_TAG_CHARS]
-        if too_long:
-            raise forms.ValidationError(
-                f"Tags may have at most {MAX_TAG_CHARS} characters: {too_long[0][:40]}…"
-            )
-        return labels
+        return fileformat.split_tag_text(self.cleaned_data["tag_labels"])
+
+    def file_values(self, cleaned):
+        values = super().file_values(cleaned)
+        if cleaned.get("diagram"):
+            values.pop("image", None)  # an upload replaces the image URL
+        return values
+
+
+class CategoryForm(FileRulesForm):
+    kind = "category"
+    form_fields = {
+        key: key for key in ("slug", "title", "description", "image", "icon", "sort", "body")
+    }
+
+    class Meta:
+        model = Category
+        fields = ["title", "slug", "description", "sort", "icon", "image", "body"]
+
+    def clean_body(self):
+        return self.cleaned_data["body"].replace("\r\n", "\n").replace("\r", "\n")
+
+
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name", "slug"]
+
+    def clean_name(self):
+        problem = fileformat.tag_problem(self.cleaned_data["name"])
+        if problem:
+            raise forms.ValidationError(problem)
+        return self.cleaned_data["name"]
 
 
 class GuideCategoryInline(admin.TabularInline):
@@ -302,13 +366,13 @@ class GuideAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    form = CategoryForm
     list_display = ["title", "slug", "sort", "published_guides", "draft_guides"]
     list_editable = ["sort"]
     list_display_links = ["title"]
     ordering = ["sort", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     search_fields = ["title", "slug", "description"]
-    fields = ["title", "slug", "description", "sort", "icon", "image", "body"]
 
     def get_queryset(self, request):
         return (
@@ -343,3 +407,13 @@ class GuideRevisionAdmin(admin.ModelAdmin):
     def view_link(self, revision):
         url = reverse("admin:catalog_guide_revision", args=[revision.guide_id, revision.pk])
         return format_html('<a href="{}">compare</a>', url)
+
+
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(taggit_admin.TagAdmin):
+    """taggit's tag admin, with names checked by the file format's tag rule."""
+
+    form = TagForm

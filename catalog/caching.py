@@ -8,7 +8,7 @@ transaction (signals for ORM saves, the importer for its bulk writes), which inv
 cached page on every server at once: old entries are never read again and expire by timeout.
 
 Rendered pages live in the shared cache (Redis when configured) and, in front of it, in a
-small per-process memory cache. Logged-in users (staff may see drafts) are never served from
+small per-process memory cache. Those who may see drafts (catalog.roles) are never served from
 or written to either.
 """
 
@@ -24,6 +24,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 
 from .models import SiteState
+from .roles import may_see_drafts
 
 # Each process also keeps the pages it served last in memory, in front of the shared cache:
 # keys carry the content version, so a copy here is never stale, and hot pages skip the
@@ -119,7 +120,7 @@ def public_page(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        if request.method not in ("GET", "HEAD") or may_see_drafts(request.user):
             response = view(request, *args, **kwargs)
             if request.user.is_authenticated:
                 patch_cache_control(response, private=True, no_cache=True, max_age=0)

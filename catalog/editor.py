@@ -13,16 +13,16 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect
 from markdownx.views import ImageUploadView, MarkdownifyView
 
+from . import roles
 from .publicfiles import serve_image
 from .uploads import EditorImageForm
 
 
 class EditorsOnly:
-    permission = "catalog.change_guide"
+    permission = roles.EDIT
 
     def dispatch(self, request, *args, **kwargs):
-        user = request.user
-        if not (user.is_active and user.is_staff and user.has_perm(self.permission)):
+        if not roles.may(request.user, self.permission):
             return JsonResponse({"error": "Only editors may use this."}, status=403)
         return super().dispatch(request, *args, **kwargs)
 
@@ -37,7 +37,7 @@ class PreviewView(EditorsOnly, MarkdownifyView):
 
 @method_decorator(csrf_protect, name="dispatch")
 class UploadView(EditorsOnly, ImageUploadView):
-    permission = "catalog.upload_image"
+    permission = roles.UPLOAD
     form_class = EditorImageForm
     http_method_names = ["post"]
 

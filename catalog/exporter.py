@@ -5,7 +5,9 @@ parsed and compared with the record as the file format describes it (catalog.rec
 unchanged record leaves its file's bytes and modification time alone, whatever quoting style
 the file was written in. Changed and new records are written in the canonical layout
 (catalog.fileformat.serialise_*), each atomically. Files of renamed records are removed;
-files of records that no longer exist are reported, and removed with ``prune``.
+files of records that no longer exist are reported, and removed with ``prune``. Every file to
+be written is first read back by the file format's own validator: if any record would make an
+invalid file, nothing is written.
 """
 
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ class ExportPlan:
     remove: list[tuple[Path, str]] = field(default_factory=list)  # path, why
     orphans: list[Path] = field(default_factory=list)  # no record; kept without prune
     unchanged: int = 0
+    problems: list = field(default_factory=list)  # records no file may hold: nothing written
 
     @property
     def changes(self):
@@ -61,6 +64,9 @@ def build_export_plan(root: str | Path, *, prune: bool = False) -> ExportPlan:
                 plan.unchanged += 1
             else:
                 plan.write.append((path, serialise(record.file), "changed"))
+        for path, text, _ in plan.write:
+            if path.parent == folder:
+                _check_written(parse, path, text, plan.problems)
         for path in sorted(folder.glob("*.md")) if folder.is_dir() else ():
             if path.stem in records:
                 continue
@@ -71,6 +77,15 @@ def build_export_plan(root: str | Path, *, prune: bool = False) -> ExportPlan:
             else:
                 plan.orphans.append(path)
     return plan
+
+
+def _check_written(parse, path, text, problems):
+    """A file is written only if the file format accepts it back: the same validator as the
+    importer's, so a record stored before a rule existed (or by hand) is reported instead."""
+    try:
+        parse(path.stem, text.encode("utf-8", "surrogatepass"), path)
+    except ContentError as exc:
+        problems.extend(p for p in exc.problems if p.severity == "error")
 
 
 def apply_export_plan(plan: ExportPlan) -> None:

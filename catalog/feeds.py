@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.timezone import make_aware
 
 from .models import Category, Guide
@@ -33,7 +34,9 @@ class LatestGuidesFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return item.description
+        """Atom's ``<summary type="html">`` is read as HTML: the plain-text description is
+        escaped for it, so a feed reader shows its angle brackets as text."""
+        return escape(item.description)
 
     def item_pubdate(self, item):
         return _midnight(item.created_on)

@@ -17,10 +17,13 @@ write the canonical layout of the real collection, and ``parse(serialise(x)) == 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import frontmatter
 import yaml
@@ -37,6 +40,14 @@ MAX_SLUG_CHARS = 200
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9'+_-]*$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 BOUNDARY_RE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+
+# Control characters (Unicode category Cc) other than tab and newline, and lone surrogates
+# (which YAML's "\\ud800" escape can make): no field or body may hold one. PostgreSQL refuses
+# NUL in text, so without this rule the default and the production database would disagree.
+CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 11: "VT", 12: "FF", 13: "CR", 27: "ESC", 127: "DEL"}
+_SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_BROWSER_TRIMS = "".join(chr(n) for n in range(0x21))  # what browsers strip from URL ends
 
 GUIDE_KEYS = ("title", "description", "image", "createdAt", "draft", "categories", "tags")
 CATEGORY_KEYS = ("title", "description", "image", "icon", "sort")
@@ -57,6 +68,26 @@ class _TextDatesLoader(_BaseLoader):
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
+
+    def construct_mapping(self, node, deep=False):
+        """A mapping, refusing a key given twice (PyYAML would silently keep the last)."""
+        if isinstance(node, yaml.MappingNode):
+            first_seen = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    earlier = first_seen.setdefault(key, key_node.start_mark)
+                except TypeError:  # an unhashable key: PyYAML's own error follows
+                    continue
+                if earlier is not key_node.start_mark:
+                    raise DuplicateKeyError(key, earlier.line, key_node.start_mark.line)
+        return super().construct_mapping(node, deep=deep)
+
+
+class DuplicateKeyError(yaml.YAMLError):
+    def __init__(self, key, first_line, second_line):
+        super().__init__(f"key {key!r} is given twice")
+        self.key, self.first_line, self.second_line = key, first_line, second_line
 
 
 @dataclass(frozen=True)
@@ -116,6 +147,7 @@ class ContentFolder:
     categories: dict[str, CategoryFile] = field(default_factory=dict)
     guides: dict[str, GuideFile] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)  # dot-files and other non-content
 
     @property
     def errors(self):
@@ -125,17 +157,23 @@ class ContentFolder:
 class _FileReport:
     """Collects the problems of one file and finds the line on which a key stands."""
 
-    def __init__(self, path, frontmatter_text=""):
+    def __init__(self, path, frontmatter_text="", *, root=None):
         self.path = str(path)
         self.frontmatter_text = frontmatter_text
         self.problems = []
         self.warnings = []
+        # The content folder (relative image paths must name a file inside it), and the line
+        # on which the body starts (for problems inside the body).
+        self.root = Path(root) if root is not None else None
+        self.body_line = 1
 
     def add(self, field_name, message, line=None, severity="error"):
         if line is None and field_name:
             line = self.line_of(field_name)
         problem = Problem(self.path, line, field_name, message, severity)
-        (self.problems if severity == "error" else self.warnings).append(problem)
+        found = self.problems if severity == "error" else self.warnings
+        if problem not in found:  # one value can meet one rule by two paths (tags' controls)
+            found.append(problem)
 
     def warn(self, field_name, message):
         self.add(field_name, message, severity="warning")
@@ -182,9 +220,11 @@ def split(text: str, report: _FileReport) -> tuple[str, str] | None:
         return None
     fm = text[opening_end : closing.start()]
     body = text[closing.end() :]
+    report.body_line = text.count("\n", 0, closing.end()) + 1
     for _ in range(2):  # the closing line's end, then one blank line
         if body.startswith("\n"):
             body = body[1:]
+            report.body_line += 1
     if body.endswith("\n"):  # the file's final newline is the format's, not the body's
         body = body[:-1]
     return fm, body
@@ -208,6 +248,13 @@ def load_yaml(fm: str, report: _FileReport) -> Any:
                     )
                     return _INVALID
         return _yaml.load(fm, Loader=_TextDatesLoader)
+    except DuplicateKeyError as exc:
+        first, second = exc.first_line + 2, exc.second_line + 2
+        report.add(
+            exc.key if isinstance(exc.key, str) else None,
+            f"is given twice (lines {first} and {second}); a key may appear once",
+            second,
+        )
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         context = getattr(exc, "context_mark", None)
@@ -221,6 +268,116 @@ def load_yaml(fm: str, report: _FileReport) -> Any:
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         report.add(None, f"invalid YAML value: {exc}", 1)
     return _INVALID
+
+
+def describe_control(ch):
+    code = ord(ch)
+    name = _CONTROL_NAMES.get(code)
+    return f"U+{code:04X}" + (f" ({name})" if name else "")
+
+
+def control_problem(text):
+    """The message for the first control character in ``text``, or None."""
+    match = CONTROL_RE.search(text)
+    if match is None:
+        return None
+    return (
+        f"contains the control character {describe_control(match.group())}; "
+        "only tab and newline may be used"
+    )
+
+
+def _check_frontmatter_controls(fm, report):
+    """Report raw control characters in frontmatter text, each under the key of its line."""
+    found = False
+    for match in CONTROL_RE.finditer(fm):
+        found = True
+        line_start = fm.rfind("\n", 0, match.start()) + 1
+        key = re.match(r"['\"]?([A-Za-z_][\w-]*)['\"]?[ \t]*:", fm[line_start:])
+        report.add(
+            key.group(1) if key else None,
+            control_problem(match.group()),
+            fm.count("\n", 0, match.start()) + 2,
+        )
+    return found
+
+
+def _check_value_controls(key, value, report):
+    """Report control characters inside a loaded value (YAML escapes such as "\\0" make them)."""
+    if isinstance(value, str):
+        problem = control_problem(value)
+        if problem:
+            report.add(key, problem)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_value_controls(key, k, report)
+            _check_value_controls(key, v, report)
+    elif isinstance(value, list):
+        for item in value:
+            _check_value_controls(key, item, report)
+
+
+def _check_body(body, report):
+    match = CONTROL_RE.search(body)
+    if match:
+        line = report.body_line + body.count("\n", 0, match.start())
+        report.add("body", control_problem(match.group()), line)
+
+
+def image_reference(value):
+    """What kind of image reference ``value`` is, as a browser reads it.
+
+    Returns ``(kind, problem)``: kind is ``"empty"``, ``"url"`` (http or https), ``"site"``
+    (a path on this site, starting with one ``/``) or ``"relative"`` (a file beside the
+    markdown file), and problem is None; or kind is None and problem says why the value is
+    refused. Browsers strip spaces and control characters from the ends of a URL, drop tabs
+    and newlines inside it and read ``\\`` as ``/``, so ``" javascript:…"``, ``"java\\tscript:…"``,
+    ``"/\\t/evil.example/x.png"`` and ``"/\\evil.example"`` are read as what they would do.
+    """
+    if not value:
+        return "empty", None
+    trimmed = value.strip(_BROWSER_TRIMS)
+    read = re.sub("[\t\n\r]", "", trimmed).replace("\\", "/")
+    scheme = _SCHEME_RE.match(read)
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        return None, (
+            f"uses the '{scheme.group(1).lower()}:' scheme; an image must be an http(s):// URL, "
+            "a site path starting with '/' or a relative path to a file"
+        )
+    if read != value:
+        return None, (
+            "has spaces, tabs, newlines or backslashes that browsers read differently "
+            f"(as {read!r}); write it without them"
+        )
+    if scheme:
+        if not urlsplit(value).hostname:
+            return None, "is an http(s) URL without a host"
+        return "url", None
+    if value.startswith("//"):
+        return None, (
+            f"starts with '//', which browsers read as the other host {urlsplit(value).netloc!r}; "
+            "write https://… for an image on another site"
+        )
+    if value.startswith("/"):
+        return "site", None
+    return "relative", None
+
+
+def _image(data, key, report):
+    value = _text(data, key, report, max_chars=1000)
+    kind, problem = image_reference(value)
+    if problem:
+        report.add(key, problem)
+    elif kind == "relative" and report.root is not None:
+        base = Path(report.path).parent
+        target = (base / value).resolve()
+        if not target.is_relative_to(report.root.resolve()) or not target.is_file():
+            report.add(
+                key,
+                f"{value!r} is not an http(s):// URL or a site path starting with '/', and no "
+                f"file {base / value} exists in the content folder",
+            )
+    return value
 
 
 def _text(data, key, report, *, required=False, max_chars=None):
@@ -280,7 +437,8 @@ def _not_future(day, key, report):
     return day
 
 
-def _string_list(data, key, report, *, max_chars, case_insensitive):
+def _string_list(data, key, report, *, case_insensitive):
+    """A list of text items: tags (any case, one rule: :func:`tag_problem`) or category slugs."""
     value = data.get(key)
     if value is None:
         return ()
@@ -289,11 +447,16 @@ def _string_list(data, key, report, *, max_chars, case_insensitive):
         return ()
     items, seen = [], set()
     for item in value:
-        if not isinstance(item, str) or not item.strip():
-            report.add(key, f"every item must be non-empty text, got {_describe(item)}")
-            continue
-        if len(item) > max_chars:
-            report.add(key, f"item {item[:40]!r}… is longer than {max_chars} characters")
+        if key == "tags":
+            problem = tag_problem(item)
+        elif not isinstance(item, str) or not item.strip():
+            problem = f"every item must be non-empty text, got {_describe(item)}"
+        elif len(item) > MAX_SLUG_CHARS:
+            problem = f"item {item[:40]!r}… is longer than {MAX_SLUG_CHARS} characters"
+        else:
+            problem = None
+        if problem:
+            report.add(key, problem)
             continue
         identity = item.strip().casefold() if case_insensitive else item
         if identity in seen:
@@ -304,19 +467,39 @@ def _string_list(data, key, report, *, max_chars, case_insensitive):
     return tuple(items)
 
 
-def _extra(data, known):
-    return tuple((key, _plain(value)) for key, value in data.items() if key not in known)
+def _extra(data, known, report):
+    """The keys the site does not model, as plain values (kept, and written back as read)."""
+    return tuple(
+        (key, _plain(value, key, report)) for key, value in data.items() if key not in known
+    )
 
 
-def _plain(value):
-    """A JSON-friendly copy of an extra frontmatter value (dates become ISO strings)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
+def _plain(value, key, report):
+    """A JSON-friendly copy of an extra value: text, finite numbers, booleans, null, dates
+    (as ISO text), and lists and text-keyed mappings of these. Anything else, such as
+    ``!!binary``, ``!!set`` or ``.nan``, is reported: it could not be stored the same way on
+    every database, nor written back as it was read."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            report.add(key, f"holds {value}; numbers must be finite (.nan and .inf are refused)")
+        return value
     if isinstance(value, dt.date):
         return value.isoformat()
-    return value
+    if isinstance(value, list):
+        return [_plain(v, key, report) for v in value]
+    if isinstance(value, dict):
+        for k in value:
+            if not isinstance(k, str):
+                report.add(key, f"has the mapping key {k!r}; keys inside a value must be text")
+        return {str(k): _plain(v, key, report) for k, v in value.items()}
+    report.add(
+        key,
+        f"holds a {type(value).__name__} value; extra keys may hold text, numbers, "
+        "true/false, dates, and lists and mappings of these",
+    )
+    return None
 
 
 _INVALID = object()  # load_yaml's answer after reporting a problem (None means empty)
@@ -357,7 +540,7 @@ def check_slug(slug, report):
 
 def parse_guide(slug: str, raw: bytes, path: str | Path = "") -> GuideFile:
     """Parse and validate one guide file; raise ContentError with every problem."""
-    report = _FileReport(path or f"guides/{slug}.md")
+    report = _FileReport(path or f"guides/{slug}.md", root=_root_of(path))
     guide = _parse_guide(slug, raw, report)
     if report.problems:
         raise ContentError(report.problems)
@@ -366,31 +549,86 @@ def parse_guide(slug: str, raw: bytes, path: str | Path = "") -> GuideFile:
 
 def parse_category(slug: str, raw: bytes, path: str | Path = "") -> CategoryFile:
     """Parse and validate one category file; raise ContentError with every problem."""
-    report = _FileReport(path or f"categories/{slug}.md")
+    report = _FileReport(path or f"categories/{slug}.md", root=_root_of(path))
     category = _parse_category(slug, raw, report)
     if report.problems:
         raise ContentError(report.problems)
     return category
 
 
+def _root_of(path):
+    """The content folder of a file at ``ROOT/guides/x.md`` or ``ROOT/categories/x.md``."""
+    return Path(path).parent.parent if path else None
+
+
+def validate_guide(slug, data, body="", *, root=None, where="form"):
+    """Validate a guide given as frontmatter values, as the admin's form holds them.
+
+    The same rules as a file (this is the function :func:`parse_guide` ends in); returns
+    ``(GuideFile or None, problems)``. ``root`` is the content folder, for relative images.
+    """
+    report = _FileReport(where, root=root)
+    check_slug(slug, report)
+    guide = _guide_from_mapping(slug, data, body, report)
+    return guide, report.problems + report.warnings
+
+
+def validate_category(slug, data, body="", *, root=None, where="form"):
+    """Validate a category given as frontmatter values: see :func:`validate_guide`."""
+    report = _FileReport(where, root=root)
+    check_slug(slug, report)
+    category = _category_from_mapping(slug, data, body, report)
+    return category, report.problems + report.warnings
+
+
+def tag_problem(label):
+    """Why ``label`` cannot be a tag, or None. One rule for files, forms and the tag admin."""
+    if not isinstance(label, str) or not label.strip():
+        return f"every item must be non-empty text, got {_describe(label)}"
+    if len(label) > MAX_TAG_CHARS:
+        return f"item {label[:40]!r}… is longer than {MAX_TAG_CHARS} characters"
+    return control_problem(label)
+
+
+def split_tag_text(text):
+    """Tags typed as a comma- or line-separated list, runs of spaces and tabs folded, repeats
+    (in any case) dropped. Never split at spaces: "Consistent Hashing" is one tag. Other
+    characters, control characters included, are kept for :func:`tag_problem` to judge."""
+    labels, seen = [], set()
+    for part in text.replace("\r\n", "\n").replace("\n", ",").split(","):
+        label = re.sub("[ \t]+", " ", part).strip(" \t")
+        if label and label.casefold() not in seen:
+            seen.add(label.casefold())
+            labels.append(label)
+    return labels
+
+
 def _parse_guide(slug, raw, report):
     parts = _frontmatter(slug, raw, report)
-    if parts is None:
-        return None
-    data, body = parts
+    return None if parts is None else _guide_from_mapping(slug, *parts, report)
+
+
+def _parse_category(slug, raw, report):
+    parts = _frontmatter(slug, raw, report)
+    return None if parts is None else _category_from_mapping(slug, *parts, report)
+
+
+def _guide_from_mapping(slug, data, body, report):
+    for key, value in data.items():
+        _check_value_controls(key, value, report)
+    _check_body(body, report)
     title = _text(data, "title", report, required=True, max_chars=MAX_TITLE_CHARS)
     description = _text(data, "description", report, max_chars=MAX_DESCRIPTION_CHARS)
-    image = _text(data, "image", report, max_chars=1000)
+    image = _image(data, "image", report)
     created = _date(data, "createdAt", report)
     draft = data.get("draft", False)
     if draft is None:
         draft = False
     if not isinstance(draft, bool):
         report.add("draft", f"must be true or false, got {_describe(draft)}")
-    categories = _string_list(
-        data, "categories", report, max_chars=MAX_SLUG_CHARS, case_insensitive=False
-    )
-    tags = _string_list(data, "tags", report, max_chars=MAX_TAG_CHARS, case_insensitive=True)
+    categories = _string_list(data, "categories", report, case_insensitive=False)
+    tags = _string_list(data, "tags", report, case_insensitive=True)
+    extra = _extra(data, GUIDE_KEYS, report)
     if report.problems:
         return None
     return GuideFile(
@@ -403,19 +641,18 @@ def _parse_guide(slug, raw, report):
         categories=categories,
         tags=tuple(t.strip() for t in tags),
         body=body,
-        extra=_extra(data, GUIDE_KEYS),
+        extra=extra,
     )
 
 
-def _parse_category(slug, raw, report):
-    parts = _frontmatter(slug, raw, report)
-    if parts is None:
-        return None
-    data, body = parts
+def _category_from_mapping(slug, data, body, report):
+    for key, value in data.items():
+        _check_value_controls(key, value, report)
+    _check_body(body, report)
     title = _text(data, "title", report, required=True, max_chars=MAX_TITLE_CHARS)
     description = _text(data, "description", report, max_chars=MAX_DESCRIPTION_CHARS)
-    image = _text(data, "image", report, max_chars=1000)
-    icon = _text(data, "icon", report, max_chars=1000)
+    image = _image(data, "image", report)
+    icon = _image(data, "icon", report)
     sort = data.get("sort", 0)
     if sort is None:
         sort = 0
@@ -423,6 +660,7 @@ def _parse_category(slug, raw, report):
         report.add("sort", f"must be a whole number, got {_describe(sort)}")
     elif not -(2**31) <= sort < 2**31:
         report.add("sort", f"{sort} is out of range")
+    extra = _extra(data, CATEGORY_KEYS, report)
     if report.problems:
         return None
     return CategoryFile(
@@ -433,7 +671,7 @@ def _parse_category(slug, raw, report):
         icon=icon,
         sort=sort,
         body=body,
-        extra=_extra(data, CATEGORY_KEYS),
+        extra=extra,
     )
 
 
@@ -446,21 +684,38 @@ def _frontmatter(slug, raw, report):
     if parts is None:
         return None
     fm, body = parts
+    if _check_frontmatter_controls(fm, report):
+        return None
     data = _mapping(load_yaml(fm, report), report)
     if data is None:
         return None
     return data, body
 
 
-def _markdown_files(root: Path, kind: str, problems: list[Problem]):
+def _markdown_files(folder_data: ContentFolder, kind: str):
+    """The ``.md`` files of ``root/kind`` to read; what is refused goes to ``problems``.
+
+    Dot-files and dot-folders (macOS ``._x.md`` copies, editors' ``.x.md.swp`` and ``.#x.md``
+    lock files, ``.git``) are never content: they are skipped, and listed in ``skipped``, as
+    are other files that are not ``.md``.
+    """
+    root, problems = folder_data.root, folder_data.problems
     folder = root / kind
+    resolved_root = root.resolve()
+    if folder.is_symlink() and not folder.resolve().is_relative_to(resolved_root):
+        problems.append(
+            Problem(
+                str(folder), None, None, "is a symbolic link to a folder outside the data folder"
+            )
+        )
+        return []
     if not folder.is_dir():
         problems.append(Problem(str(folder), None, None, f"no {kind}/ folder in {root}"))
         return []
-    resolved_root = root.resolve()
     files = []
     for path in sorted(folder.iterdir()):
-        if path.suffix != ".md":
+        if path.name.startswith(".") or path.suffix != ".md":
+            folder_data.skipped.append(path)
             continue
         if path.is_symlink() and not path.resolve().is_relative_to(resolved_root):
             problems.append(
@@ -474,6 +729,22 @@ def _markdown_files(root: Path, kind: str, problems: list[Problem]):
             continue
         files.append(path)
     return files
+
+
+def read_limited(path: Path, report: _FileReport) -> bytes | None:
+    """The file's bytes, its size checked before anything is read (a 3 GB file costs nothing)."""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                report.add(
+                    None, f"file is {size:,} bytes; the largest allowed is {MAX_FILE_BYTES:,}"
+                )
+                return None
+            return handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        report.add(None, f"cannot read: {exc}")
+        return None
 
 
 def read_folder(root: str | Path, progress=None) -> ContentFolder:
@@ -493,22 +764,24 @@ def read_folder(root: str | Path, progress=None) -> ContentFolder:
         ("categories", _parse_category, folder.categories),
         ("guides", _parse_guide, folder.guides),
     ):
-        paths = _markdown_files(root, kind, folder.problems)
+        paths = _markdown_files(folder, kind)
         for done, path in enumerate(paths, 1):
             if progress:
                 progress(kind, done, len(paths))
-            report = _FileReport(path)
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                folder.problems.append(Problem(str(path), None, None, f"cannot read: {exc}"))
-                continue
-            item = parse(path.stem, raw, report)
+            report = _FileReport(path, root=root)
+            raw = read_limited(path, report)
+            item = parse(path.stem, raw, report) if raw is not None else None
             folder.problems.extend(report.problems + report.warnings)
             if item is not None:
                 target[item.slug] = item
     _check_references(folder)
     return folder
+
+
+def slug_clash_problem(slug, other_kind, other_path=None):
+    """The rule that one slug names one page: a guide and a category may not share it."""
+    where = f" ({other_path})" if other_path else ""
+    return f"{slug!r} is also the slug of a {other_kind}{where}; both would be /guides/{slug}"
 
 
 def _check_references(folder: ContentFolder):
@@ -520,8 +793,7 @@ def _check_references(folder: ContentFolder):
             report = report or _FileReport(path)
             report.add(
                 "slug",
-                f"{slug!r} is also the slug of a category "
-                f"({root / 'categories' / (slug + '.md')}); both would be /guides/{slug}",
+                slug_clash_problem(slug, "category", root / "categories" / f"{slug}.md"),
                 1,
             )
         missing = [c for c in guide.categories if c not in folder.categories]

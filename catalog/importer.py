@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image
 
-from .fileformat import ContentError, ContentFolder, Problem
+from .fileformat import ContentError, ContentFolder, Problem, slug_clash_problem
 from .models import (
     NOT_RENDERED,
     Category,
@@ -111,7 +111,7 @@ def build_plan(folder: ContentFolder, *, prune: bool = False) -> ImportPlan:
                     str(where or folder.root / "categories" / f"{slug}.md"),
                     1,
                     "slug",
-                    f"{slug!r} names both a guide and a category (both would be /guides/{slug})",
+                    slug_clash_problem(slug, "category" if slug in folder.guides else "guide"),
                 )
             )
     for slug in plan.categories.delete:

@@ -39,9 +39,10 @@ def _site_root(base_url):
     return base[: -len("/guides")] if base.endswith("/guides") else base
 
 
-def _line_of(text, needle, body_start):
-    position = text.find(needle) if needle else -1
-    return text.count("\n", 0, position) + 1 if position >= 0 else body_start
+def _line_of(text, needle, fallback, start=0):
+    """The line on which ``needle`` first stands at or after ``start``, else ``fallback``."""
+    position = text.find(needle, start) if needle else -1
+    return text.count("\n", 0, position) + 1 if position >= 0 else fallback
 
 
 class _Checker:
@@ -112,7 +113,8 @@ class _Checker:
 
     def check_file(self, path, item, icon=None):
         text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
-        body_start = text.count("\n", 0, text.find(item.body)) + 1 if item.body else 1
+        body_offset = max(text.rfind(item.body), 0) if item.body else len(text)
+        body_start = text.count("\n", 0, body_offset) + 1
         if item.image:
             self.check_image(path, _line_of(text, item.image, 1), item.image)
         if icon:
@@ -123,10 +125,13 @@ class _Checker:
         collector.feed(markdown_html(item.body))
         for url in collector.links:
             self.check_link(
-                path, _line_of(text, url, body_start), url, from_draft=getattr(item, "draft", False)
+                path,
+                _line_of(text, url, body_start, body_offset),
+                url,
+                from_draft=getattr(item, "draft", False),
             )
         for src, alt in collector.images:
-            self.check_image(path, _line_of(text, src, body_start), src, alt)
+            self.check_image(path, _line_of(text, src, body_start, body_offset), src, alt)
 
     def check_public_folder(self):
         """Every entry of ``public/`` must be a served image: report what would not be."""

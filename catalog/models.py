@@ -27,7 +27,7 @@ from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
-from .fileformat import MAX_SLUG_CHARS, SLUG_RE
+from .fileformat import MAX_SLUG_CHARS, SLUG_RE, image_reference, slug_clash_problem
 
 _LEADING_IMAGE_RE = re.compile(
     r'\A\s*<p>\s*<img (?=[^>]*\bsrc="(?P<src>[^"]*)")'
@@ -93,8 +93,10 @@ class GuideQuerySet(models.QuerySet):
         return self.order_by("created_on", "slug")
 
     def visible_to(self, user):
-        """Staff see drafts (with a banner); everyone else sees published guides only."""
-        return self if user.is_staff else self.published()
+        """Editors see drafts (with a banner); everyone else sees published guides only."""
+        from .roles import may_see_drafts
+
+        return self if may_see_drafts(user) else self.published()
 
     def with_cards(self):
         """Everything a guide card shows, in a fixed number of queries."""
@@ -230,12 +232,7 @@ class Content(models.Model):
         diagram = getattr(self, "diagram", None)
         if diagram:
             return diagram.url
-        image = self.image.strip()
-        if image.startswith(("https://", "http://")) or (
-            image.startswith("/") and not image.startswith("//")
-        ):
-            return image
-        return ""
+        return page_link(self.image)
 
 
 class SiteState(models.Model):
@@ -279,6 +276,12 @@ class SiteState(models.Model):
             cls.objects.get_or_create(pk=1, defaults={"changed_at": now})
 
 
+def page_link(reference):
+    """A file's image or icon as a page may link it: http(s) URLs and site paths only (the
+    file format's rule, catalog.fileformat.image_reference); anything else, nothing."""
+    return reference if image_reference(reference)[0] in ("url", "site") else ""
+
+
 class Category(Content):
     icon = models.CharField(max_length=1000, blank=True)
     sort = models.IntegerField(default=0, db_index=True)
@@ -289,10 +292,14 @@ class Category(Content):
         verbose_name_plural = "categories"
         ordering = ["sort", "slug"]
 
+    @property
+    def icon_url(self):
+        return page_link(self.icon)
+
     def clean(self):
         super().clean()
         if self.slug and Guide.objects.filter(slug=self.slug).exists():
-            raise ValidationError({"slug": f"A guide already uses the slug “{self.slug}”."})
+            raise ValidationError({"slug": slug_clash_problem(self.slug, "guide")})
 
 
 class TaggedGuide(TaggedItemBase):
@@ -355,7 +362,7 @@ class Guide(Content):
     def clean(self):
         super().clean()
         if self.slug and Category.objects.filter(slug=self.slug).exists():
-            raise ValidationError({"slug": f"A category already uses the slug “{self.slug}”."})
+            raise ValidationError({"slug": slug_clash_problem(self.slug, "category")})
 
     @property
     def hero(self):

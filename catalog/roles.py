@@ -32,3 +32,21 @@ def ensure_editors_group(group_model=None, permission_model=None):
     group, _ = group_model.objects.get_or_create(name=EDITORS)
     group.permissions.set(permissions)
     return group
+
+
+# Who may do what, decided here only: the public views, the page cache, the editor's
+# endpoints and the admin (whose own checks are these same permissions) agree.
+SEE_DRAFTS = "catalog.view_guide"
+EDIT = "catalog.change_guide"
+UPLOAD = "catalog.upload_image"
+
+
+def may(user, permission):
+    """Whether ``user`` is an active staff member holding ``permission``."""
+    return bool(user.is_active and user.is_staff and user.has_perm(permission))
+
+
+def may_see_drafts(user):
+    """Drafts show (with a banner) to those who may view guides in the admin, and to no one
+    else; their pages are never cached."""
+    return may(user, SEE_DRAFTS)

@@ -1,23 +1,69 @@
-"""Uploaded images: one validator for the guide form and the editor's drag-and-drop.
+"""Uploaded images: one door for the guide form and the editor's drag-and-drop.
 
 Only raster images Pillow can open and verify as PNG, JPEG, GIF or WebP are accepted, at most
 10 MB and 40 megapixels. The pixel count is read from the header before any decoding, so a
-decompression bomb is refused without being expanded. SVG, HTML and anything else are refused:
-they could carry script. Stored names are generated; nothing of the uploader's file name
-reaches the file system.
+decompression bomb is refused without being expanded, with the same message as any image that
+is too large. SVG, HTML and anything else are refused: they could carry script.
+
+What is stored is not the uploaded file but the image re-encoded by Pillow from its pixels:
+no EXIF (camera, the GPS position where a phone took the photo), no comments, no colour
+profile block and no trailing bytes survive. The EXIF orientation is applied to the pixels
+first, and a colour profile is converted into sRGB pixels, so the picture looks as it did.
+Stored names are generated; nothing of the uploader's file name reaches the file system.
 """
 
+import io
 import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 UPLOAD_DIR = "diagrams"
+_NOT_AN_IMAGE = (
+    "This is not a PNG, JPEG, GIF or WebP image (SVG, HTML and other files are not accepted)."
+)
+_READ_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, IndexError, TypeError)
+
+
+def _header(upload):
+    """(format, (width, height)) from the file's header alone, or None.
+
+    Pillow's ``Image.open`` refuses a header that declares a huge image before saying its
+    size; here each accepted format's own reader (Pillow's registry, ``Image.OPEN``) reads
+    just the header, so a bomb gets the size message like any other large image.
+    """
+    Image.init()
+    upload.seek(0)
+    prefix = upload.read(16)
+    for fmt in EXTENSIONS:
+        factory, accept = Image.OPEN[fmt]
+        if accept is not None and accept(prefix) is not True:
+            continue
+        upload.seek(0)
+        try:
+            return fmt, factory(upload, "").size
+        except _READ_ERRORS:
+            continue
+    return None
+
+
+def _refuse_other_format(upload):
+    """Name the format of an image of a kind that is not accepted (BMP, TIFF …)."""
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            fmt = image.format
+    except (*_READ_ERRORS, Image.DecompressionBombError):
+        return
+    raise ValidationError(
+        f"{fmt} images are not accepted: upload a PNG, JPEG, GIF or WebP image.", code="format"
+    )
 
 
 def validate_image_upload(upload):
@@ -30,38 +76,92 @@ def validate_image_upload(upload):
         )
     position = upload.tell() if hasattr(upload, "tell") else 0
     try:
+        header = _header(upload)
+        if header is None:
+            _refuse_other_format(upload)
+            raise ValidationError(_NOT_AN_IMAGE, code="not_an_image")
+        fmt, (width, height) = header
+        if width * height > MAX_PIXELS:
+            raise ValidationError(
+                f"The image is {width}×{height} pixels ({width * height / 1e6:.0f} "
+                "megapixels); the largest allowed is 40 megapixels.",
+                code="too_many_pixels",
+            )
         upload.seek(0)
-        with Image.open(upload) as image:
-            fmt, (width, height) = image.format, image.size
-            if fmt not in EXTENSIONS:
-                raise ValidationError(
-                    f"{fmt} images are not accepted: upload a PNG, JPEG, GIF or WebP image.",
-                    code="format",
-                )
-            if width * height > MAX_PIXELS:
-                raise ValidationError(
-                    f"The image is {width}×{height} pixels ({width * height / 1e6:.0f} "
-                    "megapixels); the largest allowed is 40 megapixels.",
-                    code="too_many_pixels",
-                )
+        with Image.open(upload, formats=[fmt]) as image:
             image.verify()
     except ValidationError:
         raise
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-    ) as exc:
-        raise ValidationError(
-            "This is not a PNG, JPEG, GIF or WebP image (SVG, HTML and other files are "
-            "not accepted).",
-            code="not_an_image",
-        ) from exc
+    except (*_READ_ERRORS, Image.DecompressionBombError) as exc:
+        raise ValidationError(_NOT_AN_IMAGE, code="not_an_image") from exc
     finally:
         upload.seek(position)
     return fmt, width, height
+
+
+def _to_srgb(image):
+    """The pixels with any embedded colour profile applied (as sRGB), the profile dropped."""
+    profile = image.info.get("icc_profile")
+    if not profile or image.mode not in ("RGB", "RGBA", "L", "CMYK"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        return ImageCms.profileToProfile(
+            image, source, ImageCms.createProfile("sRGB"), outputMode=mode
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image
+
+
+def _pixels_only(image, fmt):
+    """A copy holding pixels and what the format needs to draw them, no metadata."""
+    image = _to_srgb(ImageOps.exif_transpose(image))
+    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    clean = image.copy()
+    clean.info = {k: v for k, v in image.info.items() if k in ("transparency", "duration", "loop")}
+    return clean
+
+
+def reencode(upload, fmt):
+    """The upload's image written anew by Pillow from its pixels (see the module docstring)."""
+    upload.seek(0)
+    out = io.BytesIO()
+    with Image.open(upload, formats=[fmt]) as image:
+        frames = getattr(image, "n_frames", 1)
+        options = {"format": fmt}
+        if fmt == "JPEG":
+            options.update(quality=90, optimize=True)
+        elif fmt == "WEBP":
+            options.update(quality=90)
+        elif fmt == "PNG":
+            options.update(optimize=True)
+        if frames > 1 and fmt in ("GIF", "WEBP"):
+            sequence = [_pixels_only(frame.copy(), fmt) for frame in ImageSequence.Iterator(image)]
+            first = sequence[0]
+            first.save(
+                out,
+                save_all=True,
+                append_images=sequence[1:],
+                duration=image.info.get("duration", 100),
+                loop=image.info.get("loop", 0),
+                **options,
+            )
+            size = first.size
+        else:
+            clean = _pixels_only(image, fmt)
+            clean.save(out, **options)
+            size = clean.size
+    upload.seek(0)
+    return out.getvalue(), size
+
+
+def clean_upload(upload):
+    """Validate and re-encode an upload: (ContentFile under a generated name, format)."""
+    fmt, _, _ = validate_image_upload(upload)
+    data, _ = reencode(upload, fmt)
+    return ContentFile(data, name=generated_name(fmt=fmt).rsplit("/", 1)[-1]), fmt
 
 
 def generated_name(filename="", fmt=None):
@@ -75,28 +175,25 @@ def generated_name(filename="", fmt=None):
 
 
 class DiagramField(forms.ImageField):
-    """The guide form's upload field, checked by the same validator as drag-and-drop."""
+    """The guide form's upload field, checked and re-encoded by the same door as drag-and-drop."""
 
     def to_python(self, data):
         # FileField's checks only: ours replace ImageField's Pillow check and its message.
         upload = forms.FileField.to_python(self, data)
-        if upload is not None:
-            fmt, _, _ = validate_image_upload(upload)
-            upload.name = generated_name(upload.name, fmt).rsplit("/", 1)[-1]
-        return upload
+        if upload is None:
+            return None
+        return clean_upload(upload)[0]
 
 
 class EditorImageForm(forms.Form):
-    """markdownx's drag-and-drop upload: validate, store under a generated name, return URL."""
+    """markdownx's drag-and-drop upload: validate, re-encode, store under a generated name."""
 
     image = forms.FileField()
 
     def clean_image(self):
-        upload = self.cleaned_data["image"]
-        self.format = validate_image_upload(upload)[0]
-        return upload
+        return clean_upload(self.cleaned_data["image"])
 
     def save(self, commit=True):
-        upload = self.cleaned_data["image"]
-        name = default_storage.save(generated_name(upload.name, self.format), upload)
+        content, fmt = self.cleaned_data["image"]
+        name = default_storage.save(generated_name(fmt=fmt), content)
         return default_storage.url(name)

@@ -179,7 +179,7 @@ def test_new_guide_form_starts_as_a_draft_dated_today(editor):
     ("slug", "error"),
     [
         ("Bad Slug", "lower-case ASCII letters"),
-        ("net", "A category already uses the slug"),
+        ("net", "is also the slug of a category"),
         ("tcp", "Guide with this Slug already exists"),
     ],
 )
@@ -202,7 +202,7 @@ def test_category_slug_may_not_equal_a_guide_slug(admin_client, site):
             "body": "",
         },
     )
-    assert "A guide already uses the slug" in response.content.decode()
+    assert "is also the slug of a guide" in response.content.decode()
 
 
 def test_publish_and_unpublish_actions_count_and_invalidate(editor, site, client):

@@ -3,6 +3,8 @@
 import pytest
 from django.contrib.auth.models import User
 
+from catalog.roles import ensure_editors_group
+
 pytestmark = pytest.mark.django_db
 
 
@@ -62,9 +64,10 @@ def test_guide_page_shows_title_diagram_markdown_categories_and_tags(client, sit
     assert "<script>alert" not in html and "javascript:" not in html
 
 
-def test_draft_is_404_for_visitors_and_shown_with_a_banner_to_staff(client, site):
+def test_draft_is_404_for_visitors_and_shown_with_a_banner_to_editors(client, site):
     assert client.get("/guides/hidden-draft").status_code == 404
     staff = User.objects.create_user("ed", password="pw", is_staff=True)
+    staff.groups.add(ensure_editors_group())
     client.force_login(staff)
     response = client.get("/guides/hidden-draft")
     assert response.status_code == 200

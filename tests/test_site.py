@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.views.defaults import server_error
 
 from catalog.models import Guide
+from catalog.roles import ensure_editors_group
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -269,12 +270,23 @@ def test_draft_never_leaks_to_visitors(client, site):
     assert client.get("/guides/e-draft").status_code == 404
 
 
-def test_staff_see_drafts_with_a_banner_and_private_caching(client, site):
-    client.force_login(User.objects.create_user("ed", is_staff=True))
+def test_editors_see_drafts_with_a_banner_and_private_caching(client, site):
+    editor = User.objects.create_user("ed", is_staff=True)
+    editor.groups.add(ensure_editors_group())
+    client.force_login(editor)
     response = client.get("/guides/e-draft")
     assert "Draft — not published" in response.content.decode()
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     assert "private" in client.get("/").headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("staff", [True, False])
+def test_accounts_without_the_permission_see_what_visitors_see(client, site, staff):
+    """One rule (catalog.roles.may_see_drafts) for the views, the page cache and the admin."""
+    client.force_login(User.objects.create_user("someone", is_staff=staff))
+    assert client.get("/guides/e-draft").status_code == 404
+    assert "e-draft" not in client.get("/guides/net").content.decode()
+    assert "public" in client.get("/").headers["Cache-Control"]
 
 
 def test_markdown_is_sanitised_and_prose_brackets_survive(client, content):

@@ -32,6 +32,12 @@ class Command(BaseCommand):
     def handle(self, *args, data_dir=None, prune=False, check=False, verbosity=1, **options):
         root = data_dir or settings.GUIDES_DATA_DIR
         plan = build_export_plan(root, prune=prune)
+        if plan.problems:
+            for problem in plan.problems:
+                self.stderr.write(f"{problem} (fix the record in the admin)")
+            raise CommandError(
+                f"{len(plan.problems)} record(s) would make invalid files; nothing was written."
+            )
         for path, _, why in plan.write:
             if verbosity >= 1 or check:
                 self.stdout.write(f"{'would write' if check else 'wrote'} {path} ({why})")

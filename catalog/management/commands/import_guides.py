@@ -63,6 +63,9 @@ class Command(BaseCommand):
             data_dir or settings.GUIDES_DATA_DIR,
             progress=self._progress() if verbosity >= 1 and not check else None,
         )
+        if verbosity >= 2:
+            for path in folder.skipped:
+                self.stdout.write(f"skipped {path}: not a content file (a dot-file or not .md)")
         if check:
             return self.validate_only(
                 folder, strict=strict, as_json=options["format"] == "json", verbosity=verbosity
