@@ -6,9 +6,9 @@ Imports the collection into a temporary SQLite database (or DATABASE_URL), colle
 files, starts gunicorn with whitenoise, and for each page measures requests per second and
 p50/p99 latency with wrk (Debian package ``wrk``) from a separate process. The baseline, in
 the same run and from the same server, is a static file of the same size as the page served
-by whitenoise. Pages are measured warm (the page cache on), as visitors meet them; the
-"cold ms" column is the median time of one request that renders the page (a fresh query
-string misses the cache), measured sequentially after the load.
+by whitenoise. Pages are measured warm (the page cache on), as visitors meet them; cold
+renders are bench/cold_bench.py's (query strings other than page, p and q do not make a new
+cache entry, so they cannot be used to miss the cache from outside).
 Load is bounded in time and sent to 127.0.0.1 only.
 """
 
@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -47,17 +46,6 @@ def wrk(url, seconds, connections):
 def _ms(text):
     value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
-
-
-def cold_ms(url, n=30):
-    """Median time of uncached renders: a fresh query string each time misses the cache."""
-    times = []
-    for i in range(n):
-        sep = "&" if "?" in url else "?"
-        started = time.perf_counter()
-        urllib.request.urlopen(f"{url}{sep}cold={i}-{time.time_ns()}").read()
-        times.append((time.perf_counter() - started) * 1000)
-    return sorted(times)[len(times) // 2]
 
 
 def discover_pages(base):
@@ -140,17 +128,16 @@ def main():
         server.reload()  # so whitenoise sees the baseline files
         print(
             f"{'page':<13}{'bytes':>8}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
-            f"{'static req/s':>14}{'ratio':>7}{'cold ms':>9}{'errors':>8}"
+            f"{'static req/s':>14}{'ratio':>7}{'errors':>8}"
         )
         for name, path, size, static_name in rows:
             rps, p50, p99, errors = wrk(base + path, args.seconds, args.connections)
             s_rps, _, _, s_errors = wrk(
                 f"{base}/static/{static_name}", args.seconds, args.connections
             )
-            cold = cold_ms(base + path)
             print(
                 f"{name:<13}{size:>8}{rps:>9.0f}{p50:>8.1f}{p99:>8.1f}{s_rps:>14.0f}"
-                f"{rps / s_rps:>7.2f}{cold:>9.1f}{errors + s_errors:>8}"
+                f"{rps / s_rps:>7.2f}{errors + s_errors:>8}"
             )
         print(
             f"gunicorn {args.workers} sync workers, wrk {args.connections} connections, "

@@ -103,6 +103,13 @@ def main():
                 env={"DATABASE_URL": pg_pages, **cache},
             )
         )
+    sections.append(
+        run(
+            "Cold renders, real corpus against it copied 50 times (20,000 guides)",
+            "cold_bench.py",
+            env={"BENCH_POSTGRES": POSTGRES},
+        )
+    )
     text = (
         f"# Benchmark results\n\nMade by `make bench` on {dt.date.today().isoformat()}: "
         f"{machine()}.\nLoad is generated on the same machine (loopback only), so "

@@ -64,4 +64,4 @@ class CategoryFeed(LatestGuidesFeed):
         return obj.get_absolute_url()
 
     def items(self, obj):
-        return Guide.objects.for_category_page(obj).order_by("-created_on", "-slug")[:FEED_SIZE]
+        return Guide.objects.newest_in_category(obj, FEED_SIZE)

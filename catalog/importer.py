@@ -33,7 +33,6 @@ from .models import (
     unique_tag_slugs,
 )
 from .records import CATEGORY_FIELDS, GUIDE_FIELDS, stored_categories, stored_guides
-from .search import refresh_search_documents
 
 
 @dataclass
@@ -230,6 +229,23 @@ def _insert_rows(model, fields, rows):
             cursor.executemany(f"{insert} VALUES ({', '.join(['%s'] * len(columns))})", rows)
 
 
+def _bulk_write_settings():
+    """PostgreSQL, for this transaction: compress long text with lz4 (several times faster
+    than the default pglz) and commit without waiting for the WAL flush. An import is all or
+    nothing either way; a database crash in the moment after it could lose it whole, and
+    re-running it from the files brings it back."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute(
+            "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
+            "AND 'lz4' = ANY(enumvals)"
+        )
+        if cursor.fetchone():
+            cursor.execute("SET LOCAL default_toast_compression = lz4")
+
+
 def apply_plan(plan: ImportPlan) -> None:
     """Carry out a plan in one transaction; nothing is written if any statement fails.
 
@@ -242,6 +258,7 @@ def apply_plan(plan: ImportPlan) -> None:
         return
     now = timezone.now()
     with transaction.atomic():
+        _bulk_write_settings()
         category_ids = _apply_kind(Category, CATEGORY_FIELDS, plan.categories, now)
         guide_ids = _apply_kind(
             Guide,
@@ -288,7 +305,6 @@ def apply_plan(plan: ImportPlan) -> None:
             GuideRevision.objects.bulk_create(
                 [GuideRevision.from_file(guide_ids[g.slug], g) for g in changed], batch_size=500
             )
-            refresh_search_documents(changed_ids)
         SiteState.bump()
         if plan.tags_delete:
             Tag.objects.filter(

@@ -18,7 +18,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connection, models, transaction
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -46,15 +46,9 @@ class CategoryQuerySet(models.QuerySet):
         return self.order_by("sort", "slug")
 
     def with_guide_counts(self):
-        """Annotate ``guide_count``: the number of published guides in each category."""
-        published = Guide.objects.published().filter(category_links__category=models.OuterRef("pk"))
-        count = (
-            published.order_by()
-            .values("category_links__category")
-            .annotate(n=models.Count("pk"))
-            .values("n")
-        )
-        return self.annotate(guide_count=Coalesce(models.Subquery(count), 0))
+        """Annotate ``guide_count``: the number of published guides in each category (kept
+        with the category by catalog.listings, so no page counts link rows)."""
+        return self.annotate(guide_count=models.F("published_guides"))
 
 
 def unique_tag_slugs(names):
@@ -72,16 +66,19 @@ def unique_tag_slugs(names):
 
 
 def published_tags():
-    """Tags used by at least one published guide, with ``guide_count``, by name."""
-    published = Guide.objects.published().filter(tagged_items__tag=models.OuterRef("pk"))
-    count = (
-        published.order_by().values("tagged_items__tag").annotate(n=models.Count("pk")).values("n")
-    )
+    """Tags used by at least one published guide, with ``guide_count``, by name (the counts
+    are kept by catalog.listings)."""
     return (
-        Tag.objects.annotate(guide_count=models.Subquery(count))
-        .filter(guide_count__gt=0)
+        Tag.objects.filter(stats__published_guides__gt=0)
+        .annotate(guide_count=models.F("stats__published_guides"))
         .order_by(Lower("name"))
     )
+
+
+# How many places before and after a guide, in each of its tags' lists, related guides are
+# looked for: enough to find guides of the same period sharing several tags, and a bound that
+# keeps the guide page's cost flat.
+RELATED_WINDOW = 200
 
 
 class GuideQuerySet(models.QuerySet):
@@ -137,7 +134,7 @@ class GuideQuerySet(models.QuerySet):
                     for g in changed
                 ]
             )
-            SiteState.bump()
+            SiteState.bump([g.pk for g in changed])
         return len(changed)
 
     def for_category_page(self, category):
@@ -146,12 +143,52 @@ class GuideQuerySet(models.QuerySet):
     def for_tag_page(self, tag):
         return self.published().filter(tagged_items__tag=tag).in_readme_order()
 
-    def related_to(self, guide, limit=5):
-        """Published guides sharing the most tags with ``guide`` (ties: newest first)."""
-        tag_ids = [item.tag_id for item in guide.tagged_items.all()]
+    def newest_in_category(self, category, limit):
+        """The category's ``limit`` newest published guides, newest first, by rank."""
         return (
             self.published()
-            .filter(tagged_items__tag_id__in=tag_ids)
+            .filter(
+                category_links__category=category,
+                category_links__rank__gt=category.published_guides - limit,
+            )
+            .order_by("-category_links__rank")
+        )
+
+    def neighbours(self, guide, category):
+        """``(previous, next)`` of a published guide in ``category``'s list, each ``(slug,
+        title)`` or None: the rows ranked one before and one after it."""
+        link = next((x for x in guide.category_links.all() if x.category_id == category.pk), None)
+        if link is None or link.rank is None:
+            return None, None
+        rows = dict(
+            (rank, (slug, title))
+            for slug, title, rank in self.published()
+            .filter(
+                category_links__category=category,
+                category_links__rank__in=[link.rank - 1, link.rank + 1],
+            )
+            .values_list("slug", "title", "category_links__rank")
+        )
+        return rows.get(link.rank - 1), rows.get(link.rank + 1)
+
+    def related_to(self, guide, limit=5, window=RELATED_WINDOW):
+        """Published guides sharing the most tags with ``guide`` (ties: newest first).
+
+        Candidates are the guides within ``window`` places of ``guide`` in each of its tags'
+        lists (by rank), so the cost stays the same however many guides a tag has.
+        """
+        near = models.Q()
+        for item in guide.tagged_items.all():
+            if item.rank is not None:
+                near |= models.Q(
+                    tagged_items__tag_id=item.tag_id,
+                    tagged_items__rank__range=(item.rank - window, item.rank + window),
+                )
+        if not near:
+            return self.none()
+        return (
+            self.published()
+            .filter(near)
             .exclude(pk=guide.pk)
             .annotate(shared_tags=models.Count("tagged_items"))
             .order_by("-shared_tags", "-created_on", "slug")[:limit]
@@ -270,10 +307,19 @@ class SiteState(models.Model):
         return cls(pk=1, version=version, changed_at=changed_at)
 
     @classmethod
-    def bump(cls):
+    def bump(cls, guides=None):
+        """Content changed: a new version, and the listings' ranks and counts brought up to
+        date in the same transaction (the version's row lock orders concurrent writers).
+
+        ``guides``: the ids of the guides the change touched, when the caller knows them
+        (catalog.listings.refresh then re-ranks only their lists); None for "anything".
+        """
+        from . import listings
+
         now = timezone.now()
         if not cls.objects.filter(pk=1).update(version=models.F("version") + 1, changed_at=now):
             cls.objects.get_or_create(pk=1, defaults={"changed_at": now})
+        listings.refresh(guides)
 
 
 def page_link(reference):
@@ -285,6 +331,7 @@ def page_link(reference):
 class Category(Content):
     icon = models.CharField(max_length=1000, blank=True)
     sort = models.IntegerField(default=0, db_index=True)
+    published_guides = models.PositiveIntegerField(default=0, editable=False)
 
     objects = CategoryQuerySet.as_manager()
 
@@ -314,12 +361,26 @@ class TaggedGuide(TaggedItemBase):
     )
     position = models.PositiveIntegerField(default=0)
     label = models.CharField(max_length=100, blank=True)
+    rank = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_guide_tag"),
         ]
+        indexes = [models.Index(fields=["tag", "rank"], name="tag_listing")]
+
+
+class TagStats(models.Model):
+    """How many published guides a tag has (kept by catalog.listings)."""
+
+    tag = models.OneToOneField(
+        Tag, primary_key=True, on_delete=models.CASCADE, related_name="stats"
+    )
+    published_guides = models.PositiveIntegerField(default=0, db_index=True)
+
+    def __str__(self):
+        return f"{self.tag}: {self.published_guides}"
 
 
 def diagram_upload_to(instance, filename):
@@ -356,7 +417,10 @@ class Guide(Content):
 
     class Meta:
         ordering = ["created_on", "slug"]
-        indexes = [models.Index(fields=["created_on", "slug"], name="guide_readme_order")]
+        indexes = [
+            models.Index(fields=["created_on", "slug"], name="guide_readme_order"),
+            models.Index(fields=["updated_at"], name="guide_updated_at"),
+        ]
         permissions = [("upload_image", "Can upload diagrams and images")]
 
     def clean(self):
@@ -415,21 +479,21 @@ class Guide(Content):
         TaggedGuide.objects.bulk_create(rows)
         self.tag_text = ", ".join(row.label for row in rows)
         Guide.objects.filter(pk=self.pk).update(tag_text=self.tag_text)
-        from .search import refresh_search_documents
-
-        refresh_search_documents([self.pk])
+        SiteState.bump([self.pk])  # the guide's links are complete: listings and pages follow
 
 
 class GuideCategory(models.Model):
     guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="category_links")
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="guide_links")
     position = models.PositiveIntegerField(default=0)
+    rank = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["guide", "category"], name="unique_guide_category"),
         ]
+        indexes = [models.Index(fields=["category", "rank"], name="category_listing")]
 
     def __str__(self):
         return f"{self.guide} in {self.category}"

@@ -1,11 +1,12 @@
 """Guide search: every word must match; title beats tag beats description beats body.
 
-On PostgreSQL, full-text search: a weighted ``SearchVector`` (title A, tags B, description
-C, body D) stored in ``Guide.search_document`` whenever a guide is saved or imported and
-indexed with GIN, ``SearchRank`` over the stored vector for the order, and ``SearchHeadline``
-for the excerpts of the guides on the page shown (never for every match). Elsewhere (SQLite), a
-portable path: case-insensitive substring matches scored by where each word matched, which
-gives the same order for title, tag, description and body matches.
+On PostgreSQL, full-text search: a weighted ``SearchVector`` (title A, tags B, description C,
+body D) stored in ``Guide.search_document`` by the database itself as a row is written (a
+trigger compiled from :func:`search_vector`, migration 0010) and indexed with GIN,
+``SearchRank`` over the stored vector for the order, and ``SearchHeadline`` for the excerpts
+of the guides on the page shown (never for every match). Elsewhere (SQLite), a portable path:
+case-insensitive substring matches scored by where each word matched, which gives the same
+order for title, tag, description and body matches.
 """
 
 import re
@@ -78,12 +79,6 @@ def _full_text(text):
         .annotate(rank=SearchRank(F("search_document"), query))
         .order_by("-rank", "-created_on", "slug")
     )
-
-
-def refresh_search_documents(guide_ids):
-    """Store the search document of these guides (PostgreSQL; nothing to do elsewhere)."""
-    if full_text() and guide_ids:
-        Guide.objects.filter(pk__in=list(guide_ids)).update(search_document=search_vector())
 
 
 def add_headlines(guides, query):

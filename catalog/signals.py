@@ -10,7 +10,6 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from .models import Category, Guide, SiteState, Tag
-from .search import refresh_search_documents
 
 
 @receiver(post_save, sender=Guide)
@@ -19,12 +18,6 @@ from .search import refresh_search_documents
 @receiver(post_delete, sender=Guide)
 @receiver(post_delete, sender=Category)
 @receiver(post_delete, sender=Tag)
-def content_changed(sender, raw=False, **kwargs):
+def content_changed(sender, instance, raw=False, **kwargs):
     if not raw:
-        SiteState.bump()
-
-
-@receiver(post_save, sender=Guide)
-def guide_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        refresh_search_documents([instance.pk])
+        SiteState.bump([instance.pk] if sender is Guide else [])

@@ -2,14 +2,16 @@
 
 ``/sitemap.xml`` is an index (Django's sitemaps framework) of section pages
 ``/sitemap-<section>.xml?p=N`` that hold at most ``PAGE_SIZE`` URLs each, so no sitemap
-response grows with the collection. Items are querysets, so a page loads only its own rows,
-and each section's latest ``lastmod`` is one aggregate query rather than a walk over every item.
+response grows with the collection. Pages are ranges of primary keys (catalog.listings
+.KeyRangePaginator), so the last page costs what the first does, and each section's latest
+``lastmod`` is one aggregate over an index rather than a walk over every item.
 """
 
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
 
+from .listings import KeyRangePaginator
 from .models import Category, Guide, published_tags
 
 PAGE_SIZE = 500
@@ -17,6 +19,10 @@ PAGE_SIZE = 500
 
 class _Section(Sitemap):
     limit = PAGE_SIZE
+
+    @property
+    def paginator(self):
+        return KeyRangePaginator(self.items(), self.limit)
 
     def lastmod(self, item):
         return item.updated_at
@@ -37,6 +43,10 @@ class GuideSitemap(_Section):
 
 class TagSitemap(Sitemap):
     limit = PAGE_SIZE
+
+    @property
+    def paginator(self):
+        return KeyRangePaginator(self.items(), self.limit)
 
     def items(self):
         return published_tags()

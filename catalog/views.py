@@ -10,21 +10,14 @@ from django.views.decorators.http import require_safe
 
 from .caching import public_page
 from .fileformat import SLUG_RE
-from .models import Category, Guide, SlugRedirect, Tag, published_tags
+from .listings import RankedPaginator
+from .models import Category, Guide, SlugRedirect, published_tags
 from .origin import absolute_url
 from .search import add_headlines, search_guides, search_terms
 
 CATEGORY_PAGE_SIZE = 48
 TAG_PAGE_SIZE = 48
 SEARCH_PAGE_SIZE = 20
-
-
-class CountedPaginator(Paginator):
-    """A paginator told its count, when the page already loaded it with its object."""
-
-    def __init__(self, object_list, per_page, *, count):
-        super().__init__(object_list, per_page)
-        self.__dict__["count"] = count
 
 
 def _page_or_404(request, paginator):
@@ -82,8 +75,13 @@ def detail(request, slug):
 
 
 def _category_page(request, category):
-    guides = Guide.objects.for_category_page(category).with_cards()
-    paginator = CountedPaginator(guides, CATEGORY_PAGE_SIZE, count=category.guide_count)
+    paginator = RankedPaginator(
+        Guide.objects.published().with_cards(),
+        CATEGORY_PAGE_SIZE,
+        links="category_links",
+        within={"category": category},
+        count=category.guide_count,
+    )
     return render(
         request,
         "catalog/category_detail.html",
@@ -100,12 +98,7 @@ def _guide_page(request, guide):
     category = guide.first_category()
     previous = following = None
     if category is not None:
-        siblings = list(Guide.objects.for_category_page(category).values_list("slug", "title"))
-        slugs = [s for s, _ in siblings]
-        if guide.slug in slugs:
-            n = slugs.index(guide.slug)
-            previous = siblings[n - 1] if n > 0 else None
-            following = siblings[n + 1] if n + 1 < len(siblings) else None
+        previous, following = Guide.objects.neighbours(guide, category)
     canonical = f"{settings.GUIDES_BASE_URL}/{guide.slug}"
     image = absolute_url(guide.image_url) if guide.image_url else ""
     response = render(
@@ -151,12 +144,15 @@ def tag_list(request):
 @require_safe
 @public_page
 def tag_detail(request, slug):
-    tag = get_object_or_404(Tag, slug=slug)
-    page = _page_or_404(
-        request, Paginator(Guide.objects.for_tag_page(tag).with_cards(), TAG_PAGE_SIZE)
+    tag = get_object_or_404(published_tags(), slug=slug)
+    paginator = RankedPaginator(
+        Guide.objects.published().with_cards(),
+        TAG_PAGE_SIZE,
+        links="tagged_items",
+        within={"tag": tag},
+        count=tag.guide_count,
     )
-    if not page.object_list and page.number == 1:
-        raise Http404("No published guide has this tag")
+    page = _page_or_404(request, paginator)
     return render(request, "catalog/tag_detail.html", {"tag": tag, "page": page})
 
 

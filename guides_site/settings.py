@@ -230,11 +230,18 @@ GUIDES_PAGE_CACHE_SECONDS = int(os.environ.get("GUIDES_PAGE_CACHE_SECONDS", "360
 
 # REDIS_URL gives every app server one shared cache; without it each process has its own
 # (pages stay correct either way: the content version they are keyed by is in the database).
+# Redis going away is not a site outage: the backend treats it as a cache that misses and
+# retries it by itself (catalog.cache_backends); short timeouts keep a hung Redis from
+# holding requests.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "catalog.cache_backends.ResilientRedisCache",
         "LOCATION": os.environ["REDIS_URL"],
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "guides"),
+        "OPTIONS": {
+            "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+            "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+        },
     }
     if os.environ.get("REDIS_URL")
     else {

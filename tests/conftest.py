@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import caches
 
 from tests.factories import ContentDir
+from tests.served import served_site
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "system-design-101" / "data"
 
@@ -38,3 +39,10 @@ def corpus_dir():
     if not (CORPUS / "guides").is_dir():
         pytest.skip(f"the real corpus is not at {CORPUS} (it lives in ../shared, beside the repo)")
     return CORPUS
+
+
+@pytest.fixture
+def served(content, tmp_path):
+    """A small imported site with an editor in the suite's database, and the environment to
+    serve it with gunicorn (tests.served)."""
+    return served_site(content, tmp_path)

@@ -7,15 +7,10 @@ an SQLite file when the suite runs on SQLite, the PostgreSQL test database when 
 
 import concurrent.futures
 import http.cookiejar
-import os
 import re
-import subprocess
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -23,88 +18,12 @@ from django.contrib.auth.models import User
 from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from django.test import Client
 
-from bench.servers import Gunicorn, collectstatic, redis_up
+from bench.servers import Gunicorn, redis_up
 from catalog.models import Guide
 from catalog.roles import ensure_editors_group
-
-ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "a-long-editor-password-1"
-ORIGIN = "https://guides.example.org"
-
-
-# --- real servers over the suite's database -------------------------------------------------
-
-
-def _database_url(tmp_path):
-    """The suite's database for a server: the PostgreSQL test database, or a new SQLite file."""
-    if connection.vendor == "postgresql":
-        db = settings.DATABASES["default"]
-        return (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        )
-    return f"sqlite:///{tmp_path / 'served.sqlite3'}"
-
-
-def manage(env, *args, stdin=None):
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        input=stdin,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
-
-
-@pytest.fixture
-def served(content, tmp_path):
-    """A content folder with an imported site and an editor, and the env to serve it with."""
-    content.category("c", title="Cat")
-    content.guide("g", title="First", categories=("c",), image="/images/ok.png")
-    content.public_image("images/ok.png")
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(tmp_path),
-        "DEBUG": "0",
-        "SECRET_KEY": "security-tests",
-        "ALLOWED_HOSTS": "guides.example.org,127.0.0.1",
-        "GUIDES_BASE_URL": f"{ORIGIN}/guides",
-        "GUIDES_DATA_DIR": str(content.root),
-        "SECURE_COOKIES": "0",
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        "EDITOR_PW": PASSWORD,
-    }
-    env.pop("REDIS_URL", None)
-    manage(env, "migrate", "-v", "0")
-    manage(env, "import_guides", "-v", "0")
-    manage(env, "create_editor", "editor", "--password-env", "EDITOR_PW", "-v", "0")
-    collectstatic(env)
-    return content, env
-
-
-def fetch(url, *, host=None, headers=None, data=None, opener=None):
-    """(status, headers, body) of one request; never raises for an HTTP status."""
-    request = urllib.request.Request(url, data=data, headers=dict(headers or {}))
-    if host:
-        request.add_header("Host", host)
-    try:
-        with (opener or urllib.request.build_opener(_NoRedirect)).open(request, timeout=30) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers, exc.read()
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
+from tests.served import ORIGIN, PASSWORD, NoRedirect, fetch
 
 # --- 1. public/ serves images inside the folder and nothing else ------------------------------
 
@@ -225,7 +144,7 @@ class Browser:
     def __init__(self, base, headers=None):
         self.base, self.headers = base, dict(headers or {})
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect
         )
 
     def login(self, username, password):

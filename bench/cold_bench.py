@@ -1,0 +1,219 @@
+"""Cold renders per page type: the real corpus (400 guides) against it copied 50 times.
+
+    python bench/cold_bench.py [--copies 50] [--repeat 9] [--corpus DIR]
+
+Every edit, publish or import bumps the content version, so every cached page is rendered
+again on its next request: that cold render is what a large collection pays. This builds two
+collections at bench time (never kept in the repository): the real corpus as it is, and the
+corpus copied ``--copies`` times with slugs and titles suffixed and dates shifted (bodies and
+tags stay real). Each is imported into its own PostgreSQL database (``DATABASE_URL``'s server,
+or BENCH_POSTGRES; SQLite files when neither answers), then a child process per collection
+times each page type with the page cache cleared before every request (median of
+``--repeat``) and counts its queries. The table gives both times, their ratio (the target:
+at most 1.3) and the query counts. Search uses a distinct query for every request.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "system-design-101" / "data"
+POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+SEARCHES = [
+    "cache",
+    "kafka",
+    "database replication",
+    "load balancer",
+    "oauth",
+    "docker kubernetes",
+    "api gateway",
+    "consistent hashing",
+    "redis",
+    "microservices",
+    "tcp udp",
+    "cdn",
+    "sql nosql",
+    "rate limit",
+    "git",
+]
+TARGET = 1.3
+
+
+def copy_corpus(source: Path, target: Path, copies: int):
+    """The corpus ``copies`` times: slugs and titles suffixed, dates shifted by the copy."""
+    shutil.copytree(source / "categories", target / "categories")
+    (target / "guides").mkdir(parents=True)
+    for path in sorted((source / "guides").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        for n in range(copies):
+            suffix = "" if n == 0 else f"-{n}"
+            copy = _shift_date(_suffix_title(text, n), n) if n else text
+            (target / "guides" / f"{path.stem}{suffix}.md").write_text(copy, encoding="utf-8")
+
+
+def _suffix_title(text, n):
+    head, rest = text.split("\ntitle: ", 1)
+    line, tail = rest.split("\n", 1)
+    quote = line[0] if line[:1] in "'\"" else ""
+    value = line[1:-1] if quote else line
+    return f"{head}\ntitle: {quote}{value} ({n}){quote}\n{tail}"
+
+
+def _shift_date(text, n):
+    head, rest = text.split("\ncreatedAt: ", 1)
+    line, tail = rest.split("\n", 1)
+    quote = line[0] if line[:1] in "'\"" else ""
+    day = dt.date.fromisoformat(line.strip("'\"")) - dt.timedelta(days=n)
+    return f"{head}\ncreatedAt: {quote}{day.isoformat()}{quote}\n{tail}"
+
+
+def database(name):
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"{POSTGRES}/{name}"
+    except Exception as exc:
+        print(f"(PostgreSQL not available: {exc}; SQLite files instead)", file=sys.stderr)
+        return None
+
+
+def child(args):
+    """Import the folder, then time every page type cold; print JSON."""
+    os.environ.update(DEBUG="0", SECRET_KEY="bench", ALLOWED_HOSTS="testserver")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guides_site.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import Category, Guide, published_tags
+    from catalog.sitemaps import PAGE_SIZE
+
+    settings.STORAGES["staticfiles"] = {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    }
+    call_command("migrate", verbosity=0)
+    call_command("import_guides", "--data-dir", args.child, "--prune", verbosity=0)
+    call_command("render_guides", verbosity=0)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+
+    category = Category.objects.with_guide_counts().order_by("-guide_count", "slug").first()
+    last = max(1, -(-category.guide_count // 48))
+    guides = list(Guide.objects.for_category_page(category).values_list("slug", flat=True))
+    guide = guides[len(guides) // 2]
+    tag = published_tags().order_by("-guide_count", "slug").first()
+    tag_last = max(1, -(-tag.guide_count // 48))
+    published = Guide.objects.published().count()
+    sitemap_last = max(1, -(-published // PAGE_SIZE))
+    pages = {
+        "home": "/",
+        "categories": "/guides",
+        "category, page 1": f"/guides/{category.slug}",
+        "category, last page": f"/guides/{category.slug}?page={last}",
+        "guide": f"/guides/{guide}",
+        "tag, page 1": f"/tags/{tag.slug}",
+        "tag, last page": f"/tags/{tag.slug}?page={tag_last}",
+        "tags": "/tags",
+        "search": None,
+        "feed": "/feed.xml",
+        "category feed": f"/guides/{category.slug}/feed.xml",
+        "sitemap index": "/sitemap.xml",
+        "sitemap guides, p1": "/sitemap-guides.xml",
+        "sitemap guides, last": f"/sitemap-guides.xml?p={sitemap_last}",
+        "sitemap categories": "/sitemap-categories.xml",
+        "sitemap tags": "/sitemap-tags.xml",
+    }
+    client = Client()
+    results = {}
+    for name, path in pages.items():
+        times, queries = [], 0
+        for n in range(args.repeat):
+            url = path or f"/search?q={SEARCHES[n % len(SEARCHES)]}"
+            for alias in ("default", "pages-local"):
+                caches[alias].clear()
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+            queries = max(queries, len(captured))
+        results[name] = {"ms": statistics.median(times), "queries": queries}
+    print(json.dumps({"guides": Guide.objects.count(), "pages": results}))
+
+
+def measure(folder, database_url, workdir, repeat):
+    env = {**os.environ}
+    env["DATABASE_URL"] = database_url or f"sqlite:///{workdir / (folder.name + '.sqlite3')}"
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", str(folder), "--repeat", str(repeat)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        sys.exit(result.stderr[-3000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--corpus", default=str(CORPUS))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args)
+    corpus = Path(args.corpus)
+    if not (corpus / "guides").is_dir():
+        sys.exit(f"the real corpus is not at {corpus}")
+    work = Path(tempfile.mkdtemp(prefix="guides-cold-"))
+    small, large = work / "x1", work / f"x{args.copies}"
+    shutil.copytree(corpus, small, ignore=shutil.ignore_patterns("public"))
+    copy_corpus(corpus, large, args.copies)
+    small_db, large_db = database("guides_cold_small"), database("guides_cold_large")
+    one = measure(small, small_db, work, args.repeat)
+    many = measure(large, large_db, work, args.repeat)
+    vendor = "PostgreSQL" if small_db else "SQLite"
+    print(
+        f"{vendor}; page cache cleared before each request; median of {args.repeat}; "
+        f"{one['guides']:,} guides against {many['guides']:,}"
+    )
+    print(f"{'page':<22}{'ms small':>10}{'ms large':>10}{'ratio':>7}{'queries':>9}  within")
+    worst = 0
+    for name, small_row in one["pages"].items():
+        large_row = many["pages"][name]
+        ratio = large_row["ms"] / small_row["ms"]
+        worst = max(worst, ratio)
+        queries = f"{small_row['queries']}/{large_row['queries']}"
+        print(
+            f"{name:<22}{small_row['ms']:>10.1f}{large_row['ms']:>10.1f}{ratio:>7.2f}"
+            f"{queries:>9}  {'yes' if ratio <= TARGET else 'NO'}"
+        )
+    print(f"target: every page at most {TARGET}x; worst {worst:.2f}x")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

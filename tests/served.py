@@ -1,0 +1,89 @@
+"""Real gunicorn servers over the suite's database, for tests of what happens in serving.
+
+``served`` (a fixture in tests/conftest.py) imports a small site with an editor into the
+suite's database (a new SQLite file, or the PostgreSQL test database) and returns the
+environment to start servers with; ``fetch`` makes one request and never raises for a status.
+"""
+
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from bench.servers import collectstatic
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "a-long-editor-password-1"
+ORIGIN = "https://guides.example.org"
+
+
+def database_url(tmp_path):
+    """The suite's database for a server: the PostgreSQL test database, or a new SQLite file."""
+    if connection.vendor == "postgresql":
+        db = settings.DATABASES["default"]
+        credentials = f"{db['USER']}:{db['PASSWORD'] or ''}"
+        return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    return f"sqlite:///{tmp_path / 'served.sqlite3'}"
+
+
+def manage(env, *args, stdin=None):
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        input=stdin,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def served_site(content, tmp_path):
+    """A content folder with an imported site and an editor, and the env to serve it with."""
+    content.category("c", title="Cat")
+    content.guide("g", title="First", categories=("c",), image="/images/ok.png")
+    content.public_image("images/ok.png")
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(tmp_path),
+        "DEBUG": "0",
+        "SECRET_KEY": "security-tests",
+        "ALLOWED_HOSTS": "guides.example.org,127.0.0.1",
+        "GUIDES_BASE_URL": f"{ORIGIN}/guides",
+        "GUIDES_DATA_DIR": str(content.root),
+        "SECURE_COOKIES": "0",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        "EDITOR_PW": PASSWORD,
+    }
+    env.pop("REDIS_URL", None)
+    manage(env, "migrate", "-v", "0")
+    manage(env, "import_guides", "-v", "0")
+    manage(env, "create_editor", "editor", "--password-env", "EDITOR_PW", "-v", "0")
+    collectstatic(env)
+    return content, env
+
+
+def fetch(url, *, host=None, headers=None, data=None, opener=None):
+    """(status, headers, body) of one request; never raises for an HTTP status."""
+    request = urllib.request.Request(url, data=data, headers=dict(headers or {}))
+    if host:
+        request.add_header("Host", host)
+    try:
+        with (opener or urllib.request.build_opener(NoRedirect)).open(request, timeout=30) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None

@@ -1,0 +1,41 @@
+"""PostgreSQL keeps each guide's search document itself, from the one definition."""
+
+import pytest
+from django.db import connection
+from django.db.models import F
+
+from catalog.models import Guide
+from catalog.search import search_guides, search_vector
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("the stored search document is PostgreSQL's")
+
+
+def stale_documents():
+    return list(
+        Guide.objects.annotate(fresh=search_vector())
+        .exclude(search_document=F("fresh"))
+        .values_list("slug", flat=True)
+    )
+
+
+def test_import_edit_and_retag_keep_the_document_current(postgres, content):
+    content.category("c")
+    content.guide("g", title="Consistent hashing", categories=("c",), tags=("Hashing",))
+    content.import_()
+    assert stale_documents() == []
+    guide = Guide.objects.get(slug="g")
+    guide.body = "Zebras run a ring of replicas."
+    guide.save()
+    guide.set_tags(["Sharding"])
+    assert stale_documents() == []
+    assert [g.slug for g in search_guides("zebras sharding")] == ["g"]
+    content.guide("g", title="Rendezvous", categories=("c",), tags=("Hashing",))
+    content.import_()
+    assert stale_documents() == []
+    assert [g.slug for g in search_guides("rendezvous")] == ["g"]
