@@ -8,6 +8,7 @@ current text and restored, which is itself a new revision.
 
 import datetime
 import difflib
+from dataclasses import replace as dataclass_replace
 
 from django import forms
 from django.conf import settings
@@ -24,6 +25,7 @@ from taggit import admin as taggit_admin
 
 from . import fileformat
 from .models import Category, Guide, GuideCategory, GuideRevision, Tag
+from .records import file_form, last_change
 from .security import ThrottledLoginForm
 from .uploads import DiagramField
 
@@ -33,15 +35,31 @@ admin.site.site_title = "Guides admin"
 
 
 class FileRulesForm(forms.ModelForm):
-    """A form whose values are checked by the file format's own validator.
+    """A form whose values are checked by the file format's own validator, and which never
+    lets a stale copy win.
 
     A record the admin saves is one that ``export_guides`` writes and ``import_guides`` reads
     back without a problem: the rules live once, in catalog.fileformat, and each problem is
     shown on the form field that holds the key (``form_fields`` maps file keys to fields).
+
+    The form carries the version of the record it was opened at (``loaded_version``, its
+    ``updated_at``, which every save, publish, import and restore moves). Saving after someone
+    or something else changed the record shows both versions side by side instead of saving:
+    the editor keeps theirs ("Save mine anyway"), takes the other (reload), or edits a merge in
+    the form, which now carries the newer version.
     """
 
     form_fields: dict[str, str] = {}
     kind = ""
+    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stale = None
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
+        if self.is_bound:
+            self.data = self.data.copy()
 
     def file_values(self, cleaned):
         """The cleaned values as frontmatter keys."""
@@ -55,7 +73,7 @@ class FileRulesForm(forms.ModelForm):
         validate = (
             fileformat.validate_guide if self.kind == "guide" else fileformat.validate_category
         )
-        _, problems = validate(
+        yours, problems = validate(
             cleaned.get("slug") or self.instance.slug or "form",
             values,
             body,
@@ -65,7 +83,57 @@ class FileRulesForm(forms.ModelForm):
             name = self.form_fields.get(problem.field)
             if problem.severity == "error" and name not in self.errors:
                 self.add_error(name if name in self.fields else None, problem.message)
+        self._refuse_a_stale_copy(yours)
         return cleaned
+
+    def _refuse_a_stale_copy(self, yours):
+        if not self.instance.pk or "_overwrite" in self.data or "loaded_version" not in self.data:
+            return  # a new record, an explicit overwrite, or a client that sends no version
+        current = self.instance.updated_at.isoformat()
+        if self.data["loaded_version"] == current:
+            return
+        theirs = file_form(self.instance)
+        if yours is not None:  # the form does not hold these: compare what it does hold
+            yours = dataclass_replace(
+                yours,
+                extra=theirs.extra,
+                **({"categories": theirs.categories} if self.kind == "guide" else {}),
+            )
+        self.stale = {
+            "who": last_change(self.instance),
+            "rows": side_by_side(theirs, yours),
+        }
+        self.data["loaded_version"] = current  # saving again is a merge the editor made
+        self.add_error(
+            None,
+            forms.ValidationError(
+                "Someone else changed this since you opened it: nothing was saved. "
+                "Compare the two versions below.",
+                code="stale",
+            ),
+        )
+
+
+def side_by_side(theirs, yours):
+    """Rows ``(kind, their line, your line)`` of the two versions' files, for a table."""
+    serialise = (
+        fileformat.serialise_guide
+        if isinstance(theirs, fileformat.GuideFile)
+        else fileformat.serialise_category
+    )
+    left = serialise(theirs).splitlines()
+    right = serialise(yours).splitlines() if yours is not None else []
+    rows = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, left, right).get_opcodes():
+        for n in range(max(i2 - i1, j2 - j1)):
+            rows.append(
+                (
+                    tag,
+                    left[i1 + n] if i1 + n < i2 else "",
+                    right[j1 + n] if j1 + n < j2 else "",
+                )
+            )
+    return rows
 
 
 class GuideForm(FileRulesForm):
@@ -367,6 +435,11 @@ class GuideAdmin(admin.ModelAdmin):
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     form = CategoryForm
+    change_form_template = "admin/catalog/category/change_form.html"
+
+    class Media:
+        css = {"all": ["css/admin-guide.css"]}
+
     list_display = ["title", "slug", "sort", "published_guides", "draft_guides"]
     list_editable = ["sort"]
     list_display_links = ["title"]

@@ -8,10 +8,17 @@ the file was written in. Changed and new records are written in the canonical la
 files of records that no longer exist are reported, and removed with ``prune``. Every file to
 be written is first read back by the file format's own validator: if any record would make an
 invalid file, nothing is written.
+
+Against each record's sync base (catalog.sync) the export writes only what changed in the
+admin, merges changes to different fields, leaves files that changed since the base alone
+(they are newer: import them), and stops on conflicts unless told which side wins.
 """
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
 
 from .fileformat import (
     ContentError,
@@ -19,10 +26,12 @@ from .fileformat import (
     parse_guide,
     serialise_category,
     serialise_guide,
+    to_data,
 )
 from .files import write_atomic
-from .models import SlugRedirect
-from .records import stored_categories, stored_guides
+from .models import Category, Guide, SlugRedirect
+from .records import changed_by, keep_losing_versions, stored_categories, stored_guides
+from .sync import Conflict, State, compare
 
 
 @dataclass
@@ -32,6 +41,12 @@ class ExportPlan:
     orphans: list[Path] = field(default_factory=list)  # no record; kept without prune
     unchanged: int = 0
     problems: list = field(default_factory=list)  # records no file may hold: nothing written
+    newer: list[Path] = field(default_factory=list)  # files changed since the base: import them
+    conflicts: list[Conflict] = field(default_factory=list)
+    # After the files are written: (model, id, new base) for each record, and the versions a
+    # chosen side of a conflict replaced, kept as revisions.
+    bases: list = field(default_factory=list)
+    losers: list = field(default_factory=list)
 
     @property
     def changes(self):
@@ -39,16 +54,17 @@ class ExportPlan:
 
 
 KINDS = (
-    ("categories", stored_categories, parse_category, serialise_category),
-    ("guides", stored_guides, parse_guide, serialise_guide),
+    ("categories", Category, stored_categories, parse_category, serialise_category),
+    ("guides", Guide, stored_guides, parse_guide, serialise_guide),
 )
 
 
-def build_export_plan(root: str | Path, *, prune: bool = False) -> ExportPlan:
+def build_export_plan(root: str | Path, *, prune: bool = False, on_conflict="stop") -> ExportPlan:
+    """Decide, record by record by the sync rules (catalog.sync), what to write."""
     root = Path(root)
     plan = ExportPlan()
     renamed = set(SlugRedirect.objects.values_list("old_slug", flat=True))
-    for kind, stored, parse, serialise in KINDS:
+    for kind, model, stored, parse, serialise in KINDS:
         folder = root / kind
         records = stored()
         for slug, record in sorted(records.items()):
@@ -57,13 +73,41 @@ def build_export_plan(root: str | Path, *, prune: bool = False) -> ExportPlan:
                 current = parse(slug, path.read_bytes(), path)
             except FileNotFoundError:
                 plan.write.append((path, serialise(record.file), "new"))
+                plan.bases.append((model, record.id, record.file))
                 continue
             except (ContentError, OSError):
                 current = None
-            if current == record.file:
+            if current is None:
+                if record.base is not None and record.file == record.base:
+                    plan.newer.append(path)  # changed (and invalid): import_guides --check says how
+                else:
+                    plan.write.append((path, serialise(record.file), "changed"))
+                    plan.bases.append((model, record.id, record.file))
+                continue
+            comparison = compare(record.base, record.file, current)
+            state = comparison.state
+            if state is State.IN_STEP:
                 plan.unchanged += 1
-            else:
+                if record.base != record.file:
+                    plan.bases.append((model, record.id, record.file))
+            elif state in (State.NO_BASE, State.DATABASE_CHANGED) or (
+                state is State.CONFLICT and on_conflict == "database"
+            ):
                 plan.write.append((path, serialise(record.file), "changed"))
+                plan.bases.append((model, record.id, record.file))
+                if state is State.CONFLICT:
+                    plan.losers.append((model, record.id, current))
+            elif state is State.MERGED:
+                plan.write.append((path, serialise(comparison.merged), "merged"))
+                plan.bases.append((model, record.id, record.file))
+            elif state is State.FILE_CHANGED:
+                plan.newer.append(path)
+            elif on_conflict == "files":
+                plan.newer.append(path)
+                plan.bases.append((model, record.id, record.file))
+                plan.losers.append((model, record.id, record.file))
+            else:
+                plan.conflicts.append(Conflict(str(path), comparison.fields, changed_by(record)))
         for path, text, _ in plan.write:
             if path.parent == folder:
                 _check_written(parse, path, text, plan.problems)
@@ -89,7 +133,11 @@ def _check_written(parse, path, text, problems):
 
 
 def apply_export_plan(plan: ExportPlan) -> None:
-    """Write and remove what the plan says; each file is replaced atomically."""
+    """Write and remove what the plan says; each file is replaced atomically.
+
+    Then the sync bases move to what the files now hold. If the run stops in between, the
+    next export finds files and records in step and only moves the bases.
+    """
     for path, text, _ in plan.write:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,3 +147,9 @@ def apply_export_plan(plan: ExportPlan) -> None:
             raise
     for path, _ in plan.remove:
         path.unlink(missing_ok=True)
+    now = timezone.now()
+    with transaction.atomic():
+        for model, pk, base in plan.bases:
+            model.objects.filter(pk=pk).update(synced=to_data(base), synced_at=now)
+        for model in (Category, Guide):
+            keep_losing_versions(model, [(pk, item) for m, pk, item in plan.losers if m is model])

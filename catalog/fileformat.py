@@ -901,3 +901,77 @@ def serialise_category(category: CategoryFile) -> str:
         f"sort: {category.sort}",
     ]
     return _document(lines, category.extra, category.body)
+
+
+# --- the file form as plain data, and three-way merges -------------------------------------
+
+_DATA_FIELDS = {
+    GuideFile: (
+        "slug",
+        "title",
+        "created",
+        "description",
+        "image",
+        "draft",
+        "categories",
+        "tags",
+        "body",
+        "extra",
+    ),
+    CategoryFile: ("slug", "title", "description", "image", "icon", "sort", "body", "extra"),
+}
+
+
+def to_data(item: GuideFile | CategoryFile) -> dict:
+    """A record's file form as JSON-friendly data (the sync base; see catalog.sync)."""
+    data = {}
+    for name in _DATA_FIELDS[type(item)]:
+        value = getattr(item, name)
+        if name == "created":
+            value = value.isoformat()
+        elif name == "extra":
+            value = [list(pair) for pair in value]
+        elif isinstance(value, tuple):
+            value = list(value)
+        data[name] = value
+    return data
+
+
+def from_data(kind: type, data: dict | None):
+    """The inverse of :func:`to_data`; None for None (a record never in step with a file)."""
+    if data is None:
+        return None
+    values = {}
+    for name in _DATA_FIELDS[kind]:
+        value = data[name]
+        if name == "created":
+            value = dt.date.fromisoformat(value)
+        elif name == "extra":
+            value = tuple((key, item) for key, item in value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[name] = value
+    return kind(**values)
+
+
+def merge(base, ours, theirs):
+    """Three-way merge of two versions of one record, field by field.
+
+    A field changed on one side only takes that side's value; changed on both sides to the
+    same value, that value; changed on both sides differently, it is a conflict. Returns
+    ``(merged, conflicting field names)``; ``merged`` is None when any field conflicts. Fields
+    are merged whole (a body changed on both sides is a conflict, however far apart).
+    """
+    values, conflicts = {}, []
+    for name in _DATA_FIELDS[type(base)]:
+        b, o, t = getattr(base, name), getattr(ours, name), getattr(theirs, name)
+        if o == t or t == b:
+            values[name] = o
+        elif o == b:
+            values[name] = t
+        else:
+            conflicts.append(FILE_KEYS.get(name, name))
+    return (None if conflicts else type(base)(**values)), conflicts
+
+
+FILE_KEYS = {"created": "createdAt"}

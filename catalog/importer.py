@@ -13,6 +13,7 @@ edited in the admin is put back to what its file says, and an unchanged folder w
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image
 
-from .fileformat import ContentError, ContentFolder, Problem, slug_clash_problem
+from .fileformat import (
+    ContentError,
+    ContentFolder,
+    Problem,
+    slug_clash_problem,
+    to_data,
+)
+from .gitrepo import last_commit_times
 from .models import (
     NOT_RENDERED,
     Category,
@@ -32,12 +40,28 @@ from .models import (
     TaggedGuide,
     unique_tag_slugs,
 )
-from .records import CATEGORY_FIELDS, GUIDE_FIELDS, stored_categories, stored_guides
+from .records import (
+    CATEGORY_FIELDS,
+    GUIDE_FIELDS,
+    changed_by,
+    keep_losing_versions,
+    record_values,
+    stored_categories,
+    stored_guides,
+)
+from .sync import Conflict, State, compare
 
 
 @dataclass
 class KindPlan:
-    """What an import does to one kind of record (categories or guides)."""
+    """What an import does to one kind of record (categories or guides).
+
+    ``update`` holds what each changed record becomes (a file's content, or a merge of the
+    file's and the admin's changes); ``bases`` the sync base each written record gets (the
+    file's content); ``rebase`` records whose content stays but whose base moves to the file;
+    ``kept`` admin edits the files do not have yet; ``losers`` the versions a chosen side of a
+    conflict replaced, kept as revisions.
+    """
 
     create: list = field(default_factory=list)
     update: list = field(default_factory=list)
@@ -45,6 +69,13 @@ class KindPlan:
     missing: list[str] = field(default_factory=list)
     delete: list[str] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)
+    bases: dict = field(default_factory=dict)
+    rebase: list = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    losers: list = field(default_factory=list)
+    times: dict = field(default_factory=dict)  # slug -> when its content last changed
 
     @property
     def changes(self):
@@ -69,38 +100,85 @@ class ImportPlan:
             + len(self.tags_delete)
         )
 
+    @property
+    def writes(self):
+        """Changes, and sync bases to move: what apply_plan writes."""
+        return self.changes + len(self.categories.rebase) + len(self.guides.rebase)
 
-def _plan_kind(files: dict, rows: dict, prune: bool) -> KindPlan:
+
+def _plan_kind(files, rows, prune, on_conflict, path_of, who) -> KindPlan:
+    """Decide, record by record, by the sync rules (catalog.sync)."""
     plan = KindPlan(ids={slug: record.id for slug, record in rows.items()})
     for slug, item in files.items():
         current = rows.get(slug)
         if current is None:
             plan.create.append(item)
-        elif current.file != item:
-            plan.update.append(item)
-        else:
+            plan.bases[slug] = item
+            continue
+        comparison = compare(current.base, current.file, item)
+        state = comparison.state
+        if state is State.IN_STEP:
             plan.unchanged.append(slug)
+            if current.base != item:
+                plan.rebase.append((slug, item))
+        elif state in (State.FILE_CHANGED, State.NO_BASE) or (
+            state is State.CONFLICT and on_conflict == "files"
+        ):
+            plan.update.append(item)
+            plan.bases[slug] = item
+            if state is State.CONFLICT:
+                plan.losers.append((slug, current.file))
+        elif state is State.MERGED:
+            plan.update.append(comparison.merged)
+            plan.bases[slug] = item
+            plan.merged.append(slug)
+        elif state is State.DATABASE_CHANGED:
+            plan.kept.append(slug)
+        elif on_conflict == "database":
+            plan.kept.append(slug)
+            plan.rebase.append((slug, item))
+            plan.losers.append((slug, item))
+        else:
+            plan.conflicts.append(Conflict(path_of(slug), comparison.fields, who(current)))
     plan.missing = sorted(set(rows) - set(files))
     if prune:
         plan.delete = list(plan.missing)
     return plan
 
 
-def build_plan(folder: ContentFolder, *, prune: bool = False) -> ImportPlan:
-    """Decide what importing ``folder`` changes. Raises ContentError if it cannot be imported."""
+def build_plan(folder: ContentFolder, *, prune: bool = False, on_conflict="stop") -> ImportPlan:
+    """Decide what importing ``folder`` changes.
+
+    Raises ContentError if a file cannot be imported, and ConflictError if a record changed
+    both in its file and in the admin and ``on_conflict`` is ``"stop"``.
+    """
     problems = list(folder.errors)
     category_rows = stored_categories()
     guide_rows = stored_guides()
 
     plan = ImportPlan(
-        categories=_plan_kind(folder.categories, category_rows, prune),
-        guides=_plan_kind(folder.guides, guide_rows, prune),
+        categories=_plan_kind(
+            folder.categories,
+            category_rows,
+            prune,
+            on_conflict,
+            lambda slug: str(folder.root / "categories" / f"{slug}.md"),
+            changed_by,
+        ),
+        guides=_plan_kind(
+            folder.guides,
+            guide_rows,
+            prune,
+            on_conflict,
+            lambda slug: str(folder.root / "guides" / f"{slug}.md"),
+            changed_by,
+        ),
     )
 
     kept_categories = set(folder.categories) | (set(category_rows) - set(plan.categories.delete))
-    kept_guides = {
+    kept_guides = {  # the guides as they will be once the plan is applied
         **{s: r.file for s, r in guide_rows.items() if s not in plan.guides.delete},
-        **folder.guides,
+        **{g.slug: g for g in plan.guides.create + plan.guides.update},
     }
     for slug in kept_guides:
         if slug in kept_categories and not (slug in folder.guides and slug in folder.categories):
@@ -126,6 +204,9 @@ def build_plan(folder: ContentFolder, *, prune: bool = False) -> ImportPlan:
             )
     if problems:
         raise ContentError(problems)
+    conflicts = plan.categories.conflicts + plan.guides.conflicts
+    if conflicts:
+        raise ConflictError(conflicts)
 
     existing_tags = {name.casefold(): name for name in Tag.objects.values_list("name", flat=True)}
     used = {}
@@ -135,11 +216,42 @@ def build_plan(folder: ContentFolder, *, prune: bool = False) -> ImportPlan:
     plan.tags_create = [name for key, name in used.items() if key not in existing_tags]
     plan.tags_delete = sorted(name for key, name in existing_tags.items() if key not in used)
     plan.tags_unchanged = len(existing_tags) - len(plan.tags_delete)
+    _content_times(folder, plan)
     public = folder.root / "public"
     plan.image_sizes = {
         g.slug: local_image_size(public, g.image) for g in plan.guides.create + plan.guides.update
     }
     return plan
+
+
+def _content_times(folder, plan):
+    """When each written record's content last changed, for its "updated" date: the last
+    commit of its file where git knows it, else for a new guide its ``createdAt`` (not the
+    moment of the import), else now."""
+    written = [
+        (kind, plan_kind, item, is_new)
+        for kind, plan_kind in (("categories", plan.categories), ("guides", plan.guides))
+        for items, is_new in ((plan_kind.create, True), (plan_kind.update, False))
+        for item in items
+        if item.slug not in plan_kind.merged  # a merge is new content: it changed now
+    ]
+    if not written:
+        return
+    committed = last_commit_times(folder.root)
+    for kind, plan_kind, item, is_new in written:
+        when = committed.get((folder.root / kind / f"{item.slug}.md").resolve())
+        if when is None and kind == "guides" and is_new:
+            when = datetime.datetime.combine(item.created, datetime.time(), datetime.UTC)
+        if when is not None:
+            plan_kind.times[item.slug] = when
+
+
+class ConflictError(Exception):
+    """Records changed both in their files and in the admin: nothing was written."""
+
+    def __init__(self, conflicts):
+        self.conflicts = list(conflicts)
+        super().__init__("\n".join(str(c) for c in self.conflicts))
 
 
 def local_image_size(public: Path, image: str) -> tuple[int | None, int | None]:
@@ -159,18 +271,6 @@ def local_image_size(public: Path, image: str) -> tuple[int | None, int | None]:
         return None, None
 
 
-def _record_values(item, names):
-    values = {}
-    for name in names:
-        if name == "created_on":
-            values[name] = item.created
-        elif name == "extra":
-            values[name] = [list(pair) for pair in item.extra]
-        else:
-            values[name] = getattr(item, name)
-    return values
-
-
 def _apply_kind(model, names, kind_plan, now, derived=None):
     """Create, update and delete one kind of record in bulk; return every slug's id.
 
@@ -181,8 +281,10 @@ def _apply_kind(model, names, kind_plan, now, derived=None):
         return {
             "body_html": "",
             "rendered_with": NOT_RENDERED,
-            "updated_at": now,
-            **_record_values(item, names),
+            "updated_at": kind_plan.times.get(item.slug, now),
+            "synced": to_data(kind_plan.bases[item.slug]),
+            "synced_at": now,
+            **record_values(item, names),
             **(derived(item) if derived else {}),
         }
 
@@ -199,6 +301,15 @@ def _apply_kind(model, names, kind_plan, now, derived=None):
     if kind_plan.update:
         updates = [model(id=ids[i.slug], **values(i)) for i in kind_plan.update]
         model.objects.bulk_update(updates, list(values(kind_plan.update[0])), batch_size=200)
+    if kind_plan.rebase:
+        model.objects.bulk_update(
+            [
+                model(id=ids[slug], synced=to_data(base), synced_at=now)
+                for slug, base in kind_plan.rebase
+            ],
+            ["synced", "synced_at"],
+            batch_size=500,
+        )
     if kind_plan.delete:
         model.objects.filter(slug__in=kind_plan.delete).delete()
     return ids
@@ -254,7 +365,7 @@ def apply_plan(plan: ImportPlan) -> None:
     when first shown (``Content.html``; the page cache keeps the result). ``render_guides``
     fills the stored HTML ahead of time.
     """
-    if not plan.changes:
+    if not plan.writes:
         return
     now = timezone.now()
     with transaction.atomic():
@@ -305,7 +416,12 @@ def apply_plan(plan: ImportPlan) -> None:
             GuideRevision.objects.bulk_create(
                 [GuideRevision.from_file(guide_ids[g.slug], g) for g in changed], batch_size=500
             )
-        SiteState.bump()
+        keep_losing_versions(
+            Category, [(category_ids[slug], item) for slug, item in plan.categories.losers]
+        )
+        keep_losing_versions(Guide, [(guide_ids[slug], item) for slug, item in plan.guides.losers])
+        if plan.changes:
+            SiteState.bump()
         if plan.tags_delete:
             Tag.objects.filter(
                 name__in=plan.tags_delete, catalog_taggedguide_items__isnull=True
@@ -324,6 +440,23 @@ def plan_summary(plan: ImportPlan) -> list[str]:
         f"tags: {len(plan.tags_create)} created, {plan.tags_unchanged} unchanged, "
         f"{len(plan.tags_delete)} deleted"
     )
+    for label, kind in (("categories", plan.categories), ("guides", plan.guides)):
+        if kind.kept:
+            lines.append(
+                f"kept {len(kind.kept)} admin edit(s) of {label} not yet in the files "
+                f"(export them): {', '.join(kind.kept[:10])}"
+                + (" …" if len(kind.kept) > 10 else "")
+            )
+        if kind.merged:
+            lines.append(
+                f"merged the file's and the admin's changes to {len(kind.merged)} {label}: "
+                + ", ".join(kind.merged[:10])
+            )
+        if kind.losers:
+            lines.append(
+                f"{len(kind.losers)} conflict(s) in {label} decided by --on-conflict; the other "
+                "side is kept as a revision: " + ", ".join(slug for slug, _ in kind.losers[:10])
+            )
     for label, kind in (("category", plan.categories), ("guide", plan.guides)):
         for slug in kind.missing:
             if slug not in kind.delete:
@@ -333,4 +466,4 @@ def plan_summary(plan: ImportPlan) -> list[str]:
     return lines
 
 
-__all__ = ["ImportPlan", "KindPlan", "apply_plan", "build_plan", "plan_summary"]
+__all__ = ["ConflictError", "ImportPlan", "KindPlan", "apply_plan", "build_plan", "plan_summary"]

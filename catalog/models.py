@@ -222,7 +222,14 @@ class Content(models.Model):
         help_text="Frontmatter keys the site does not model, as [key, value] pairs in file order",
     )
     added_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # When the content last changed: a save now, an import when its file was last committed
+    # (catalog.importer), so set by the code that changes content rather than auto_now.
+    updated_at = models.DateTimeField(default=timezone.now)
+    # The sync base (catalog.sync): the record's file form when the database and the files
+    # last agreed on it, and when. None: never in step with a file (new in the admin, or
+    # from before sync bases existed).
+    synced = models.JSONField(null=True, blank=True, editable=False)
+    synced_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -235,6 +242,7 @@ class Content(models.Model):
 
         self.body_html = render_markdown(self.body)
         self.rendered_with = RENDERER_VERSION
+        self.updated_at = timezone.now()
         self.__dict__.pop("html", None)
         with transaction.atomic():
             super().save(*args, **kwargs)
@@ -588,6 +596,24 @@ class GuideRevision(models.Model):
             )
         ]
         return "\n".join(lines) + "\n---\n" + self.body
+
+
+class CategoryRevision(models.Model):
+    """A category's file form as it was, kept when a sync chose the other side of a conflict."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="revisions")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    source = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.category.slug} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class SlugRedirect(models.Model):

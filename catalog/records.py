@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
 
-from .fileformat import CategoryFile, GuideFile
-from .models import Category, Guide, GuideCategory, TaggedGuide
+from .fileformat import CategoryFile, GuideFile, from_data
+from .models import Category, Guide, GuideCategory, GuideRevision, TaggedGuide
 
 CATEGORY_FIELDS = ("title", "description", "image", "icon", "sort", "body", "extra")
 GUIDE_FIELDS = ("title", "description", "image", "created_on", "draft", "body", "extra")
@@ -20,8 +20,24 @@ GUIDE_FIELDS = ("title", "description", "image", "created_on", "draft", "body", 
 @dataclass(frozen=True)
 class StoredRecord:
     id: int
-    file: CategoryFile | GuideFile
+    file: CategoryFile | GuideFile  # what the record says, in the file form
     rendered_with: int
+    base: CategoryFile | GuideFile | None = None  # the sync base (catalog.sync)
+    synced_at: object = None
+    updated_at: object = None
+
+
+def record_values(item, names):
+    """Model field values for a file-form ``item``: the one mapping from file to record."""
+    values = {}
+    for name in names:
+        if name == "created_on":
+            values[name] = item.created
+        elif name == "extra":
+            values[name] = [list(pair) for pair in item.extra]
+        else:
+            values[name] = getattr(item, name)
+    return values
 
 
 def _extra(value):
@@ -29,7 +45,9 @@ def _extra(value):
 
 
 def stored_categories() -> dict[str, StoredRecord]:
-    rows = Category.objects.values("id", "rendered_with", "slug", *CATEGORY_FIELDS)
+    rows = Category.objects.values(
+        "id", "rendered_with", "slug", "synced", "synced_at", "updated_at", *CATEGORY_FIELDS
+    )
     return {
         row["slug"]: StoredRecord(
             row["id"],
@@ -44,6 +62,9 @@ def stored_categories() -> dict[str, StoredRecord]:
                 extra=_extra(row["extra"]),
             ),
             row["rendered_with"],
+            from_data(CategoryFile, row["synced"]),
+            row["synced_at"],
+            row["updated_at"],
         )
         for row in rows
     }
@@ -60,7 +81,16 @@ def stored_guides() -> dict[str, StoredRecord]:
         "content_object_id", "position"
     ).values_list("content_object_id", "label"):
         tags[guide_id].append(label)
-    rows = Guide.objects.values("id", "rendered_with", "slug", "diagram", *GUIDE_FIELDS)
+    rows = Guide.objects.values(
+        "id",
+        "rendered_with",
+        "slug",
+        "diagram",
+        "synced",
+        "synced_at",
+        "updated_at",
+        *GUIDE_FIELDS,
+    )
     return {
         row["slug"]: StoredRecord(
             row["id"],
@@ -77,6 +107,80 @@ def stored_guides() -> dict[str, StoredRecord]:
                 extra=_extra(row["extra"]),
             ),
             row["rendered_with"],
+            from_data(GuideFile, row["synced"]),
+            row["synced_at"],
+            row["updated_at"],
         )
         for row in rows
     }
+
+
+def keep_losing_versions(model, versions):
+    """Keep ``(id, file form)`` versions that a chosen side of a conflict replaced, as
+    revisions of their records (source ``"conflict"``): a sync never drops an edit."""
+    from .fileformat import to_data
+    from .models import CategoryRevision
+
+    if model is Guide:
+        GuideRevision.objects.bulk_create(
+            [GuideRevision.from_file(pk, item, source="conflict") for pk, item in versions]
+        )
+    else:
+        CategoryRevision.objects.bulk_create(
+            [
+                CategoryRevision(category_id=pk, source="conflict", data=to_data(item))
+                for pk, item in versions
+            ]
+        )
+
+
+def changed_by(record):
+    """Who made a record's latest change in the admin, and when, for a conflict report."""
+    if isinstance(record.file, GuideFile):
+        revision = (
+            GuideRevision.objects.filter(guide_id=record.id)
+            .exclude(source="import")
+            .select_related("author")
+            .first()
+        )
+        if revision is not None:
+            who = revision.author.get_username() if revision.author else "someone"
+            return f"by {who}, {revision.created_at:%Y-%m-%d %H:%M} UTC"
+    return f"in the admin, {record.updated_at:%Y-%m-%d %H:%M} UTC"
+
+
+def file_form(record):
+    """One record (a Guide or Category instance, links prefetched) in the file form."""
+    if isinstance(record, Guide):
+        return GuideFile(
+            slug=record.slug,
+            title=record.title,
+            created=record.created_on,
+            description=record.description,
+            image=record.diagram.url if record.diagram else record.image,
+            draft=record.draft,
+            categories=tuple(link.category.slug for link in record.category_links.all()),
+            tags=tuple(item.label or item.tag.name for item in record.tagged_items.all()),
+            body=record.body,
+            extra=_extra(record.extra),
+        )
+    return CategoryFile(
+        slug=record.slug,
+        title=record.title,
+        description=record.description,
+        image=record.image,
+        icon=record.icon,
+        sort=record.sort,
+        body=record.body,
+        extra=_extra(record.extra),
+    )
+
+
+def last_change(record):
+    """Who last changed a record, how and when, in words."""
+    if isinstance(record, Guide):
+        revision = GuideRevision.objects.filter(guide=record).select_related("author").first()
+        if revision is not None:
+            who = revision.author.get_username() if revision.author else "an import or a sync"
+            return f"{who} ({revision.source}), {revision.created_at:%Y-%m-%d %H:%M:%S} UTC"
+    return f"{record.updated_at:%Y-%m-%d %H:%M:%S} UTC"

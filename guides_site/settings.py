@@ -220,6 +220,14 @@ if _origin.scheme not in ("http", "https") or not _origin.hostname or _origin.pa
         f"got {GUIDES_SITE_ORIGIN!r}"
     )
 
+# sync_content (catalog.contentsync): the clone of the content repository, and who commits.
+# Credentials for the remote come from the environment only (an SSH key, a credential helper,
+# or GUIDES_GIT_TOKEN sent as an HTTP authorization header), never from the database.
+GUIDES_CONTENT_REPO = os.environ.get("GUIDES_CONTENT_REPO", "")
+GUIDES_GIT_NAME = os.environ.get("GUIDES_GIT_NAME", "Guides site")
+GUIDES_GIT_EMAIL = os.environ.get("GUIDES_GIT_EMAIL", "guides@localhost")
+GUIDES_GIT_TOKEN = os.environ.get("GUIDES_GIT_TOKEN", "")
+
 TAGGIT_CASE_INSENSITIVE = True
 
 # Public pages: how long browsers and CDNs may reuse a page before revalidating it (they get

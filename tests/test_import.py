@@ -101,12 +101,14 @@ def test_changed_file_updates_only_that_record(folder):
     assert Guide.objects.get(slug="guide-1").updated_at == untouched
 
 
-def test_an_admin_edit_is_put_back_to_what_the_file_says(folder):
+def test_an_admin_edit_is_kept_and_reported_by_an_import_of_unchanged_files(folder):
     run_import(folder)
     Guide.objects.filter(slug="guide-4").update(title="Edited in the admin")
     out = run_import(folder)
-    assert "1 updated" in out
-    assert Guide.objects.get(slug="guide-4").title == "Guide 4"
+    assert "0 updated" in out
+    assert "kept 1 admin edit(s) of guides not yet in the files (export them): guide-4" in out
+    assert "and 1 admin edit(s) the files do not" in out
+    assert Guide.objects.get(slug="guide-4").title == "Edited in the admin"
 
 
 def test_tags_match_case_insensitively_and_keep_each_guides_spelling(content):

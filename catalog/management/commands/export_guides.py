@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.exporter import apply_export_plan, build_export_plan
+from catalog.sync import ON_CONFLICT
 
 
 class Command(BaseCommand):
@@ -24,6 +25,14 @@ class Command(BaseCommand):
             help="delete files whose guide or category no longer exists",
         )
         parser.add_argument(
+            "--on-conflict",
+            choices=ON_CONFLICT,
+            default="stop",
+            help="a record changed both in its file and in the admin: stop (default, nothing "
+            "is written), or take the files' or the database's version (the other is kept as "
+            "a revision)",
+        )
+        parser.add_argument(
             "--check",
             action="store_true",
             help="write nothing; list the files that would change, exit 1 if any",
@@ -31,7 +40,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, data_dir=None, prune=False, check=False, verbosity=1, **options):
         root = data_dir or settings.GUIDES_DATA_DIR
-        plan = build_export_plan(root, prune=prune)
+        plan = build_export_plan(root, prune=prune, on_conflict=options["on_conflict"])
+        if plan.conflicts:
+            for conflict in plan.conflicts:
+                self.stderr.write(str(conflict))
+            raise CommandError(
+                f"{len(plan.conflicts)} conflict(s): nothing was written. Resolve them in the "
+                "admin, or choose a side with --on-conflict files|database."
+            )
         if plan.problems:
             for problem in plan.problems:
                 self.stderr.write(f"{problem} (fix the record in the admin)")
@@ -44,15 +60,23 @@ class Command(BaseCommand):
         for path, why in plan.remove:
             if verbosity >= 1 or check:
                 self.stdout.write(f"{'would remove' if check else 'removed'} {path} ({why})")
+        if plan.newer:
+            self.stderr.write(
+                f"{len(plan.newer)} file(s) are newer than the database; import them "
+                "(python manage.py import_guides): "
+                + ", ".join(str(p) for p in plan.newer[:10])
+                + (" …" if len(plan.newer) > 10 else "")
+            )
         for path in plan.orphans:
             self.stderr.write(
                 f"{path}: no guide or category has this slug any more "
                 "(kept; use --prune to delete it)"
             )
         if check:
-            if plan.changes:
+            if plan.changes or plan.newer:
                 raise CommandError(
-                    f"{plan.changes} file(s) would change; run `python manage.py export_guides`."
+                    f"{plan.changes} file(s) would change and {len(plan.newer)} are newer than "
+                    "the database: the files and the database are not in step."
                 )
             if verbosity >= 1:
                 self.stdout.write(f"{root}: up to date ({plan.unchanged} files).")

@@ -14,8 +14,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.fileformat import ContentError, read_folder
-from catalog.importer import apply_plan, build_plan, plan_summary
+from catalog.importer import ConflictError, apply_plan, build_plan, plan_summary
 from catalog.links import check_links, format_warning
+from catalog.sync import ON_CONFLICT
 
 
 class Command(BaseCommand):
@@ -30,6 +31,14 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--prune", action="store_true", help="delete guides and categories whose file has gone"
+        )
+        parser.add_argument(
+            "--on-conflict",
+            choices=ON_CONFLICT,
+            default="stop",
+            help="a record changed both in its file and in the admin: stop (default, nothing "
+            "is written), or take the files' or the database's version (the other is kept as "
+            "a revision)",
         )
         parser.add_argument(
             "--check",
@@ -71,12 +80,19 @@ class Command(BaseCommand):
                 folder, strict=strict, as_json=options["format"] == "json", verbosity=verbosity
             )
         try:
-            plan = build_plan(folder, prune=prune)
+            plan = build_plan(folder, prune=prune, on_conflict=options["on_conflict"])
         except ContentError as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
             raise CommandError(
                 f"{len(exc.problems)} problem(s) found; nothing was imported."
+            ) from None
+        except ConflictError as exc:
+            for conflict in exc.conflicts:
+                self.stderr.write(str(conflict))
+            raise CommandError(
+                f"{len(exc.conflicts)} conflict(s): nothing was imported. Resolve them in the "
+                "admin, or choose a side with --on-conflict files|database."
             ) from None
 
         for warning in folder.problems:
@@ -93,10 +109,12 @@ class Command(BaseCommand):
                     f"Dry run: nothing was written ({plan.changes} change(s) planned)."
                 )
             elif not plan.changes:
+                kept = len(plan.categories.kept) + len(plan.guides.kept)
                 self.stdout.write(
                     self.style.SUCCESS(
-                        f"Nothing to do: the database already matches {folder.root} "
-                        f"({elapsed:.2f} s)."
+                        f"Nothing to do: the database already has everything in {folder.root}"
+                        + (f", and {kept} admin edit(s) the files do not" if kept else "")
+                        + f" ({elapsed:.2f} s)."
                     )
                 )
             else:

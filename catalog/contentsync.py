@@ -1,0 +1,281 @@
+"""``sync_content``: one run brings the content repository and the database into step.
+
+In a clone of the content repository: fetch and merge the remote branch, import (the sync
+rules of catalog.sync: conflicts stop the run before anything is written), export the admin's
+changes, regenerate the README's table of contents, commit (one commit per editor, authored
+by them, committed by the site, naming the guides), and push. A push the remote refuses
+because it moved on is retried after a fresh fetch, merge and import. ``review`` pushes the
+run's commits to a new branch ``guides/<date>-<editor>`` for a pull request instead, and keeps
+the admin's edits pending (their sync base does not move) until that branch is merged.
+
+Every step is all-or-nothing and the next run finishes what a killed run started: the import
+is one transaction, files are replaced atomically, files the export wrote but did not commit
+are recognised (they say what the database says) and committed, and commits not yet pushed
+are pushed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+from .exporter import apply_export_plan, build_export_plan
+from .fileformat import ContentError, parse_category, parse_guide, read_folder
+from .gitrepo import GitError, Repo
+from .importer import ConflictError, apply_plan, build_plan, plan_summary
+from .models import GuideRevision
+from .readme import TocMarkerError, replace_toc, toc_sections
+from .records import stored_categories, stored_guides
+
+MAX_PUSH_ATTEMPTS = 3
+EDITOR_SOURCES = ("admin", "restore", "publish", "unpublish")
+
+
+class SyncError(Exception):
+    """The run stopped; the message names what and why. What was written is complete."""
+
+
+@dataclass
+class SyncReport:
+    lines: list[str] = field(default_factory=list)
+    commits: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    pushed_to: str | None = None
+
+    def say(self, line):
+        self.lines.append(line)
+
+
+def _settings_data_dir(top: Path) -> Path:
+    configured = Path(settings.GUIDES_DATA_DIR).resolve()
+    return configured if configured.is_relative_to(top.resolve()) else top / "data"
+
+
+def sync_content(
+    repo_dir,
+    *,
+    remote="origin",
+    branch="main",
+    review=False,
+    dry_run=False,
+    on_conflict="stop",
+    progress=None,
+) -> SyncReport:
+    report = SyncReport()
+    say = progress or (lambda line: None)
+    repo = Repo(
+        repo_dir,
+        token=getattr(settings, "GUIDES_GIT_TOKEN", ""),
+        committer=(settings.GUIDES_GIT_NAME, settings.GUIDES_GIT_EMAIL),
+    )
+    if not Path(repo_dir).is_dir() or not repo.is_work_tree():
+        raise SyncError(f"{repo_dir}: not a git repository (set GUIDES_CONTENT_REPO or --repo)")
+    top = repo.top()
+    data = _settings_data_dir(top)
+    data_rel = data.relative_to(top.resolve()).as_posix()
+    if not repo.has_remote(remote):
+        raise SyncError(f"{top}: has no remote {remote!r}")
+    if repo.merging():
+        raise SyncError(
+            f"{top}: is in the middle of a merge; finish it or run `git merge --abort` first"
+        )
+    try:
+        _commit_leftovers(repo, top, data, data_rel, report)
+        say("fetching")
+        repo.fetch(remote, branch)
+        upstream = f"{remote}/{branch}"
+        incoming = repo.count(f"HEAD..{upstream}")
+        report.say(f"{incoming} incoming commit(s) from {upstream}")
+        if dry_run:
+            return _dry_run(report, data, on_conflict)
+        for attempt in range(1, MAX_PUSH_ATTEMPTS + 1):
+            if repo.count(f"HEAD..{upstream}"):
+                say(f"merging {upstream}")
+                repo.merge(upstream)
+            say("importing")
+            _import(data, on_conflict, report)
+            say("exporting")
+            _export(data, on_conflict, report, move_bases=not review)
+            _readme(top, data, report)
+            _commit(repo, top, data_rel, report)
+            if not repo.count(f"{upstream}..HEAD"):
+                report.say("nothing to push: the repository and the database are in step")
+                return report
+            target = _review_branch(repo, remote, report) if review else branch
+            say(f"pushing to {remote}/{target}")
+            if repo.push(remote, "HEAD", target):
+                report.pushed_to = f"{remote}/{target}"
+                report.say(f"pushed {len(report.commits)} commit(s) to {remote}/{target}")
+                if review:
+                    _back_to_upstream(repo, upstream, branch)
+                return report
+            report.say(f"{remote}/{target} moved on; fetching again (attempt {attempt + 1})")
+            repo.fetch(remote, branch)
+        raise SyncError(f"the remote kept moving: gave up after {MAX_PUSH_ATTEMPTS} attempts")
+    except GitError as exc:
+        raise SyncError(str(exc)) from None
+
+
+def _import(data, on_conflict, report):
+    folder = read_folder(data)
+    try:
+        plan = build_plan(folder, on_conflict=on_conflict)
+    except ContentError as exc:
+        raise SyncError(
+            "the content repository has invalid files; nothing was imported:\n"
+            + "\n".join(str(p) for p in exc.problems)
+        ) from None
+    except ConflictError as exc:
+        raise SyncError(
+            "conflicts: nothing was imported. Resolve them in the admin (Content sync), or "
+            "choose a side with --on-conflict files|database:\n"
+            + "\n".join(str(c) for c in exc.conflicts)
+        ) from None
+    apply_plan(plan)
+    report.lines.extend(plan_summary(plan))
+
+
+def _export(data, on_conflict, report, *, move_bases):
+    plan = build_export_plan(data, on_conflict=on_conflict)
+    if plan.conflicts or plan.problems:
+        raise SyncError(
+            "the export stopped; nothing was written:\n"
+            + "\n".join(str(x) for x in plan.conflicts + plan.problems)
+        )
+    if not move_bases:
+        plan.bases = []
+    apply_export_plan(plan)
+    report.say(f"exported {len(plan.write)} file(s), removed {len(plan.remove)}")
+
+
+def _readme(top, data, report):
+    path = top / "README.md"
+    if not path.is_file():
+        return
+    from .files import write_atomic
+
+    current = path.read_text(encoding="utf-8")
+    try:
+        updated = replace_toc(current, toc_sections(), settings.GUIDES_BASE_URL)
+    except TocMarkerError:
+        report.say(f"{path}: no table of contents markers; left as it is")
+        return
+    if updated != current:
+        write_atomic(path, updated.encode("utf-8"))
+        report.say(f"{path}: table of contents rewritten")
+
+
+def _editor_of(slug):
+    """(name, email) of the editor whose change a guide's file now holds, or None."""
+    revision = (
+        GuideRevision.objects.filter(guide__slug=slug, source__in=EDITOR_SOURCES)
+        .select_related("author")
+        .first()
+    )
+    if revision is None or revision.author is None:
+        return None
+    user = revision.author
+    name = user.get_full_name() or user.get_username()
+    return name, user.email or f"{user.get_username()}@users.guides.invalid"
+
+
+def _commit(repo, top, data_rel, report):
+    """Commit what changed: one commit per editor for their guides, the rest as the site."""
+    changed = repo.dirty(data_rel, "README.md")
+    if not changed:
+        return
+    by_author, rest = defaultdict(list), []
+    for path in changed:
+        parts = Path(path).parts
+        if len(parts) >= 2 and parts[-2] == "guides" and path.endswith(".md"):
+            editor = _editor_of(Path(path).stem)
+            if editor:
+                by_author[editor].append(path)
+                continue
+        rest.append(path)
+    for (name, email), paths in sorted(by_author.items()):
+        slugs = ", ".join(Path(p).stem for p in paths)
+        sha = repo.commit(paths, f"Guides: {slugs} (edited by {name} in the admin)", (name, email))
+        report.commits.append(sha)
+        report.authors.append(name)
+        report.say(f"committed {len(paths)} file(s) by {name}: {sha[:10]}")
+    if rest:
+        names = ", ".join(Path(p).stem for p in rest[:10]) + (" …" if len(rest) > 10 else "")
+        sha = repo.commit(rest, f"Guides: update {names}")
+        report.commits.append(sha)
+        report.say(f"committed {len(rest)} file(s) as the site: {sha[:10]}")
+
+
+def _commit_leftovers(repo, top, data, data_rel, report):
+    """Files a killed run wrote but did not commit are committed; anyone else's are refused."""
+    dirty = repo.dirty(data_rel, "README.md")
+    if not dirty:
+        return
+    records = {"guides": stored_guides(), "categories": stored_categories()}
+    parse = {"guides": parse_guide, "categories": parse_category}
+    foreign = []
+    for relative in dirty:
+        path = top / relative
+        kind = path.parent.name
+        if relative == "README.md":
+            try:
+                current = path.read_text(encoding="utf-8")
+                ours = replace_toc(current, toc_sections(), settings.GUIDES_BASE_URL) == current
+            except (OSError, TocMarkerError):
+                ours = False
+        elif kind in records and path.suffix == ".md" and path.is_file():
+            record = records[kind].get(path.stem)
+            try:
+                ours = record is not None and parse[kind](path.stem, path.read_bytes()) == (
+                    record.file
+                )
+            except ContentError:
+                ours = False
+        else:
+            ours = False
+        if not ours:
+            foreign.append(relative)
+    if foreign:
+        raise SyncError(
+            f"{top}: uncommitted changes to files sync would touch: {', '.join(foreign)}. "
+            "Commit or discard them first; nothing was changed."
+        )
+    _commit(repo, top, data_rel, report)
+    report.say("committed the files an interrupted sync had written")
+
+
+def _dry_run(report, data, on_conflict):
+    try:
+        plan = build_plan(read_folder(data), on_conflict=on_conflict)
+        report.lines.extend(plan_summary(plan))
+    except (ContentError, ConflictError) as exc:
+        report.say(f"an import would stop: {exc}")
+    export = build_export_plan(data, on_conflict=on_conflict)
+    report.say(
+        f"an export would write {len(export.write)} file(s); {len(export.newer)} are newer "
+        f"than the database; {len(export.conflicts)} conflict(s)"
+    )
+    report.say("dry run: nothing was changed")
+    return report
+
+
+def _review_branch(repo, remote, report):
+    """``guides/<date>-<editor>``, a new branch per run (``-2``, ``-3`` … when taken)."""
+    authors = sorted(set(report.authors))
+    who = authors[0] if len(authors) == 1 else ("editors" if authors else "site")
+    who = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in who.lower())
+    base = f"guides/{dt.date.today().isoformat()}-{who}"
+    name, n = base, 2
+    while repo.run("ls-remote", "--heads", remote, f"refs/heads/{name}").stdout.strip():
+        name, n = f"{base}-{n}", n + 1
+    return name
+
+
+def _back_to_upstream(repo, upstream, branch):
+    """After a review push the local branch returns to the remote's: the edits stay pending
+    in the database (their sync base did not move) until the pull request is merged."""
+    repo.run("checkout", "--quiet", "-B", branch, upstream)

@@ -1,0 +1,46 @@
+"""Bring the content repository (git) and the database into step: see catalog.contentsync."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from catalog.contentsync import SyncError, sync_content
+from catalog.sync import ON_CONFLICT
+
+
+class Command(BaseCommand):
+    help = (
+        "Fetch and merge the content repository, import, export the admin's changes, rewrite "
+        "the README table of contents, commit per editor and push."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repo", help="the clone (default: GUIDES_CONTENT_REPO)")
+        parser.add_argument("--remote", default="origin")
+        parser.add_argument("--branch", default="main")
+        parser.add_argument(
+            "--review",
+            action="store_true",
+            help="push to a new branch guides/<date>-<editor> for a pull request instead",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="report only; change nothing")
+        parser.add_argument("--on-conflict", choices=ON_CONFLICT, default="stop")
+
+    def handle(self, *args, repo=None, verbosity=1, **options):
+        repo = repo or settings.GUIDES_CONTENT_REPO
+        if not repo:
+            raise CommandError("no repository: set GUIDES_CONTENT_REPO or pass --repo DIR")
+        try:
+            report = sync_content(
+                repo,
+                remote=options["remote"],
+                branch=options["branch"],
+                review=options["review"],
+                dry_run=options["dry_run"],
+                on_conflict=options["on_conflict"],
+                progress=(lambda line: self.stderr.write(f"… {line}")) if verbosity >= 2 else None,
+            )
+        except SyncError as exc:
+            raise CommandError(str(exc)) from None
+        if verbosity >= 1:
+            for line in report.lines:
+                self.stdout.write(line)

@@ -1,0 +1,416 @@
+"""No edit is silently lost between the files and the admin (catalog.sync).
+
+Scenarios a user meets, through the real admin form and the real commands, then a
+property test of random interleavings of admin edits, file edits, imports and exports.
+"""
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from catalog.fileformat import GuideFile, from_data, parse_guide
+from catalog.models import Category, CategoryRevision, Guide, GuideRevision, Tag
+from catalog.roles import ensure_editors_group
+
+pytestmark = pytest.mark.django_db
+
+
+def command(name, root, *args):
+    """(exit status, stdout + stderr) of a command on the folder."""
+    out = StringIO()
+    try:
+        call_command(name, "--data-dir", str(root), *args, stdout=out, stderr=out)
+        return 0, out.getvalue()
+    except CommandError as exc:
+        return 1, out.getvalue() + str(exc)
+
+
+def import_(root, *args):
+    return command("import_guides", root, *args)
+
+
+def export(root, *args):
+    return command("export_guides", root, *args)
+
+
+@pytest.fixture
+def site(content):
+    content.category("c")
+    content.guide("g", title="Original", description="First words.", categories=("c",))
+    content.guide("h", title="Other", categories=("c",))
+    assert import_(content.root)[0] == 0
+    return content
+
+
+@pytest.fixture
+def editor_client():
+    user = User.objects.create_user("alice", password="pw", is_staff=True)
+    user.groups.add(ensure_editors_group())
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def admin_save(client, slug, **changes):
+    """Save a guide through the real admin change form, changing some fields."""
+    guide = Guide.objects.get(slug=slug)
+    response = client.post(f"/admin/catalog/guide/{guide.pk}/change/", _form_data(slug, **changes))
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def _form_data(slug, **changes):
+    """What the admin's change form posts for a guide, with some fields changed."""
+    guide = Guide.objects.with_page().get(slug=slug)
+    data = {
+        "title": guide.title,
+        "slug": guide.slug,
+        "description": guide.description,
+        "created_on": guide.created_on.isoformat(),
+        "draft": "on" if guide.draft else "",
+        "image": guide.image,
+        "body": guide.body,
+        "tag_labels": ", ".join(i.label for i in guide.tagged_items.all()),
+        "category_links-TOTAL_FORMS": "1",
+        "category_links-INITIAL_FORMS": "1",
+        "category_links-MIN_NUM_FORMS": "0",
+        "category_links-MAX_NUM_FORMS": "1000",
+    }
+    link = guide.category_links.all()[0]
+    data.update(
+        {
+            "category_links-0-id": link.pk,
+            "category_links-0-guide": guide.pk,
+            "category_links-0-category": link.category_id,
+            "category_links-0-position": "0",
+        }
+    )
+    data.update(changes)
+    return data
+
+
+def edit_file(content, slug, old, new):
+    path = content.root / "guides" / f"{slug}.md"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def file_of(content, slug):
+    path = content.root / "guides" / f"{slug}.md"
+    return parse_guide(slug, path.read_bytes(), path)
+
+
+def test_an_import_keeps_an_admin_edit_the_files_do_not_have(site, editor_client):
+    admin_save(editor_client, "g", description="Edited by Alice.")
+    status, out = import_(site.root)
+    assert status == 0
+    assert "kept 1 admin edit(s) of guides not yet in the files (export them): g" in out
+    assert Guide.objects.get(slug="g").description == "Edited by Alice."
+    status, out = export(site.root)
+    assert file_of(site, "g").description == "Edited by Alice."
+    assert import_(site.root)[1].count("0 updated") == 2  # in step now
+
+
+def test_an_export_leaves_a_contributors_newer_file_alone(site):
+    edit_file(site, "g", "First words.", "A contributor's words.")
+    before = (site.root / "guides" / "g.md").read_bytes()
+    status, out = export(site.root)
+    assert status == 0
+    assert "1 file(s) are newer than the database; import them" in out
+    assert (site.root / "guides" / "g.md").read_bytes() == before
+    assert export(site.root, "--check")[0] == 1
+    import_(site.root)
+    assert Guide.objects.get(slug="g").description == "A contributor's words."
+    assert export(site.root, "--check")[0] == 0
+
+
+def test_the_same_field_changed_on_both_sides_stops_both_commands(site, editor_client):
+    admin_save(editor_client, "g", description="Alice's words.")
+    edit_file(site, "g", "First words.", "Bob's words.")
+    file_before = (site.root / "guides" / "g.md").read_bytes()
+    for run in (import_, export):
+        status, out = run(site.root)
+        assert status == 1
+        line = next(x for x in out.splitlines() if "changed in the file and in the admin" in x)
+        assert re.fullmatch(
+            rf"{re.escape(str(site.root / 'guides' / 'g.md'))}: description: changed in the "
+            r"file and in the admin \(by alice, \d{4}-\d\d-\d\d \d\d:\d\d UTC\)",
+            line,
+        ), line
+        assert "--on-conflict" in out
+        assert Guide.objects.get(slug="g").description == "Alice's words."
+        assert (site.root / "guides" / "g.md").read_bytes() == file_before
+
+
+def test_different_fields_changed_on_both_sides_are_merged(site, editor_client):
+    admin_save(editor_client, "g", title="Alice's title")
+    edit_file(site, "g", "First words.", "Bob's words.")
+    status, out = import_(site.root)
+    assert status == 0 and "merged the file's and the admin's changes to 1 guides: g" in out
+    guide = Guide.objects.get(slug="g")
+    assert (guide.title, guide.description) == ("Alice's title", "Bob's words.")
+    export(site.root)
+    item = file_of(site, "g")
+    assert (item.title, item.description) == ("Alice's title", "Bob's words.")
+    assert export(site.root, "--check")[0] == 0
+
+
+def test_an_export_merges_too(site, editor_client):
+    admin_save(editor_client, "g", title="Alice's title")
+    edit_file(site, "g", "First words.", "Bob's words.")
+    assert export(site.root)[0] == 0
+    item = file_of(site, "g")
+    assert (item.title, item.description) == ("Alice's title", "Bob's words.")
+    import_(site.root)
+    guide = Guide.objects.get(slug="g")
+    assert (guide.title, guide.description) == ("Alice's title", "Bob's words.")
+    assert export(site.root, "--check")[0] == 0
+
+
+@pytest.mark.parametrize("side", ["files", "database"])
+def test_choosing_a_side_keeps_the_other_as_a_revision(site, editor_client, side):
+    admin_save(editor_client, "g", description="Alice's words.")
+    edit_file(site, "g", "First words.", "Bob's words.")
+    status, _ = import_(site.root, "--on-conflict", side)
+    assert status == 0
+    winner, loser = (
+        ("Bob's words.", "Alice's words.")
+        if side == "files"
+        else ("Alice's words.", "Bob's words.")
+    )
+    assert Guide.objects.get(slug="g").description == winner
+    kept = GuideRevision.objects.filter(guide__slug="g", source="conflict").get()
+    assert kept.frontmatter["description"] == loser
+    export(site.root)
+    assert file_of(site, "g").description == winner
+    assert export(site.root, "--check")[0] == 0
+
+
+@pytest.mark.parametrize("side", ["files", "database"])
+def test_an_export_can_choose_a_side_too(site, editor_client, side):
+    admin_save(editor_client, "g", description="Alice's words.")
+    edit_file(site, "g", "First words.", "Bob's words.")
+    assert export(site.root, "--on-conflict", side)[0] == 0
+    loser = "Alice's words." if side == "files" else "Bob's words."
+    kept = GuideRevision.objects.filter(guide__slug="g", source="conflict").get()
+    assert kept.frontmatter["description"] == loser
+    if side == "database":
+        assert file_of(site, "g").description == "Alice's words."
+    else:
+        import_(site.root)
+        assert Guide.objects.get(slug="g").description == "Bob's words."
+    assert export(site.root, "--check")[0] == 0
+
+
+def test_categories_follow_the_same_rules(site):
+    category = Category.objects.get(slug="c")
+    category.description = "From the admin."
+    category.save()
+    path = site.root / "categories" / "c.md"
+    path.write_text(path.read_text().replace("About it.", "From the file."))
+    status, out = import_(site.root)
+    assert status == 1 and f"{path}: description: changed in the file and in the admin" in out
+    assert import_(site.root, "--on-conflict", "files")[0] == 0
+    assert Category.objects.get(slug="c").description == "From the file."
+    kept = CategoryRevision.objects.get(category__slug="c")
+    assert kept.data["description"] == "From the admin."
+
+
+def test_records_from_before_sync_bases_take_the_reading_side_once(site):
+    Guide.objects.update(synced=None)
+    Guide.objects.filter(slug="g").update(title="Admin")
+    import_(site.root)  # no base: the files win, as they always did
+    assert Guide.objects.get(slug="g").title == "Original"
+    assert all(g.synced is not None for g in Guide.objects.all())
+
+
+# --- random interleavings -------------------------------------------------------------------
+
+FIELDS = ("title", "description", "body")
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("admin"), st.sampled_from(FIELDS)),
+        st.tuples(st.just("file"), st.sampled_from(FIELDS)),
+        st.tuples(st.just("import"), st.sampled_from(["stop", "stop", "files", "database"])),
+        st.tuples(st.just("export"), st.sampled_from(["stop", "stop", "files", "database"])),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+def _value_in_revisions(field, value):
+    for revision in GuideRevision.objects.filter(source="conflict"):
+        if revision.title == value or value in (revision.body, revision.frontmatter.get(field)):
+            return True
+    return False
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(steps=operations)
+def test_every_edit_ends_up_live_or_in_a_reported_conflict_with_both_sides_kept(
+    content_factory, steps
+):
+    """After any interleaving, the latest edit of each field is in the database, in the file,
+    or kept as a conflict revision: none vanishes."""
+    root = content_factory()
+    latest = {}
+    for n, (action, arg) in enumerate(steps):
+        if action == "admin":
+            value = f"admin-{arg}-{n}"
+            guide = Guide.objects.with_page().get(slug="g")
+            setattr(guide, arg, value)
+            guide.save()
+            GuideRevision.snapshot(Guide.objects.with_page().get(slug="g")).save()
+            latest[arg] = value
+        elif action == "file":
+            path = root / "guides" / "g.md"
+            item = parse_guide("g", path.read_bytes(), path)
+            value = f"file-{arg}-{n}"
+            from catalog.fileformat import serialise_guide
+
+            path.write_text(serialise_guide(_replace(item, arg, value)))
+            latest[arg] = value
+        else:
+            (import_ if action == "import" else export)(root, "--on-conflict", arg)
+        guide = Guide.objects.get(slug="g")
+        path = root / "guides" / "g.md"
+        item = parse_guide("g", path.read_bytes(), path)
+        for field, value in latest.items():
+            assert value in (getattr(guide, field), getattr(item, field)) or (
+                _value_in_revisions(field, value)
+            ), (steps[: n + 1], field, value)
+    assert from_data(GuideFile, Guide.objects.get(slug="g").synced) is not None
+
+
+def _replace(item, field, value):
+    from dataclasses import replace
+
+    return replace(item, **{field: value})
+
+
+@pytest.fixture
+def content_factory(tmp_path_factory):
+    """A fresh one-guide folder and database for each Hypothesis example."""
+    from tests.factories import ContentDir
+
+    def make():
+        Guide.objects.all().delete()
+        Category.objects.all().delete()
+        Tag.objects.all().delete()
+        folder = ContentDir(tmp_path_factory.mktemp("sync") / "data")
+        folder.category("c")
+        folder.guide("g", title="T0", description="D0", body="B0\n", categories=("c",))
+        assert import_(folder.root)[0] == 0
+        return folder.root
+
+    return make
+
+
+# --- the admin never lets a stale form win -------------------------------------------------
+
+
+def loaded_version(response):
+    return re.search(r'name="loaded_version" value="([^"]+)"', response.content.decode()).group(1)
+
+
+@pytest.fixture
+def bob_client():
+    user = User.objects.create_user("bob", password="pw", is_staff=True)
+    user.groups.add(ensure_editors_group())
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_second_editor_to_save_sees_both_versions_and_chooses(site, editor_client, bob_client):
+    guide = Guide.objects.get(slug="g")
+    url = f"/admin/catalog/guide/{guide.pk}/change/"
+    alice_opened = loaded_version(editor_client.get(url))
+    bob_opened = loaded_version(bob_client.get(url))
+    admin_save(editor_client, "g", description="Alice's words.", loaded_version=alice_opened)
+
+    data = _form_data("g", description="Bob's words.", loaded_version=bob_opened)
+    response = bob_client.post(url, data)
+    page = response.content.decode()
+    assert response.status_code == 200 and "Someone else saved this" in page
+    assert "alice (admin)" in page
+    assert "Alice&#x27;s words." in page and "Bob&#x27;s words." in page  # side by side
+    assert Guide.objects.get(slug="g").description == "Alice's words."
+
+    # Bob edits a merge in the form he got back, which now builds on Alice's version.
+    merged = _form_data(
+        "g", description="Alice's and Bob's words.", loaded_version=loaded_version(response)
+    )
+    assert bob_client.post(url, merged).status_code == 302
+    assert Guide.objects.get(slug="g").description == "Alice's and Bob's words."
+
+    # An import since Bob opened the form is a change too; "Save mine anyway" overrides it.
+    opened = loaded_version(bob_client.get(url))
+    edit_file(site, "g", "Original", "Renamed in git")
+    import_(site.root)
+    stale = _form_data("g", title="Bob's title", loaded_version=opened)
+    assert bob_client.post(url, stale).status_code == 200
+    assert bob_client.post(url, {**stale, "_overwrite": "1"}).status_code == 302
+    assert Guide.objects.get(slug="g").title == "Bob's title"
+    titles = set(GuideRevision.objects.filter(guide__slug="g").values_list("title", flat=True))
+    assert {"Renamed in git", "Bob's title"} <= titles  # the overwritten version is kept
+
+
+def test_a_stale_category_form_is_refused_too(site, editor_client):
+    category = Category.objects.get(slug="c")
+    url = f"/admin/catalog/category/{category.pk}/change/"
+    opened = loaded_version(editor_client.get(url))
+    category.title = "Changed meanwhile"
+    category.save()
+    data = {
+        "title": "Mine",
+        "slug": "c",
+        "description": "",
+        "sort": "1",
+        "icon": "",
+        "image": "",
+        "body": "",
+        "loaded_version": opened,
+    }
+    response = editor_client.post(url, data)
+    assert response.status_code == 200 and "Someone else saved this" in response.content.decode()
+    assert Category.objects.get(slug="c").title == "Changed meanwhile"
+
+
+# --- dates that mean something --------------------------------------------------------------
+
+
+def test_updated_dates_come_from_the_content_not_the_import(content, client):
+    import subprocess
+
+    content.category("c")
+    content.guide("old", created="2021-03-04", categories=("c",))
+    content.guide("edited", created="2021-03-04", categories=("c",))
+    git = ["git", "-C", str(content.root), "-c", "user.name=t", "-c", "user.email=t@e"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    env = {"GIT_COMMITTER_DATE": "2023-05-06T07:08:09Z", "PATH": "/usr/bin:/bin"}
+    subprocess.run([*git, "commit", "-qm", "guides"], check=True, env=env)
+    edit_file(content, "edited", "Body text.", "New text.")
+    import_(content.root)
+    assert Guide.objects.get(slug="old").updated_at.isoformat() == "2023-05-06T07:08:09+00:00"
+    page = client.get("/guides/old").content.decode()
+    assert 'updated <time datetime="2023-05-06T07:08:09+00:00">6 May 2023</time>' in page
+    # A file changed in the work tree but not committed has new content: dated now.
+    assert Guide.objects.get(slug="edited").updated_at.year >= 2026
+
+
+def test_without_git_a_new_guide_is_dated_by_its_created_at(content, client):
+    content.category("c")
+    content.guide("g", created="2021-03-04", categories=("c",))
+    import_(content.root)
+    assert Guide.objects.get(slug="g").updated_at.date().isoformat() == "2021-03-04"
+    assert "updated" not in client.get("/guides/g").content.decode().split("min read")[0]

@@ -1,0 +1,215 @@
+"""sync_content against real git: a bare repository as the remote, clones as the site and a
+contributor. No network: every repository is a folder of this test."""
+
+import os
+import subprocess
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from catalog.models import Guide
+from catalog.roles import ensure_editors_group
+from tests.test_sync import _form_data
+
+pytestmark = pytest.mark.django_db
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Contributor",
+    "GIT_AUTHOR_EMAIL": "contributor@example.org",
+    "GIT_COMMITTER_NAME": "Contributor",
+    "GIT_COMMITTER_EMAIL": "contributor@example.org",
+}
+README = "# Content\n\n<!-- TOC -->\n<!-- /TOC -->\n"
+GUIDE = (
+    '---\ntitle: "{title}"\ncreatedAt: "2024-03-01"\ncategories:\n  - c\ntags:\n  - "T"\n'
+    "---\n\n{body}\n"
+)
+
+
+def git(folder, *args, check=True):
+    result = subprocess.run(
+        ["git", "-C", str(folder), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **IDENTITY},
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+class Repos:
+    def __init__(self, root: Path):
+        self.root = root
+        seed = root / "seed"
+        (seed / "data" / "categories").mkdir(parents=True)
+        (seed / "data" / "guides").mkdir()
+        (seed / "data" / "categories" / "c.md").write_text(
+            "---\ntitle: 'Cat'\nsort: 1\n---\n\nIntro.\n"
+        )
+        for slug in ("g", "h"):
+            (seed / "data" / "guides" / f"{slug}.md").write_text(
+                GUIDE.format(title=slug.upper(), body=f"Body of {slug}.\nSecond line.")
+            )
+        (seed / "README.md").write_text(README)
+        git(seed, "init", "-q", "-b", "main")
+        git(seed, "add", ".")
+        git(seed, "commit", "-qm", "seed")
+        self.origin = root / "origin.git"
+        subprocess.run(["git", "clone", "-q", "--bare", str(seed), str(self.origin)], check=True)
+        self.site = root / "site"
+        self.contrib = root / "contrib"
+        for clone in (self.site, self.contrib):
+            subprocess.run(["git", "clone", "-q", str(self.origin), str(clone)], check=True)
+
+    def remote_file(self, path, ref="main"):
+        return git(self.origin, "show", f"{ref}:{path}")
+
+    def remote_head(self, ref="main"):
+        return git(self.origin, "rev-parse", ref).strip()
+
+    def contribute(self, path, old, new):
+        target = self.contrib / path
+        git(self.contrib, "pull", "-q", "--no-rebase", "origin", "main")
+        target.write_text(target.read_text().replace(old, new, 1))
+        git(self.contrib, "commit", "-qam", f"contributor edits {path}")
+        git(self.contrib, "push", "-q", "origin", "main")
+
+
+@pytest.fixture
+def repos(tmp_path, settings):
+    repos = Repos(tmp_path)
+    settings.GUIDES_DATA_DIR = repos.site / "data"
+    settings.GUIDES_BASE_URL = "https://guides.example.org/guides"
+    return repos
+
+
+def sync(repos, *args):
+    out = StringIO()
+    call_command("sync_content", "--repo", str(repos.site), *args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def alice():
+    user = User.objects.create_user(
+        "alice", email="alice@example.org", password="pw", is_staff=True, first_name="Alice"
+    )
+    user.groups.add(ensure_editors_group())
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def admin_edit(client, slug, **changes):
+    guide = Guide.objects.get(slug=slug)
+    response = client.post(f"/admin/catalog/guide/{guide.pk}/change/", _form_data(slug, **changes))
+    assert response.status_code == 302
+
+
+def test_first_sync_imports_and_writes_the_readme_then_nothing_to_do(repos):
+    out = sync(repos)
+    assert Guide.objects.count() == 2
+    assert "[G](https://guides.example.org/guides/g)" in repos.remote_file("README.md")
+    head = repos.remote_head()
+    log = git(repos.site, "log", "--oneline")
+    out = sync(repos)
+    assert "nothing to push" in out
+    assert repos.remote_head() == head and git(repos.site, "log", "--oneline") == log
+
+
+def test_an_admin_edit_is_committed_by_its_editor_and_pushed(repos, alice):
+    sync(repos)
+    admin_edit(alice, "g", description="Alice wrote this.")
+    sync(repos)
+    assert 'description: "Alice wrote this."' in repos.remote_file("data/guides/g.md")
+    author, committer, subject = (
+        git(repos.origin, "log", "-1", "--format=%an <%ae>|%cn|%s", "main").strip().split("|")
+    )
+    assert author == "Alice <alice@example.org>" and committer == "Guides site"
+    assert subject == "Guides: g (edited by Alice in the admin)"
+
+
+def test_incoming_commits_and_admin_edits_both_end_up_everywhere(repos, alice):
+    sync(repos)
+    admin_edit(alice, "g", description="From the admin.")
+    repos.contribute("data/guides/h.md", "Body of h.", "Body of h, improved.")
+    sync(repos)
+    assert Guide.objects.get(slug="h").body.startswith("Body of h, improved.")
+    assert "From the admin." in repos.remote_file("data/guides/g.md")
+    assert "Body of h, improved." in repos.remote_file("data/guides/h.md")
+    assert git(repos.site, "status", "--porcelain") == ""
+
+
+def test_a_refused_push_is_retried_after_a_fresh_fetch(repos, alice):
+    sync(repos)
+    hook = repos.origin / "hooks" / "pre-receive"
+    marker = repos.root / "refused-once"
+    hook.write_text(f"#!/bin/sh\nif [ ! -e {marker} ]; then touch {marker}; exit 1; fi\nexit 0\n")
+    hook.chmod(0o755)
+    admin_edit(alice, "g", title="Retried")
+    out = sync(repos)
+    assert "moved on; fetching again" in out
+    assert 'title: "Retried"' in repos.remote_file("data/guides/g.md")
+
+
+def test_a_merge_conflict_in_git_names_the_files_and_leaves_the_clone_clean(repos):
+    sync(repos)
+    path = repos.site / "data" / "guides" / "h.md"
+    path.write_text(path.read_text().replace("Second line.", "Site's second line."))
+    git(repos.site, "commit", "-qam", "a local commit the remote does not have")
+    repos.contribute("data/guides/h.md", "Second line.", "Contributor's second line.")
+    head = git(repos.site, "rev-parse", "HEAD")
+    with pytest.raises(CommandError, match=r"conflicts in git: data/guides/h\.md"):
+        sync(repos)
+    assert git(repos.site, "rev-parse", "HEAD") == head
+    assert git(repos.site, "status", "--porcelain") == ""
+    assert git(repos.site, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False) == ""
+
+
+def test_review_pushes_a_branch_and_keeps_the_edit_pending(repos, alice):
+    sync(repos)
+    main = repos.remote_head()
+    admin_edit(alice, "g", description="For review.")
+    out = sync(repos, "--review")
+    branch = next(line for line in out.splitlines() if "pushed" in line).split("origin/")[1]
+    assert branch.startswith("guides/") and branch.endswith("-alice")
+    assert "For review." in repos.remote_file("data/guides/g.md", branch)
+    assert repos.remote_head() == main
+    assert Guide.objects.get(slug="g").description == "For review."
+    out = sync(repos, "--review")  # still pending: a new branch for the next run
+    assert f"{branch}-2" in out
+
+
+def test_bad_repositories_are_refused_before_anything_is_written(repos, tmp_path):
+    sync(repos)
+    before = list(Guide.objects.values_list("slug", "title", "updated_at"))
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(CommandError, match="not a git repository"):
+        call_command("sync_content", "--repo", str(plain), stdout=StringIO())
+    with pytest.raises(CommandError, match="has no remote 'upstream'"):
+        sync(repos, "--remote", "upstream")
+    (repos.site / "data" / "guides" / "g.md").write_text(GUIDE.format(title="Hand", body="x"))
+    with pytest.raises(CommandError, match="uncommitted changes to files sync would touch: "):
+        sync(repos)
+    git(repos.site, "checkout", "--", ".")
+    (repos.site / ".git" / "MERGE_HEAD").write_text(git(repos.site, "rev-parse", "HEAD"))
+    with pytest.raises(CommandError, match="in the middle of a merge"):
+        sync(repos)
+    (repos.site / ".git" / "MERGE_HEAD").unlink()
+    assert list(Guide.objects.values_list("slug", "title", "updated_at")) == before
+
+
+def test_a_run_killed_after_writing_files_is_finished_by_the_next(repos, alice):
+    sync(repos)
+    admin_edit(alice, "g", description="Written, not committed.")
+    call_command("export_guides", "--data-dir", str(repos.site / "data"), stdout=StringIO())
+    assert git(repos.site, "status", "--porcelain").strip() == "M data/guides/g.md"
+    out = sync(repos)
+    assert "committed the files an interrupted sync had written" in out
+    assert "Written, not committed." in repos.remote_file("data/guides/g.md")
