@@ -103,6 +103,15 @@ def main():
                 env={"DATABASE_URL": pg_pages, **cache},
             )
         )
+    sections.append(run("sync_content, real corpus, SQLite", "sync_bench.py"))
+    if pg_bench:
+        sections.append(
+            run(
+                "sync_content, real corpus, PostgreSQL",
+                "sync_bench.py",
+                env={"DATABASE_URL": pg_bench},
+            )
+        )
     sections.append(
         run(
             "Cold renders, real corpus against it copied 50 times (20,000 guides)",

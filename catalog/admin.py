@@ -23,10 +23,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from taggit import admin as taggit_admin
 
-from . import fileformat
+from . import contentsync, fileformat, roles
 from .models import Category, Guide, GuideCategory, GuideRevision, Tag
-from .records import file_form, last_change
+from .records import GUIDE_FIELDS, file_form, last_change, record_values
 from .security import ThrottledLoginForm
+from .sync import side_by_side
 from .uploads import DiagramField
 
 admin.site.login_form = ThrottledLoginForm
@@ -112,28 +113,6 @@ class FileRulesForm(forms.ModelForm):
                 code="stale",
             ),
         )
-
-
-def side_by_side(theirs, yours):
-    """Rows ``(kind, their line, your line)`` of the two versions' files, for a table."""
-    serialise = (
-        fileformat.serialise_guide
-        if isinstance(theirs, fileformat.GuideFile)
-        else fileformat.serialise_category
-    )
-    left = serialise(theirs).splitlines()
-    right = serialise(yours).splitlines() if yours is not None else []
-    rows = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, left, right).get_opcodes():
-        for n in range(max(i2 - i1, j2 - j1)):
-            rows.append(
-                (
-                    tag,
-                    left[i1 + n] if i1 + n < i2 else "",
-                    right[j1 + n] if j1 + n < j2 else "",
-                )
-            )
-    return rows
 
 
 class GuideForm(FileRulesForm):
@@ -362,12 +341,67 @@ class GuideAdmin(admin.ModelAdmin):
                 name="catalog_guide_tag_suggestions",
             ),
             path(
+                "content-sync/",
+                self.admin_site.admin_view(self.content_sync_view),
+                name="catalog_content_sync",
+            ),
+            path(
                 "<int:guide_id>/revisions/<int:revision_id>/",
                 self.admin_site.admin_view(self.revision_view),
                 name="catalog_guide_revision",
             ),
         ]
         return own + super().get_urls()
+
+    def content_sync_view(self, request):
+        """What is not in step between the files and the database, deciding conflicts, and
+        "Sync now" (catalog.contentsync)."""
+        if not roles.may(request.user, roles.SYNC):
+            raise PermissionDenied
+        data_dir = contentsync.content_data_dir()
+        result = None
+        if request.method == "POST":
+            if "sync" in request.POST:
+                result = self._sync_now(request)
+            else:
+                kind, slug, side = (request.POST.get(k, "") for k in ("kind", "slug", "side"))
+                if kind in ("guides", "categories") and side in ("files", "database"):
+                    contentsync.decide(kind, slug, side, data_dir, author=request.user)
+                    taken = "the file's" if side == "files" else "the database's"
+                    self.message_user(
+                        request,
+                        f"{slug}: {taken} version will be taken at the next sync; the other "
+                        "is kept as a revision.",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(request.path)
+        statuses, errors = contentsync.sync_status(data_dir)
+        return TemplateResponse(
+            request,
+            "admin/catalog/content_sync.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Content sync",
+                "data_dir": data_dir,
+                "repo": settings.GUIDES_CONTENT_REPO,
+                "statuses": statuses,
+                "errors": errors,
+                "result": result,
+            },
+        )
+
+    def _sync_now(self, request):
+        if not settings.GUIDES_CONTENT_REPO:
+            return {
+                "ok": False,
+                "lines": ["GUIDES_CONTENT_REPO is not set: there is no clone to sync."],
+            }
+        try:
+            report = contentsync.sync_content(settings.GUIDES_CONTENT_REPO)
+        except contentsync.SyncError as exc:
+            return {"ok": False, "lines": str(exc).splitlines()}
+        return {"ok": True, "lines": report.lines}
 
     def tag_suggestions(self, request):
         if not self.has_view_or_change_permission(request):
@@ -413,20 +447,15 @@ class GuideAdmin(admin.ModelAdmin):
 
     @transaction.atomic
     def restore(self, request, guide, revision):
-        fm = revision.frontmatter
-        guide.title = revision.title
-        guide.body = revision.body
-        guide.description = fm.get("description", "")
-        guide.image = fm.get("image", "")
-        guide.diagram = fm.get("diagram", "") or None
-        guide.created_on = datetime.date.fromisoformat(fm["createdAt"])
-        guide.draft = fm.get("draft", True)
-        guide.extra = fm.get("extra", [])
+        item = revision.as_file()
+        for name, value in record_values(item, GUIDE_FIELDS).items():
+            setattr(guide, name, value)
+        guide.diagram = revision.frontmatter.get("diagram", "") or None
         guide.full_clean(exclude=["slug"])
         guide.save()
-        categories = {c.slug: c for c in Category.objects.filter(slug__in=fm.get("categories", []))}
-        guide.set_categories([categories[s] for s in fm.get("categories", []) if s in categories])
-        guide.set_tags(fm.get("tags", []))
+        categories = {c.slug: c for c in Category.objects.filter(slug__in=item.categories)}
+        guide.set_categories([categories[s] for s in item.categories if s in categories])
+        guide.set_tags(list(item.tags))
         guide = Guide.objects.with_page().get(pk=guide.pk)
         GuideRevision.snapshot(guide, author=request.user, source="restore").save()
         return guide

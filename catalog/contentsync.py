@@ -279,3 +279,81 @@ def _back_to_upstream(repo, upstream, branch):
     """After a review push the local branch returns to the remote's: the edits stay pending
     in the database (their sync base did not move) until the pull request is merged."""
     repo.run("checkout", "--quiet", "-B", branch, upstream)
+
+
+# --- the Content sync page: where each record stands, and deciding a conflict ---------------
+
+
+@dataclass
+class RecordStatus:
+    kind: str  # "guides" or "categories"
+    slug: str
+    state: str
+    rows: list = field(default_factory=list)  # side by side: (kind, database line, file line)
+    who: str = ""
+    fields: tuple = ()
+
+
+def content_data_dir():
+    """The folder the Content sync page compares with: the clone's, else GUIDES_DATA_DIR."""
+    if settings.GUIDES_CONTENT_REPO:
+        repo = Repo(settings.GUIDES_CONTENT_REPO)
+        if repo.is_work_tree():
+            return _settings_data_dir(repo.top())
+    return Path(settings.GUIDES_DATA_DIR)
+
+
+def sync_status(data_dir):
+    """Every record not in step with its file, by kind and slug, with a side-by-side diff."""
+    from .records import changed_by
+    from .sync import State, compare, side_by_side
+
+    folder = read_folder(data_dir)
+    statuses = []
+    for kind, files, rows in (
+        ("categories", folder.categories, stored_categories()),
+        ("guides", folder.guides, stored_guides()),
+    ):
+        for slug in sorted(set(files) | set(rows)):
+            item, record = files.get(slug), rows.get(slug)
+            if record is None:
+                statuses.append(RecordStatus(kind, slug, "only in the files: import it"))
+                continue
+            if item is None:
+                statuses.append(RecordStatus(kind, slug, "only in the database: export it"))
+                continue
+            comparison = compare(record.base, record.file, item)
+            if comparison.state is State.IN_STEP:
+                continue
+            statuses.append(
+                RecordStatus(
+                    kind,
+                    slug,
+                    comparison.state.value,
+                    side_by_side(record.file, item),
+                    changed_by(record),
+                    comparison.fields,
+                )
+            )
+    return statuses, folder.errors
+
+
+def decide(kind, slug, side, data_dir, author=None):
+    """Decide a conflict for one record: the next import (``"files"``) or export
+    (``"database"``) takes that side. The other side is kept as a revision now."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from .fileformat import to_data
+    from .models import Category, Guide
+    from .records import keep_losing_versions
+
+    model = Guide if kind == "guides" else Category
+    record = (stored_guides() if kind == "guides" else stored_categories())[slug]
+    path = Path(data_dir) / kind / f"{slug}.md"
+    parse = parse_guide if kind == "guides" else parse_category
+    item = parse(slug, path.read_bytes(), path)
+    keep, base = (record.file, record.file) if side == "files" else (item, item)
+    with transaction.atomic():
+        keep_losing_versions(model, [(record.id, keep)])
+        model.objects.filter(pk=record.id).update(synced=to_data(base), synced_at=timezone.now())

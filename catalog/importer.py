@@ -157,22 +157,20 @@ def build_plan(folder: ContentFolder, *, prune: bool = False, on_conflict="stop"
     guide_rows = stored_guides()
 
     plan = ImportPlan(
-        categories=_plan_kind(
-            folder.categories,
-            category_rows,
-            prune,
-            on_conflict,
-            lambda slug: str(folder.root / "categories" / f"{slug}.md"),
-            changed_by,
-        ),
-        guides=_plan_kind(
-            folder.guides,
-            guide_rows,
-            prune,
-            on_conflict,
-            lambda slug: str(folder.root / "guides" / f"{slug}.md"),
-            changed_by,
-        ),
+        *(
+            _plan_kind(
+                files,
+                rows,
+                prune,
+                on_conflict,
+                lambda slug, kind=kind: str(folder.root / kind / f"{slug}.md"),
+                changed_by,
+            )
+            for kind, files, rows in (
+                ("categories", folder.categories, category_rows),
+                ("guides", folder.guides, guide_rows),
+            )
+        )
     )
 
     kept_categories = set(folder.categories) | (set(category_rows) - set(plan.categories.delete))

@@ -429,7 +429,10 @@ class Guide(Content):
             models.Index(fields=["created_on", "slug"], name="guide_readme_order"),
             models.Index(fields=["updated_at"], name="guide_updated_at"),
         ]
-        permissions = [("upload_image", "Can upload diagrams and images")]
+        permissions = [
+            ("upload_image", "Can upload diagrams and images"),
+            ("sync_content", "Can sync content with the repository"),
+        ]
 
     def clean(self):
         super().clean()
@@ -580,22 +583,33 @@ class GuideRevision(models.Model):
             "extra": extra,
         }
 
-    def as_text(self):
-        """The revision as the guide's file would read, for comparing two versions."""
+    def as_file(self):
+        """The revision in the file form (catalog.fileformat.GuideFile)."""
+        from .fileformat import GuideFile
+
         fm = self.frontmatter
-        lines = [f"title: {self.title}"] + [
-            f"{key}: {fm.get(key)}"
-            for key in (
-                "description",
-                "image",
-                "diagram",
-                "createdAt",
-                "draft",
-                "categories",
-                "tags",
-            )
-        ]
-        return "\n".join(lines) + "\n---\n" + self.body
+        return GuideFile(
+            slug=self.guide.slug,
+            title=self.title,
+            created=datetime.date.fromisoformat(fm["createdAt"]),
+            description=fm.get("description", ""),
+            image=fm.get("image", ""),
+            draft=fm.get("draft", True),
+            categories=tuple(fm.get("categories", ())),
+            tags=tuple(fm.get("tags", ())),
+            body=self.body,
+            extra=tuple((key, value) for key, value in fm.get("extra", ())),
+        )
+
+    def as_text(self):
+        """The revision as the guide's file would read (its uploaded diagram, if it had one,
+        noted after it), for comparing two versions."""
+        from .fileformat import serialise_guide
+
+        diagram = self.frontmatter.get("diagram")
+        return serialise_guide(self.as_file()) + (
+            f"(uploaded diagram: {diagram})\n" if diagram else ""
+        )
 
 
 class CategoryRevision(models.Model):

@@ -9,7 +9,7 @@ EDITOR_PERMISSIONS = {
     ("catalog", "guiderevision"): ["view"],
     ("taggit", "tag"): ["add", "change", "view"],
 }
-EXTRA_PERMISSIONS = [("catalog", "upload_image")]
+EXTRA_PERMISSIONS = [("catalog", "upload_image"), ("catalog", "sync_content")]
 
 
 def ensure_editors_group(group_model=None, permission_model=None):
@@ -25,9 +25,14 @@ def ensure_editors_group(group_model=None, permission_model=None):
         for (app, model), actions in EDITOR_PERMISSIONS.items()
         for action in actions
     ] + EXTRA_PERMISSIONS
+    # A permission a later migration adds does not exist yet when an earlier one runs this;
+    # that migration runs it again.
     permissions = [
-        permission_model.objects.get(content_type__app_label=app, codename=codename)
+        permission
         for app, codename in wanted
+        for permission in permission_model.objects.filter(
+            content_type__app_label=app, codename=codename
+        )
     ]
     group, _ = group_model.objects.get_or_create(name=EDITORS)
     group.permissions.set(permissions)
@@ -39,6 +44,7 @@ def ensure_editors_group(group_model=None, permission_model=None):
 SEE_DRAFTS = "catalog.view_guide"
 EDIT = "catalog.change_guide"
 UPLOAD = "catalog.upload_image"
+SYNC = "catalog.sync_content"
 
 
 def may(user, permission):

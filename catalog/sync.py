@@ -18,10 +18,11 @@ last agreed (``Content.synced``, written by every import and export). Against it
 Plain logic over the file format's dataclasses; the importer and the exporter act on it.
 """
 
+import difflib
 import enum
 from dataclasses import dataclass
 
-from .fileformat import merge
+from .fileformat import GuideFile, merge, serialise_category, serialise_guide
 
 
 class State(enum.Enum):
@@ -70,3 +71,25 @@ class Conflict:
 
 
 ON_CONFLICT = ("stop", "files", "database")
+ON_CONFLICT_HELP = (
+    "a record changed both in its file and in the admin: stop (default, nothing is written), "
+    "or take the files' or the database's version (the other is kept as a revision)"
+)
+
+
+def side_by_side(theirs, yours):
+    """Rows ``(kind, their line, your line)`` of the two versions' files, for a table."""
+    serialise = serialise_guide if isinstance(theirs, GuideFile) else serialise_category
+    left = serialise(theirs).splitlines()
+    right = serialise(yours).splitlines() if yours is not None else []
+    rows = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, left, right).get_opcodes():
+        for n in range(max(i2 - i1, j2 - j1)):
+            rows.append(
+                (
+                    tag,
+                    left[i1 + n] if i1 + n < i2 else "",
+                    right[j1 + n] if j1 + n < j2 else "",
+                )
+            )
+    return rows

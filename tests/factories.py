@@ -91,3 +91,17 @@ class ContentDir:
 
 def today():
     return dt.date.today().isoformat()
+
+
+def editor_client(username, **fields):
+    """A test client logged in as a new member of the Editors group."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from catalog.roles import ensure_editors_group
+
+    user = User.objects.create_user(username, password="pw", is_staff=True, **fields)
+    user.groups.add(ensure_editors_group())
+    client = Client()
+    client.force_login(user)
+    return client

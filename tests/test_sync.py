@@ -8,16 +8,14 @@ import re
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.fileformat import GuideFile, from_data, parse_guide
 from catalog.models import Category, CategoryRevision, Guide, GuideRevision, Tag
-from catalog.roles import ensure_editors_group
+from tests.factories import editor_client as make_editor_client
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +49,7 @@ def site(content):
 
 @pytest.fixture
 def editor_client():
-    user = User.objects.create_user("alice", password="pw", is_staff=True)
-    user.groups.add(ensure_editors_group())
-    client = Client()
-    client.force_login(user)
-    return client
+    return make_editor_client("alice")
 
 
 def admin_save(client, slug, **changes):
@@ -323,11 +317,7 @@ def loaded_version(response):
 
 @pytest.fixture
 def bob_client():
-    user = User.objects.create_user("bob", password="pw", is_staff=True)
-    user.groups.add(ensure_editors_group())
-    client = Client()
-    client.force_login(user)
-    return client
+    return make_editor_client("bob")
 
 
 def test_the_second_editor_to_save_sees_both_versions_and_chooses(site, editor_client, bob_client):

@@ -10,10 +10,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import Client
 
 from catalog.models import Guide
-from catalog.roles import ensure_editors_group
+from tests.factories import editor_client
 from tests.test_sync import _form_data
 
 pytestmark = pytest.mark.django_db
@@ -96,13 +95,7 @@ def sync(repos, *args):
 
 @pytest.fixture
 def alice():
-    user = User.objects.create_user(
-        "alice", email="alice@example.org", password="pw", is_staff=True, first_name="Alice"
-    )
-    user.groups.add(ensure_editors_group())
-    client = Client()
-    client.force_login(user)
-    return client
+    return editor_client("alice", email="alice@example.org", first_name="Alice")
 
 
 def admin_edit(client, slug, **changes):
@@ -213,3 +206,37 @@ def test_a_run_killed_after_writing_files_is_finished_by_the_next(repos, alice):
     out = sync(repos)
     assert "committed the files an interrupted sync had written" in out
     assert "Written, not committed." in repos.remote_file("data/guides/g.md")
+
+
+# --- the Content sync page ------------------------------------------------------------------
+
+
+def test_the_content_sync_page_lists_decides_and_syncs(repos, alice, settings):
+    settings.GUIDES_CONTENT_REPO = str(repos.site)
+    sync(repos)
+    admin_edit(alice, "g", description="Alice's words.")
+    admin_edit(alice, "h", title="Only in the admin")
+    repos.contribute("data/guides/g.md", 'title: "G"', 'title: "G"\ndescription: "Bob\'s words."')
+    git(repos.site, "pull", "-q", "--no-rebase", "origin", "main")
+    page = alice.get("/admin/catalog/guide/content-sync/").content.decode()
+    assert "guides/g.md" in page and "changed in the file and in the admin: description" in page
+    assert "Alice&#x27;s words." in page and "Bob&#x27;s words." in page
+    assert "guides/h.md" in page and "changed in the admin" in page
+    response = alice.post(
+        "/admin/catalog/guide/content-sync/", {"kind": "guides", "slug": "g", "side": "files"}
+    )
+    assert response.status_code == 302
+    response = alice.post("/admin/catalog/guide/content-sync/", {"sync": "1"})
+    page = response.content.decode()
+    assert "Synced" in page and "pushed" in page
+    assert Guide.objects.get(slug="g").description == "Bob's words."
+    assert 'title: "Only in the admin"' in repos.remote_file("data/guides/h.md")
+    assert (
+        "Everything is in step" in alice.get("/admin/catalog/guide/content-sync/").content.decode()
+    )
+
+
+def test_the_content_sync_page_needs_the_permission(repos, client):
+    staff = User.objects.create_user("viewer", password="pw", is_staff=True)
+    client.force_login(staff)
+    assert client.get("/admin/catalog/guide/content-sync/").status_code == 403

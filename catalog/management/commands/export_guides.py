@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.exporter import apply_export_plan, build_export_plan
-from catalog.sync import ON_CONFLICT
+from catalog.sync import ON_CONFLICT, ON_CONFLICT_HELP
 
 
 class Command(BaseCommand):
@@ -25,12 +25,7 @@ class Command(BaseCommand):
             help="delete files whose guide or category no longer exists",
         )
         parser.add_argument(
-            "--on-conflict",
-            choices=ON_CONFLICT,
-            default="stop",
-            help="a record changed both in its file and in the admin: stop (default, nothing "
-            "is written), or take the files' or the database's version (the other is kept as "
-            "a revision)",
+            "--on-conflict", choices=ON_CONFLICT, default="stop", help=ON_CONFLICT_HELP
         )
         parser.add_argument(
             "--check",

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from catalog.fileformat import ContentError, read_folder
 from catalog.importer import ConflictError, apply_plan, build_plan, plan_summary
 from catalog.links import check_links, format_warning
-from catalog.sync import ON_CONFLICT
+from catalog.sync import ON_CONFLICT, ON_CONFLICT_HELP
 
 
 class Command(BaseCommand):
@@ -33,12 +33,7 @@ class Command(BaseCommand):
             "--prune", action="store_true", help="delete guides and categories whose file has gone"
         )
         parser.add_argument(
-            "--on-conflict",
-            choices=ON_CONFLICT,
-            default="stop",
-            help="a record changed both in its file and in the admin: stop (default, nothing "
-            "is written), or take the files' or the database's version (the other is kept as "
-            "a revision)",
+            "--on-conflict", choices=ON_CONFLICT, default="stop", help=ON_CONFLICT_HELP
         )
         parser.add_argument(
             "--check",

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.contentsync import SyncError, sync_content
-from catalog.sync import ON_CONFLICT
+from catalog.sync import ON_CONFLICT, ON_CONFLICT_HELP
 
 
 class Command(BaseCommand):
@@ -23,7 +23,9 @@ class Command(BaseCommand):
             help="push to a new branch guides/<date>-<editor> for a pull request instead",
         )
         parser.add_argument("--dry-run", action="store_true", help="report only; change nothing")
-        parser.add_argument("--on-conflict", choices=ON_CONFLICT, default="stop")
+        parser.add_argument(
+            "--on-conflict", choices=ON_CONFLICT, default="stop", help=ON_CONFLICT_HELP
+        )
 
     def handle(self, *args, repo=None, verbosity=1, **options):
         repo = repo or settings.GUIDES_CONTENT_REPO
