@@ -79,6 +79,8 @@ def sync_content(
     data_rel = data.relative_to(top.resolve()).as_posix()
     if not repo.has_remote(remote):
         raise SyncError(f"{top}: has no remote {remote!r}")
+    if repo.finish_interrupted_merge():
+        report.say("aborted the merge an interrupted sync had left")
     if repo.merging():
         raise SyncError(
             f"{top}: is in the middle of a merge; finish it or run `git merge --abort` first"

@@ -1,9 +1,28 @@
 """Writing files so that an interrupted run never leaves a truncated or empty one."""
 
 import contextlib
+import glob
 import os
 import tempfile
 from pathlib import Path
+
+
+def _remove_orphans(path: Path) -> None:
+    """Remove temporary files of ``path`` whose writer is gone (killed before its rename).
+
+    Their names carry the writer's process id; a live writer's file is left alone.
+    """
+    for orphan in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = orphan.name[len(path.name) + 2 :].split(".", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(FileNotFoundError):
+                orphan.unlink()
+        except PermissionError:
+            pass
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:
@@ -11,10 +30,14 @@ def write_atomic(path: str | Path, data: bytes) -> None:
 
     The rename is atomic on POSIX file systems, so readers see the old file or the new one.
     The file keeps its permission bits. On any error the temporary file is removed and the
-    original is untouched.
+    original is untouched; a temporary file left by a writer that was killed is removed by
+    the next write.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _remove_orphans(path)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -128,14 +128,35 @@ class Repo:
     def fetch(self, remote, branch):
         self.run("fetch", "--quiet", remote, branch)
 
+    def _marker(self):
+        return Path(self.run("rev-parse", "--git-path", "guides-sync-merge").stdout.strip())
+
+    def finish_interrupted_merge(self):
+        """Abort a merge that a killed sync started (its marker says so); True if there was."""
+        marker = self.path / self._marker()
+        if not marker.exists():
+            return False
+        if self.merging():
+            self.run("merge", "--abort", check=False)
+        marker.unlink(missing_ok=True)
+        return True
+
     def merge(self, ref):
-        """Merge ``ref``; on a conflict, abort (the clone is left as it was) and raise it."""
+        """Merge ``ref``; on a conflict, abort (the clone is left as it was) and raise it.
+
+        A marker beside the merge state tells the next run that a merge left half-done was
+        ours to abort, so a sync killed while merging does not block the next one.
+        """
+        marker = self.path / self._marker()
+        marker.write_text(ref)
         result = self.run("merge", "--no-edit", "--quiet", ref, check=False)
         if result.returncode == 0:
+            marker.unlink(missing_ok=True)
             return
         conflicted = self.run("diff", "--name-only", "--diff-filter=U", check=False).stdout
         if self.merging():
             self.run("merge", "--abort", check=False)
+        marker.unlink(missing_ok=True)
         files = ", ".join(conflicted.split()) or (result.stderr.strip() or "unknown files")
         raise GitError(
             f"merging {ref} conflicts in git: {files}. Nothing was changed; resolve it in the "

@@ -240,3 +240,22 @@ def test_the_content_sync_page_needs_the_permission(repos, client):
     staff = User.objects.create_user("viewer", password="pw", is_staff=True)
     client.force_login(staff)
     assert client.get("/admin/catalog/guide/content-sync/").status_code == 403
+
+
+def test_a_sync_killed_while_merging_is_finished_by_the_next(repos):
+    """The state a kill -9 leaves mid-merge: a conflicted merge and the sync's marker."""
+    sync(repos)
+    path = repos.site / "data" / "guides" / "h.md"
+    path.write_text(path.read_text().replace("Second line.", "Site's line."))
+    git(repos.site, "commit", "-qam", "local")
+    repos.contribute("data/guides/h.md", "Second line.", "Contributor's line.")
+    git(repos.site, "fetch", "-q", "origin")
+    git(repos.site, "merge", "origin/main", check=False)  # stops with a conflict, as if killed
+    marker = git(repos.site, "rev-parse", "--git-path", "guides-sync-merge").strip()
+    (repos.site / marker).write_text("origin/main")
+    with pytest.raises(CommandError, match=r"conflicts in git: data/guides/h\.md") as stopped:
+        sync(repos)
+    assert "middle of a merge" not in str(stopped.value)
+    assert git(repos.site, "status", "--porcelain") == ""
+    git(repos.site, "reset", "-q", "--hard", "origin/main")  # the maintainer resolves it
+    assert "nothing to push" in sync(repos)
