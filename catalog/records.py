@@ -5,6 +5,7 @@ functions, so "unchanged" means the same thing in both directions. An uploaded d
 described by the URL that serves it, which is what an exported file's ``image`` says.
 """
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -177,10 +178,15 @@ def file_form(record):
 
 
 def last_change(record):
-    """Who last changed a record, how and when, in words."""
+    """Who last changed a record, how and when, in words (a revision says who only when it
+    is the change that made the record what it is)."""
+    when = f"{record.updated_at:%Y-%m-%d %H:%M:%S} UTC"
     if isinstance(record, Guide):
         revision = GuideRevision.objects.filter(guide=record).select_related("author").first()
-        if revision is not None:
+        if revision is not None and revision.created_at >= record.updated_at - SAME_CHANGE:
             who = revision.author.get_username() if revision.author else "an import or a sync"
-            return f"{who} ({revision.source}), {revision.created_at:%Y-%m-%d %H:%M:%S} UTC"
-    return f"{record.updated_at:%Y-%m-%d %H:%M:%S} UTC"
+            return f"{who} ({revision.source}), {when}"
+    return when
+
+
+SAME_CHANGE = datetime.timedelta(seconds=5)  # a save and its revision, written together
