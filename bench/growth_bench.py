@@ -48,19 +48,18 @@ def child(data_dir, workdir):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from bench.servers import empty_database
     from catalog.fileformat import read_folder
     from catalog.files import write_atomic
     from catalog.importer import apply_plan, build_plan
-    from catalog.models import Category, Guide, Tag
+    from catalog.models import Category, Guide
     from catalog.readme import replace_toc, toc_sections
 
     settings.STORAGES["staticfiles"] = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
     }
     call_command("migrate", verbosity=0)
-    Guide.objects.all().delete()
-    Category.objects.all().delete()
-    Tag.objects.all().delete()
+    empty_database()
 
     started = time.perf_counter()
     apply_plan(build_plan(read_folder(data_dir)))

@@ -60,18 +60,13 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
+    from bench.servers import empty_database
     from catalog.fileformat import read_folder
     from catalog.importer import apply_plan, build_plan
-    from catalog.models import Category, Guide, Tag
     from catalog.readme import replace_toc, toc_sections
     from catalog.rendering import render_markdown
 
     call_command("migrate", verbosity=0)
-
-    def empty_database():
-        Guide.objects.all().delete()
-        Category.objects.all().delete()
-        Tag.objects.all().delete()
 
     def full_import():
         apply_plan(build_plan(read_folder(data_dir)))

@@ -84,13 +84,13 @@ def main():
     from django.contrib.auth.models import User
     from django.core.management import call_command
 
+    from bench.servers import empty_database
     from catalog.contentsync import sync_content
     from catalog.fileformat import read_folder
-    from catalog.models import Guide, GuideRevision, Tag
+    from catalog.models import Guide, GuideRevision
 
     call_command("migrate", verbosity=0)
-    Guide.objects.all().delete()
-    Tag.objects.all().delete()
+    empty_database()
     editor = User.objects.get_or_create(username="bench-editor", defaults={"email": "e@x"})[0]
     sync_content(site)
 

@@ -24,7 +24,15 @@ from django.utils.html import format_html
 from taggit import admin as taggit_admin
 
 from . import contentsync, fileformat, roles
-from .models import Category, Guide, GuideCategory, GuideRevision, Tag
+from .models import (
+    Category,
+    Guide,
+    GuideCategory,
+    GuideRevision,
+    SiteState,
+    Tag,
+    batch_of_changes,
+)
 from .records import GUIDE_FIELDS, file_form, last_change, record_values
 from .security import ThrottledLoginForm
 from .sync import side_by_side
@@ -276,6 +284,12 @@ class GuideAdmin(admin.ModelAdmin):
             **super().get_changeform_initial_data(request),
         }
 
+    def delete_queryset(self, request, queryset):
+        """Many guides deleted at once: one content-version bump, not one per guide."""
+        with transaction.atomic(), batch_of_changes():
+            super().delete_queryset(request, queryset)
+            SiteState.bump()
+
     @admin.display(description="categories")
     def category_list(self, guide):
         return ", ".join(link.category.title for link in guide.category_links.all())
@@ -519,3 +533,8 @@ class TagAdmin(taggit_admin.TagAdmin):
     """taggit's tag admin, with names checked by the file format's tag rule."""
 
     form = TagForm
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic(), batch_of_changes():
+            super().delete_queryset(request, queryset)
+            SiteState.bump()

@@ -38,6 +38,7 @@ from .models import (
     SiteState,
     Tag,
     TaggedGuide,
+    batch_of_changes,
     unique_tag_slugs,
 )
 from .records import (
@@ -366,7 +367,7 @@ def apply_plan(plan: ImportPlan) -> None:
     if not plan.writes:
         return
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), batch_of_changes():
         _bulk_write_settings()
         category_ids = _apply_kind(Category, CATEGORY_FIELDS, plan.categories, now)
         guide_ids = _apply_kind(
@@ -418,12 +419,12 @@ def apply_plan(plan: ImportPlan) -> None:
             Category, [(category_ids[slug], item) for slug, item in plan.categories.losers]
         )
         keep_losing_versions(Guide, [(guide_ids[slug], item) for slug, item in plan.guides.losers])
-        if plan.changes:
-            SiteState.bump()
         if plan.tags_delete:
             Tag.objects.filter(
                 name__in=plan.tags_delete, catalog_taggedguide_items__isnull=True
             ).delete()
+        if plan.changes:
+            SiteState.bump()
 
 
 def plan_summary(plan: ImportPlan) -> list[str]:

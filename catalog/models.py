@@ -11,6 +11,8 @@ table of contents and the public pages share.
 
 import datetime
 import re
+import threading
+from contextlib import contextmanager
 from html import unescape as html_unescape
 
 from django.conf import settings
@@ -278,6 +280,28 @@ class Content(models.Model):
         if diagram:
             return diagram.url
         return page_link(self.image)
+
+
+_batch = threading.local()
+
+
+@contextmanager
+def batch_of_changes():
+    """ORM saves and deletes inside do not bump the content version one by one.
+
+    Deleting 10,000 guides through a queryset sends 10,000 post_delete signals; a bump each
+    (a new version and a listings refresh) would make the deletion quadratic. Inside a batch
+    the caller bumps once, in the same transaction, when the batch is done.
+    """
+    _batch.depth = getattr(_batch, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _batch.depth -= 1
+
+
+def in_batch_of_changes():
+    return getattr(_batch, "depth", 0) > 0
 
 
 class SiteState(models.Model):

@@ -3,13 +3,14 @@
 Only the models themselves have receivers: a receiver on the through models would stop
 Django from deleting their rows in bulk. Changes to a guide's categories and tags happen in
 the same transaction as the guide's save (the admin saves both), and bulk writes such as the
-importer's or a queryset ``update()`` call ``SiteState.bump()`` themselves.
+importer's, a queryset ``update()`` or a bulk delete inside ``batch_of_changes()`` call
+``SiteState.bump()`` themselves, once.
 """
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import Category, Guide, SiteState, Tag
+from .models import Category, Guide, SiteState, Tag, in_batch_of_changes
 
 
 @receiver(post_save, sender=Guide)
@@ -19,5 +20,5 @@ from .models import Category, Guide, SiteState, Tag
 @receiver(post_delete, sender=Category)
 @receiver(post_delete, sender=Tag)
 def content_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
+    if not raw and not in_batch_of_changes():
         SiteState.bump([instance.pk] if sender is Guide else [])

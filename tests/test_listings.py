@@ -174,3 +174,24 @@ def test_related_guides_are_the_ones_sharing_most_tags_nearby(client, big):
     shared = [len(mine & {i.tag_id for i in g.tagged_items.all()}) for g in related]
     assert shared == sorted(shared, reverse=True) and min(shared) >= 1
     assert all(not g.draft for g in related)
+
+
+def test_deleting_many_guides_bumps_once_and_keeps_listings_right(client, big, monkeypatch):
+    from catalog.models import SiteState
+
+    calls = []
+    real_bump = SiteState.bump.__func__
+    monkeypatch.setattr(
+        SiteState, "bump", classmethod(lambda cls, *a: (calls.append(a), real_bump(cls, *a)))
+    )
+    editor = User.objects.create_user("ed", password="pw", is_staff=True, is_superuser=True)
+    admin = client.__class__()
+    admin.force_login(editor)
+    doomed = list(Guide.objects.filter(slug__lt="g040").values_list("pk", flat=True))
+    response = admin.post(
+        "/admin/catalog/guide/",
+        {"action": "delete_selected", "_selected_action": doomed, "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert len(calls) == 1 and not Guide.objects.filter(pk__in=doomed).exists()
+    assert_listings_match_the_plain_queries(client)
