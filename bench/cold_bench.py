@@ -26,6 +26,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.servers import fresh_postgres_database  # noqa: E402
+
 CORPUS = ROOT.parent / "shared" / "corpus" / "system-design-101" / "data"
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 SEARCHES = [
@@ -77,16 +80,7 @@ def _shift_date(text, n):
 
 
 def database(name):
-    try:
-        import psycopg
-
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return f"{POSTGRES}/{name}"
-    except Exception as exc:
-        print(f"(PostgreSQL not available: {exc}; SQLite files instead)", file=sys.stderr)
-        return None
+    return fresh_postgres_database(POSTGRES, name)
 
 
 def child(args):

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.servers import redis_up  # noqa: E402
+from bench.servers import fresh_postgres_database, redis_up  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
@@ -45,16 +45,7 @@ def machine():
 
 
 def postgres_database(name):
-    try:
-        import psycopg
-
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return f"{POSTGRES}/{name}"
-    except Exception as exc:  # no server: the PostgreSQL rows are left out, saying why
-        print(f"PostgreSQL not available ({exc}); its figures are left out.")
-        return None
+    return fresh_postgres_database(POSTGRES, name)
 
 
 def run(title, script, *args, env=None):

@@ -105,3 +105,18 @@ def empty_database():
         for model in (Guide, Category, Tag):
             model.objects.all().delete()
         SiteState.bump()
+
+
+def fresh_postgres_database(server, name):
+    """``DATABASE_URL`` of a new, empty PostgreSQL database ``name`` on ``server`` (dropped
+    first if it exists), or None with the reason printed when no server answers."""
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"{server}/{name}"
+    except Exception as exc:  # no server: the PostgreSQL figures are left out, saying why
+        print(f"PostgreSQL not available ({exc}); its figures are left out.", file=sys.stderr)
+        return None
