@@ -380,7 +380,7 @@ class GuideAdmin(admin.ModelAdmin):
             else:
                 kind, slug, side = (request.POST.get(k, "") for k in ("kind", "slug", "side"))
                 if kind in ("guides", "categories") and side in ("files", "database"):
-                    contentsync.decide(kind, slug, side, data_dir, author=request.user)
+                    contentsync.decide(kind, slug, side, data_dir)
                     taken = "the file's" if side == "files" else "the database's"
                     self.message_user(
                         request,

@@ -28,7 +28,7 @@ from .fileformat import ContentError, parse_category, parse_guide, read_folder
 from .gitrepo import GitError, Repo
 from .importer import ConflictError, apply_plan, build_plan, plan_summary
 from .models import GuideRevision
-from .readme import TocMarkerError, replace_toc, toc_sections
+from .readme import TocMarkerError, readme_with_current_toc
 from .records import stored_categories, stored_guides
 
 MAX_PUSH_ATTEMPTS = 3
@@ -86,7 +86,7 @@ def sync_content(
             f"{top}: is in the middle of a merge; finish it or run `git merge --abort` first"
         )
     try:
-        _commit_leftovers(repo, top, data, data_rel, report)
+        _commit_leftovers(repo, top, data_rel, report)
         say("fetching")
         repo.fetch(remote, branch)
         upstream = f"{remote}/{branch}"
@@ -102,7 +102,7 @@ def sync_content(
             _import(data, on_conflict, report)
             say("exporting")
             _export(data, on_conflict, report, move_bases=not review)
-            _readme(top, data, report)
+            _readme(top, report)
             _commit(repo, top, data_rel, report)
             if not repo.count(f"{upstream}..HEAD"):
                 report.say("nothing to push: the repository and the database are in step")
@@ -154,15 +154,14 @@ def _export(data, on_conflict, report, *, move_bases):
     report.say(f"exported {len(plan.write)} file(s), removed {len(plan.remove)}")
 
 
-def _readme(top, data, report):
+def _readme(top, report):
     path = top / "README.md"
     if not path.is_file():
         return
     from .files import write_atomic
 
-    current = path.read_text(encoding="utf-8")
     try:
-        updated = replace_toc(current, toc_sections(), settings.GUIDES_BASE_URL)
+        current, updated = readme_with_current_toc(path, settings.GUIDES_BASE_URL)
     except TocMarkerError:
         report.say(f"{path}: no table of contents markers; left as it is")
         return
@@ -212,7 +211,7 @@ def _commit(repo, top, data_rel, report):
         report.say(f"committed {len(rest)} file(s) as the site: {sha[:10]}")
 
 
-def _commit_leftovers(repo, top, data, data_rel, report):
+def _commit_leftovers(repo, top, data_rel, report):
     """Files a killed run wrote but did not commit are committed; anyone else's are refused."""
     dirty = repo.dirty(data_rel, "README.md")
     if not dirty:
@@ -225,9 +224,9 @@ def _commit_leftovers(repo, top, data, data_rel, report):
         kind = path.parent.name
         if relative == "README.md":
             try:
-                current = path.read_text(encoding="utf-8")
-                ours = replace_toc(current, toc_sections(), settings.GUIDES_BASE_URL) == current
-            except (OSError, TocMarkerError):
+                current, updated = readme_with_current_toc(path, settings.GUIDES_BASE_URL)
+                ours = updated == current
+            except (OSError, UnicodeDecodeError, TocMarkerError):
                 ours = False
         elif kind in records and path.suffix == ".md" and path.is_file():
             record = records[kind].get(path.stem)
@@ -340,7 +339,7 @@ def sync_status(data_dir):
     return statuses, folder.errors
 
 
-def decide(kind, slug, side, data_dir, author=None):
+def decide(kind, slug, side, data_dir):
     """Decide a conflict for one record: the next import (``"files"``) or export
     (``"database"``) takes that side. The other side is kept as a revision now."""
     from django.db import transaction

@@ -149,7 +149,14 @@ def apply_export_plan(plan: ExportPlan) -> None:
         path.unlink(missing_ok=True)
     now = timezone.now()
     with transaction.atomic():
-        for model, pk, base in plan.bases:
-            model.objects.filter(pk=pk).update(synced=to_data(base), synced_at=now)
         for model in (Category, Guide):
+            model.objects.bulk_update(
+                [
+                    model(pk=pk, synced=to_data(base), synced_at=now)
+                    for m, pk, base in plan.bases
+                    if m is model
+                ],
+                ["synced", "synced_at"],
+                batch_size=500,
+            )
             keep_losing_versions(model, [(pk, item) for m, pk, item in plan.losers if m is model])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 from .models import Category, Guide
 
@@ -80,3 +81,10 @@ def replace_toc(text: str, sections, base_url: str) -> str:
     ending = lines[end][len(END_MARKER) :]
     block = toc_block(sections, base_url, newline) + ending
     return "".join(lines[:start]) + block + "".join(lines[end + 1 :])
+
+
+def readme_with_current_toc(path, base_url: str) -> tuple[str, str]:
+    """``(current, updated)`` text of the README at ``path``: what it says, and what it says
+    with its table of contents rewritten from the database. Raises TocMarkerError."""
+    current = Path(path).read_text(encoding="utf-8")
+    return current, replace_toc(current, toc_sections(), base_url)

@@ -137,16 +137,14 @@ def keep_losing_versions(model, versions):
 
 def changed_by(record):
     """Who made a record's latest change in the admin, and when, for a conflict report."""
-    if isinstance(record.file, GuideFile):
-        revision = (
-            GuideRevision.objects.filter(guide_id=record.id)
-            .exclude(source="import")
-            .select_related("author")
-            .first()
-        )
-        if revision is not None:
-            who = revision.author.get_username() if revision.author else "someone"
-            return f"by {who}, {revision.created_at:%Y-%m-%d %H:%M} UTC"
+    revision = (
+        _revision_behind(record.id, record.updated_at)
+        if isinstance(record.file, GuideFile)
+        else None
+    )
+    if revision is not None and revision.source != "import":
+        who = revision.author.get_username() if revision.author else "someone"
+        return f"by {who}, {revision.created_at:%Y-%m-%d %H:%M} UTC"
     return f"in the admin, {record.updated_at:%Y-%m-%d %H:%M} UTC"
 
 
@@ -178,15 +176,22 @@ def file_form(record):
 
 
 def last_change(record):
-    """Who last changed a record, how and when, in words (a revision says who only when it
-    is the change that made the record what it is)."""
+    """Who last changed a record (a Guide or Category instance), how and when, in words."""
     when = f"{record.updated_at:%Y-%m-%d %H:%M:%S} UTC"
-    if isinstance(record, Guide):
-        revision = GuideRevision.objects.filter(guide=record).select_related("author").first()
-        if revision is not None and revision.created_at >= record.updated_at - SAME_CHANGE:
-            who = revision.author.get_username() if revision.author else "an import or a sync"
-            return f"{who} ({revision.source}), {when}"
+    revision = _revision_behind(record.pk, record.updated_at) if isinstance(record, Guide) else None
+    if revision is not None:
+        who = revision.author.get_username() if revision.author else "an import or a sync"
+        return f"{who} ({revision.source}), {when}"
     return when
+
+
+def _revision_behind(guide_id, updated_at):
+    """The guide's latest revision if it is the change that made the guide what it is now
+    (written with it), else None: an older revision does not say who made a newer change."""
+    revision = GuideRevision.objects.filter(guide_id=guide_id).select_related("author").first()
+    if revision is not None and revision.created_at >= updated_at - SAME_CHANGE:
+        return revision
+    return None
 
 
 SAME_CHANGE = datetime.timedelta(seconds=5)  # a save and its revision, written together
