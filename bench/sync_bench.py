@@ -85,9 +85,10 @@ def main():
     from django.core.management import call_command
 
     from bench.servers import empty_database
+    from catalog.changes import save_guide
     from catalog.contentsync import sync_content
     from catalog.fileformat import read_folder
-    from catalog.models import Guide, GuideRevision
+    from catalog.models import Guide
 
     call_command("migrate", verbosity=0)
     empty_database()
@@ -110,8 +111,7 @@ def main():
         for slug in slugs[n * 20 : n * 20 + 10]:
             guide = Guide.objects.with_page().get(slug=slug)
             guide.description = f"Edited in round {n}."
-            guide.save()
-            GuideRevision.snapshot(guide, author=editor).save()
+            save_guide(guide, author=editor)
         git(contrib, "pull", "-q", "--no-rebase", "origin", "main")
         for slug in slugs[n * 20 + 10 : n * 20 + 20]:
             path = contrib / "data" / "guides" / f"{slug}.md"

@@ -23,7 +23,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from taggit import admin as taggit_admin
 
-from . import contentsync, fileformat, roles
+from . import changes, contentsync, fileformat, roles
 from .models import (
     Category,
     Guide,
@@ -33,7 +33,7 @@ from .models import (
     Tag,
     batch_of_changes,
 )
-from .records import GUIDE_FIELDS, file_form, last_change, record_values
+from .records import file_form, last_change
 from .security import ThrottledLoginForm
 from .sync import side_by_side
 from .uploads import DiagramField
@@ -304,24 +304,34 @@ class GuideAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish selected guides", permissions=["change"])
     def publish(self, request, queryset):
-        count = queryset.publish(author=request.user)
+        count = changes.publish_guides(queryset, author=request.user)
         self.message_user(
             request, f"Published {count} guide{'s' if count != 1 else ''}.", messages.SUCCESS
         )
 
     @admin.action(description="Unpublish selected guides (back to draft)", permissions=["change"])
     def unpublish(self, request, queryset):
-        count = queryset.publish(False, author=request.user)
+        count = changes.publish_guides(queryset, False, author=request.user)
         self.message_user(
             request, f"Unpublished {count} guide{'s' if count != 1 else ''}.", messages.SUCCESS
         )
 
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: the guide is saved with its categories and tags in save_related, as
+        one content change (catalog.changes)."""
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        guide = form.instance
-        guide.set_tags(form.cleaned_data["tag_labels"])
-        guide = Guide.objects.with_page().get(pk=guide.pk)
-        GuideRevision.snapshot(guide, author=request.user).save()
+        def save_categories():
+            form.save_m2m()
+            for formset in formsets:
+                self.save_formset(request, form, formset, change=change)
+
+        changes.save_guide(
+            form.instance,
+            tags=form.cleaned_data["tag_labels"],
+            links=save_categories,
+            author=request.user,
+        )
 
     def _redirect_to_page(self, request, obj, response):
         if "_preview" in request.POST:
@@ -431,14 +441,14 @@ class GuideAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request, guide):
             raise PermissionDenied
         if request.method == "POST":
-            restored = self.restore(request, guide, revision)
+            restored = changes.restore_guide(guide, revision, author=request.user)
             self.message_user(
                 request,
                 f"Restored the revision of {revision.created_at:%Y-%m-%d %H:%M:%S}.",
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(reverse("admin:catalog_guide_change", args=[restored.pk]))
-        current = GuideRevision.snapshot(guide)
+        current = changes.snapshot(guide)
         diff = difflib.unified_diff(
             revision.as_text().splitlines(),
             current.as_text().splitlines(),
@@ -459,21 +469,6 @@ class GuideAdmin(admin.ModelAdmin):
             },
         )
 
-    @transaction.atomic
-    def restore(self, request, guide, revision):
-        item = revision.as_file()
-        for name, value in record_values(item, GUIDE_FIELDS).items():
-            setattr(guide, name, value)
-        guide.diagram = revision.frontmatter.get("diagram", "") or None
-        guide.full_clean(exclude=["slug"])
-        guide.save()
-        categories = {c.slug: c for c in Category.objects.filter(slug__in=item.categories)}
-        guide.set_categories([categories[s] for s in item.categories if s in categories])
-        guide.set_tags(list(item.tags))
-        guide = Guide.objects.with_page().get(pk=guide.pk)
-        GuideRevision.snapshot(guide, author=request.user, source="restore").save()
-        return guide
-
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
@@ -489,6 +484,9 @@ class CategoryAdmin(admin.ModelAdmin):
     ordering = ["sort", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     search_fields = ["title", "slug", "description"]
+
+    def save_model(self, request, obj, form, change):
+        changes.save_category(obj)
 
     def get_queryset(self, request):
         return (

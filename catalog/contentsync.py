@@ -345,9 +345,9 @@ def decide(kind, slug, side, data_dir):
     from django.db import transaction
     from django.utils import timezone
 
+    from .changes import keep_losing_versions
     from .fileformat import to_data
     from .models import Category, Guide
-    from .records import keep_losing_versions
 
     model = Guide if kind == "guides" else Category
     record = (stored_guides() if kind == "guides" else stored_categories())[slug]

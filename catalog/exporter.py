@@ -20,6 +20,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from .changes import keep_losing_versions
 from .fileformat import (
     ContentError,
     parse_category,
@@ -30,7 +31,7 @@ from .fileformat import (
 )
 from .files import write_atomic
 from .models import Category, Guide, SlugRedirect
-from .records import changed_by, keep_losing_versions, stored_categories, stored_guides
+from .records import changed_by, stored_categories, stored_guides
 from .sync import Conflict, State, compare
 
 

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image
 
+from .changes import keep_losing_versions, revision_of
 from .fileformat import (
     ContentError,
     ContentFolder,
@@ -45,7 +46,6 @@ from .records import (
     CATEGORY_FIELDS,
     GUIDE_FIELDS,
     changed_by,
-    keep_losing_versions,
     record_values,
     stored_categories,
     stored_guides,
@@ -413,7 +413,8 @@ def apply_plan(plan: ImportPlan) -> None:
                 ],
             )
             GuideRevision.objects.bulk_create(
-                [GuideRevision.from_file(guide_ids[g.slug], g) for g in changed], batch_size=500
+                [revision_of(guide_ids[g.slug], g, source="import") for g in changed],
+                batch_size=500,
             )
         keep_losing_versions(
             Category, [(category_ids[slug], item) for slug, item in plan.categories.losers]

@@ -118,27 +118,6 @@ class GuideQuerySet(models.QuerySet):
     def drafts(self):
         return self.exclude(pk__in=self.published().values("pk"))
 
-    def publish(self, publish=True, *, author=None):
-        """Publish (or unpublish) these guides in bulk, with a revision each; return count."""
-        pks = self.exclude(draft=not publish).values("pk")
-        changed = list(self.model.objects.filter(pk__in=pks).with_page())
-        if changed:
-            self.model.objects.filter(pk__in=[g.pk for g in changed]).update(
-                draft=not publish, updated_at=timezone.now()
-            )
-            for guide in changed:
-                guide.draft = not publish
-            GuideRevision.objects.bulk_create(
-                [
-                    GuideRevision.snapshot(
-                        g, author=author, source="publish" if publish else "unpublish"
-                    )
-                    for g in changed
-                ]
-            )
-            SiteState.bump([g.pk for g in changed])
-        return len(changed)
-
     def for_category_page(self, category):
         return self.published().filter(category_links__category=category).in_readme_order()
 
@@ -495,7 +474,8 @@ class Guide(Content):
         """Tag this guide with ``labels`` in order, each spelt as given.
 
         Labels match existing tags case-insensitively (“system design” is the tag “System
-        Design”); only labels no tag matches create a tag.
+        Design”); only labels no tag matches create a tag. Part of a content change
+        (catalog.changes.save_guide), which sets ``tag_text`` and bumps the version.
         """
         existing = {tag.name.casefold(): tag for tag in Tag.objects.all()}
         new = [label for label in dict.fromkeys(labels) if label.casefold() not in existing]
@@ -512,9 +492,14 @@ class Guide(Content):
                     TaggedGuide(content_object=self, tag=tag, label=label, position=len(rows))
                 )
         TaggedGuide.objects.bulk_create(rows)
-        self.tag_text = ", ".join(row.label for row in rows)
-        Guide.objects.filter(pk=self.pk).update(tag_text=self.tag_text)
-        SiteState.bump([self.pk])  # the guide's links are complete: listings and pages follow
+
+
+def tag_text(labels):
+    """A guide's tags as one text for search: each tag once, spelt as first given."""
+    first = {}
+    for label in labels:
+        first.setdefault(label.casefold(), label)
+    return ", ".join(first.values())
 
 
 class GuideCategory(models.Model):
@@ -553,85 +538,14 @@ class GuideRevision(models.Model):
     def __str__(self):
         return f"{self.guide.slug} at {self.created_at:%Y-%m-%d %H:%M}"
 
-    @classmethod
-    def snapshot(cls, guide, *, author=None, source="admin"):
-        """An unsaved revision holding ``guide`` as it is now (categories and tags included)."""
-        return cls(
-            guide=guide,
-            author=author,
-            source=source,
-            title=guide.title,
-            body=guide.body,
-            frontmatter=cls.fields(
-                description=guide.description,
-                image=guide.image,
-                diagram=guide.diagram.name if guide.diagram else "",
-                created=guide.created_on,
-                draft=guide.draft,
-                categories=[link.category.slug for link in guide.category_links.all()],
-                tags=[item.label or item.tag.name for item in guide.tagged_items.all()],
-                extra=guide.extra,
-            ),
-        )
-
-    @classmethod
-    def from_file(cls, guide_id, item, *, source="import"):
-        """An unsaved revision of a guide as an imported file (a GuideFile) describes it."""
-        return cls(
-            guide_id=guide_id,
-            source=source,
-            title=item.title,
-            body=item.body,
-            frontmatter=cls.fields(
-                description=item.description,
-                image=item.image,
-                diagram="",
-                created=item.created,
-                draft=item.draft,
-                categories=list(item.categories),
-                tags=list(item.tags),
-                extra=[list(pair) for pair in item.extra],
-            ),
-        )
-
-    @staticmethod
-    def fields(*, description, image, diagram, created, draft, categories, tags, extra):
-        return {
-            "description": description,
-            "image": image,
-            "diagram": diagram,
-            "createdAt": created.isoformat(),
-            "draft": draft,
-            "categories": categories,
-            "tags": tags,
-            "extra": extra,
-        }
-
-    def as_file(self):
-        """The revision in the file form (catalog.fileformat.GuideFile)."""
-        from .fileformat import GuideFile
-
-        fm = self.frontmatter
-        return GuideFile(
-            slug=self.guide.slug,
-            title=self.title,
-            created=datetime.date.fromisoformat(fm["createdAt"]),
-            description=fm.get("description", ""),
-            image=fm.get("image", ""),
-            draft=fm.get("draft", True),
-            categories=tuple(fm.get("categories", ())),
-            tags=tuple(fm.get("tags", ())),
-            body=self.body,
-            extra=tuple((key, value) for key, value in fm.get("extra", ())),
-        )
-
     def as_text(self):
         """The revision as the guide's file would read (its uploaded diagram, if it had one,
         noted after it), for comparing two versions."""
+        from .changes import revision_file
         from .fileformat import serialise_guide
 
         diagram = self.frontmatter.get("diagram")
-        return serialise_guide(self.as_file()) + (
+        return serialise_guide(revision_file(self)) + (
             f"(uploaded diagram: {diagram})\n" if diagram else ""
         )
 

@@ -116,25 +116,6 @@ def stored_guides() -> dict[str, StoredRecord]:
     }
 
 
-def keep_losing_versions(model, versions):
-    """Keep ``(id, file form)`` versions that a chosen side of a conflict replaced, as
-    revisions of their records (source ``"conflict"``): a sync never drops an edit."""
-    from .fileformat import to_data
-    from .models import CategoryRevision
-
-    if model is Guide:
-        GuideRevision.objects.bulk_create(
-            [GuideRevision.from_file(pk, item, source="conflict") for pk, item in versions]
-        )
-    else:
-        CategoryRevision.objects.bulk_create(
-            [
-                CategoryRevision(category_id=pk, source="conflict", data=to_data(item))
-                for pk, item in versions
-            ]
-        )
-
-
 def changed_by(record):
     """Who made a record's latest change in the admin, and when, for a conflict report."""
     revision = (
@@ -148,15 +129,19 @@ def changed_by(record):
     return f"in the admin, {record.updated_at:%Y-%m-%d %H:%M} UTC"
 
 
-def file_form(record):
-    """One record (a Guide or Category instance, links prefetched) in the file form."""
+def file_form(record, *, uploads_as_urls=True):
+    """One record (a Guide or Category instance, links prefetched) in the file form.
+
+    An uploaded diagram is its URL in ``image`` (what an exported file says), unless
+    ``uploads_as_urls`` is false (a revision, which keeps the upload's name apart).
+    """
     if isinstance(record, Guide):
         return GuideFile(
             slug=record.slug,
             title=record.title,
             created=record.created_on,
             description=record.description,
-            image=record.diagram.url if record.diagram else record.image,
+            image=record.diagram.url if record.diagram and uploads_as_urls else record.image,
             draft=record.draft,
             categories=tuple(link.category.slug for link in record.category_links.all()),
             tags=tuple(item.label or item.tag.name for item in record.tagged_items.all()),

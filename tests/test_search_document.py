@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 
+from catalog.changes import save_guide
 from catalog.models import Guide
 from catalog.search import search_guides, search_vector
 
@@ -29,8 +30,7 @@ def test_import_edit_and_retag_keep_the_document_current(postgres, content):
     assert stale_documents() == []
     guide = Guide.objects.get(slug="g")
     guide.body = "Zebras run a ring of replicas."
-    guide.save()
-    guide.set_tags(["Sharding"])
+    save_guide(guide, tags=["Sharding"])
     assert stale_documents() == []
     assert [g.slug for g in search_guides("zebras sharding")] == ["g"]
     content.guide("g", title="Rendezvous", categories=("c",), tags=("Hashing",))

@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from catalog.changes import save_guide
 from catalog.fileformat import GuideFile, from_data, parse_guide
 from catalog.models import Category, CategoryRevision, Guide, GuideRevision, Tag
 from tests.factories import editor_client as make_editor_client
@@ -261,8 +262,7 @@ def test_every_edit_ends_up_live_or_in_a_reported_conflict_with_both_sides_kept(
             value = f"admin-{arg}-{n}"
             guide = Guide.objects.with_page().get(slug="g")
             setattr(guide, arg, value)
-            guide.save()
-            GuideRevision.snapshot(Guide.objects.with_page().get(slug="g")).save()
+            save_guide(guide)
             latest[arg] = value
         elif action == "file":
             path = root / "guides" / "g.md"

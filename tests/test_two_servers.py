@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from bench.servers import Gunicorn, collectstatic, redis_up
+from catalog.changes import publish_guides
 from catalog.models import Guide
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +72,7 @@ def test_edit_publish_and_import_show_on_both_servers_at_once(servers, content):
     guide.save()
     assert "Edited title" in _get(b + "/guides/c") and "Edited title" in _get(a + "/guides/c")
 
-    Guide.objects.filter(slug="d").publish()
+    publish_guides(Guide.objects.filter(slug="d"))
     assert "Hidden draft" in _get(a + "/guides/c") and "Hidden draft" in _get(b + "/")
 
     content.guide("g", title="Imported title", categories=("c",))
