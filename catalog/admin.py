@@ -30,6 +30,7 @@ from .models import (
     GuideCategory,
     GuideRevision,
     SiteState,
+    SyncRun,
     Tag,
     batch_of_changes,
 )
@@ -370,6 +371,11 @@ class GuideAdmin(admin.ModelAdmin):
                 name="catalog_content_sync",
             ),
             path(
+                "content-sync/runs/<int:run_id>/",
+                self.admin_site.admin_view(self.sync_run_view),
+                name="catalog_sync_run",
+            ),
+            path(
                 "<int:guide_id>/revisions/<int:revision_id>/",
                 self.admin_site.admin_view(self.revision_view),
                 name="catalog_guide_revision",
@@ -383,10 +389,17 @@ class GuideAdmin(admin.ModelAdmin):
         if not roles.may(request.user, roles.SYNC):
             raise PermissionDenied
         data_dir = contentsync.content_data_dir()
-        result = None
         if request.method == "POST":
             if "sync" in request.POST:
-                result = self._sync_now(request)
+                if not settings.GUIDES_CONTENT_REPO:
+                    self.message_user(
+                        request,
+                        "GUIDES_CONTENT_REPO is not set: there is no clone to sync.",
+                        messages.ERROR,
+                    )
+                    return HttpResponseRedirect(request.path)
+                contentsync.start_run(request.user)
+                return HttpResponseRedirect(request.path)
             else:
                 kind, slug, side = (request.POST.get(k, "") for k in ("kind", "slug", "side"))
                 if kind in ("guides", "categories") and side in ("files", "database"):
@@ -399,6 +412,7 @@ class GuideAdmin(admin.ModelAdmin):
                         messages.SUCCESS,
                     )
                     return HttpResponseRedirect(request.path)
+        run = SyncRun.objects.select_related("started_by").first()
         statuses, errors = contentsync.sync_status(data_dir)
         return TemplateResponse(
             request,
@@ -411,21 +425,16 @@ class GuideAdmin(admin.ModelAdmin):
                 "repo": settings.GUIDES_CONTENT_REPO,
                 "statuses": statuses,
                 "errors": errors,
-                "result": result,
+                "run": contentsync.run_state(run) if run else None,
             },
         )
 
-    def _sync_now(self, request):
-        if not settings.GUIDES_CONTENT_REPO:
-            return {
-                "ok": False,
-                "lines": ["GUIDES_CONTENT_REPO is not set: there is no clone to sync."],
-            }
-        try:
-            report = contentsync.sync_content(settings.GUIDES_CONTENT_REPO)
-        except contentsync.SyncError as exc:
-            return {"ok": False, "lines": str(exc).splitlines()}
-        return {"ok": True, "lines": report.lines}
+    def sync_run_view(self, request, run_id):
+        """A "Sync now" run's progress and result, for the page's poll."""
+        if not roles.may(request.user, roles.SYNC):
+            raise PermissionDenied
+        run = get_object_or_404(SyncRun.objects.select_related("started_by"), pk=run_id)
+        return JsonResponse(contentsync.run_state(run), headers={"Cache-Control": "no-store"})
 
     def tag_suggestions(self, request):
         if not self.has_view_or_change_permission(request):

@@ -41,13 +41,26 @@ class SyncError(Exception):
 
 @dataclass
 class SyncReport:
+    """What a run did, line by line; ``progress`` hears each line as it happens, and each step
+    (``step``) as it starts."""
+
     lines: list[str] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     pushed_to: str | None = None
+    progress: object = None
 
     def say(self, line):
         self.lines.append(line)
+        self.step(line)
+
+    def step(self, line):
+        if self.progress is not None:
+            self.progress(line)
+
+    def extend(self, lines):
+        for line in lines:
+            self.say(line)
 
 
 def _settings_data_dir(top: Path) -> Path:
@@ -65,8 +78,7 @@ def sync_content(
     on_conflict="stop",
     progress=None,
 ) -> SyncReport:
-    report = SyncReport()
-    say = progress or (lambda line: None)
+    report = SyncReport(progress=progress)
     repo = Repo(
         repo_dir,
         token=getattr(settings, "GUIDES_GIT_TOKEN", ""),
@@ -79,47 +91,65 @@ def sync_content(
     data_rel = data.relative_to(top.resolve()).as_posix()
     if not repo.has_remote(remote):
         raise SyncError(f"{top}: has no remote {remote!r}")
+    try:
+        with repo.exclusive():
+            return _sync(
+                repo,
+                top,
+                data_rel,
+                report,
+                remote=remote,
+                branch=branch,
+                review=review,
+                dry_run=dry_run,
+                on_conflict=on_conflict,
+            )
+    except GitError as exc:
+        raise SyncError(str(exc)) from None
+
+
+def _sync(repo, top, data_rel, report, *, remote, branch, review, dry_run, on_conflict):
+    """The run itself, under the clone's lock."""
+    say = report.step
+    data = top / data_rel
     if repo.finish_interrupted_merge():
         report.say("aborted the merge an interrupted sync had left")
     if repo.merging():
         raise SyncError(
             f"{top}: is in the middle of a merge; finish it or run `git merge --abort` first"
         )
-    try:
-        _commit_leftovers(repo, top, data_rel, report)
-        say("fetching")
+    _commit_leftovers(repo, top, data_rel, report)
+    say("fetching")
+    repo.fetch(remote, branch)
+    upstream = f"{remote}/{branch}"
+    incoming = repo.count(f"HEAD..{upstream}")
+    report.say(f"{incoming} incoming commit(s) from {upstream}")
+    if dry_run:
+        return _dry_run(report, data, on_conflict)
+    for attempt in range(1, MAX_PUSH_ATTEMPTS + 1):
+        if repo.count(f"HEAD..{upstream}"):
+            say(f"merging {upstream}")
+            repo.merge(upstream)
+        say("importing")
+        _import(data, on_conflict, report)
+        say("exporting")
+        _export(data, on_conflict, report, move_bases=not review)
+        _readme(top, report)
+        _commit(repo, top, data_rel, report)
+        if not repo.count(f"{upstream}..HEAD"):
+            report.say("nothing to push: the repository and the database are in step")
+            return report
+        target = _review_branch(repo, remote, report) if review else branch
+        say(f"pushing to {remote}/{target}")
+        if repo.push(remote, "HEAD", target):
+            report.pushed_to = f"{remote}/{target}"
+            report.say(f"pushed {len(report.commits)} commit(s) to {remote}/{target}")
+            if review:
+                _back_to_upstream(repo, upstream, branch)
+            return report
+        report.say(f"{remote}/{target} moved on; fetching again (attempt {attempt + 1})")
         repo.fetch(remote, branch)
-        upstream = f"{remote}/{branch}"
-        incoming = repo.count(f"HEAD..{upstream}")
-        report.say(f"{incoming} incoming commit(s) from {upstream}")
-        if dry_run:
-            return _dry_run(report, data, on_conflict)
-        for attempt in range(1, MAX_PUSH_ATTEMPTS + 1):
-            if repo.count(f"HEAD..{upstream}"):
-                say(f"merging {upstream}")
-                repo.merge(upstream)
-            say("importing")
-            _import(data, on_conflict, report)
-            say("exporting")
-            _export(data, on_conflict, report, move_bases=not review)
-            _readme(top, report)
-            _commit(repo, top, data_rel, report)
-            if not repo.count(f"{upstream}..HEAD"):
-                report.say("nothing to push: the repository and the database are in step")
-                return report
-            target = _review_branch(repo, remote, report) if review else branch
-            say(f"pushing to {remote}/{target}")
-            if repo.push(remote, "HEAD", target):
-                report.pushed_to = f"{remote}/{target}"
-                report.say(f"pushed {len(report.commits)} commit(s) to {remote}/{target}")
-                if review:
-                    _back_to_upstream(repo, upstream, branch)
-                return report
-            report.say(f"{remote}/{target} moved on; fetching again (attempt {attempt + 1})")
-            repo.fetch(remote, branch)
-        raise SyncError(f"the remote kept moving: gave up after {MAX_PUSH_ATTEMPTS} attempts")
-    except GitError as exc:
-        raise SyncError(str(exc)) from None
+    raise SyncError(f"the remote kept moving: gave up after {MAX_PUSH_ATTEMPTS} attempts")
 
 
 def _import(data, on_conflict, report):
@@ -138,7 +168,7 @@ def _import(data, on_conflict, report):
             + "\n".join(str(c) for c in exc.conflicts)
         ) from None
     apply_plan(plan)
-    report.lines.extend(plan_summary(plan))
+    report.extend(plan_summary(plan))
 
 
 def _export(data, on_conflict, report, *, move_bases):
@@ -252,7 +282,7 @@ def _commit_leftovers(repo, top, data_rel, report):
 def _dry_run(report, data, on_conflict):
     try:
         plan = build_plan(read_folder(data), on_conflict=on_conflict)
-        report.lines.extend(plan_summary(plan))
+        report.extend(plan_summary(plan))
     except (ContentError, ConflictError) as exc:
         report.say(f"an import would stop: {exc}")
     export = build_export_plan(data, on_conflict=on_conflict)
@@ -280,6 +310,136 @@ def _back_to_upstream(repo, upstream, branch):
     """After a review push the local branch returns to the remote's: the edits stay pending
     in the database (their sync base did not move) until the pull request is merged."""
     repo.run("checkout", "--quiet", "-B", branch, upstream)
+
+
+# --- "Sync now": a run in its own process, followed by the admin page -------------------------
+
+RUN_START_GRACE = dt.timedelta(minutes=1)
+
+
+def start_run(user):
+    """Start ``sync_content`` for the admin's "Sync now" in a process of its own (a request
+    never waits for git); return the run, or the run already going (one at a time)."""
+    import socket
+    import subprocess
+    import sys
+    import threading
+
+    from .models import SyncRun
+
+    running = next(
+        (run for run in SyncRun.objects.filter(finished_at=None) if is_running(run)), None
+    )
+    if running is not None:
+        return running
+    run = SyncRun.objects.create(started_by=user, host=socket.gethostname())
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "sync_content", "--run", str(run.pk), "--verbosity", "0"],
+        cwd=settings.BASE_DIR,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    threading.Thread(target=process.wait, daemon=True).start()  # no zombie left behind
+    SyncRun.objects.filter(pk=run.pk).update(pid=process.pid)
+    run.pid = process.pid
+    return run
+
+
+def is_running(run):
+    """Whether an unfinished run is still going. A run whose process died (killed, or the
+    machine restarted) is marked interrupted: the next run completes its work."""
+    import socket
+
+    from django.utils import timezone
+
+    if run.finished_at is not None:
+        return False
+    alive = True
+    if run.host == socket.gethostname() and run.pid:
+        alive = _process_alive(run.pid)
+    elif not run.pid:
+        alive = timezone.now() - run.started_at < RUN_START_GRACE
+    if not alive:
+        _finish_run(
+            run,
+            False,
+            [
+                "The run stopped before it finished (was it killed?). What it "
+                "wrote is complete; the next sync finishes the rest."
+            ],
+        )
+    return alive
+
+
+def _process_alive(pid):
+    """Whether process ``pid`` runs: a zombie (dead, not yet reaped, as under a container's
+    init that reaps nothing) counts as dead."""
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def carry_out_run(run_id, repo_dir, **options):
+    """The process "Sync now" starts: run the sync, telling the run's row each line as it
+    happens, and record the result."""
+    from .models import SyncRun
+
+    run = SyncRun.objects.get(pk=run_id)
+
+    def progress(line):
+        run.lines.append(line)
+        SyncRun.objects.filter(pk=run.pk).update(lines=run.lines)
+
+    try:
+        report = sync_content(repo_dir, progress=progress, **options)
+    except SyncError as exc:
+        _finish_run(run, False, run.lines + str(exc).splitlines())
+        raise
+    except Exception as exc:
+        _finish_run(run, False, [*run.lines, f"the sync failed: {exc!r}"])
+        raise
+    _finish_run(run, True, report.lines)
+    return report
+
+
+def _finish_run(run, ok, lines):
+    from django.utils import timezone
+
+    from .models import SyncRun
+
+    run.ok, run.lines, run.finished_at = ok, lines, timezone.now()
+    SyncRun.objects.filter(pk=run.pk, finished_at=None).update(
+        ok=ok, lines=lines, finished_at=run.finished_at
+    )
+
+
+def run_state(run):
+    """A run as the page's progress poll reads it."""
+    if run.finished_at is None and is_running(run):
+        state = "running"
+    else:
+        state = "ok" if run.ok else "failed"
+    return {
+        "id": run.pk,
+        "state": state,
+        "lines": run.lines,
+        "started_by": run.started_by.get_username() if run.started_by else "",
+        "started_at": run.started_at.isoformat(),
+        "started": f"{run.started_at:%Y-%m-%d %H:%M:%S} UTC",
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }
 
 
 # --- the Content sync page: where each record stands, and deciding a conflict ---------------

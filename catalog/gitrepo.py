@@ -6,7 +6,9 @@ output is stable. Everything here is read-only and degrades to "unknown" outside
 """
 
 import datetime as dt
+import fcntl
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -127,6 +129,21 @@ class Repo:
 
     def fetch(self, remote, branch):
         self.run("fetch", "--quiet", remote, branch)
+
+    @contextmanager
+    def exclusive(self):
+        """Hold the clone's sync lock while the block runs: a file lock in the git directory,
+        which the system releases if the process dies, so a killed run never blocks the next.
+        GitError if another run holds it."""
+        path = self.path / self.run("rev-parse", "--git-path", "guides-sync.lock").stdout.strip()
+        with open(path, "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise GitError(
+                    f"{self.top()}: another sync is running; try again when it has finished"
+                ) from None
+            yield
 
     def _marker(self):
         return Path(self.run("rev-parse", "--git-path", "guides-sync-merge").stdout.strip())

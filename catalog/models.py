@@ -624,3 +624,25 @@ class LoginThrottle(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.attempts} since {self.window_start:%Y-%m-%d %H:%M}"
+
+
+class SyncRun(models.Model):
+    """One ``sync_content`` run started from the admin's "Sync now": its progress as it goes
+    and its result (catalog.contentsync.start_run). The run is a separate process, so a
+    request never waits for git, and the page follows it by polling."""
+
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(null=True)
+    lines = models.JSONField(default=list, blank=True)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"sync run {self.pk} at {self.started_at:%Y-%m-%d %H:%M}"

@@ -3,6 +3,7 @@ contributor. No network: every repository is a folder of this test."""
 
 import os
 import subprocess
+import time
 from io import StringIO
 from pathlib import Path
 
@@ -211,7 +212,8 @@ def test_a_run_killed_after_writing_files_is_finished_by_the_next(repos, alice):
 # --- the Content sync page ------------------------------------------------------------------
 
 
-def test_the_content_sync_page_lists_decides_and_syncs(repos, alice, settings):
+def test_the_content_sync_page_lists_and_decides(repos, alice, settings):
+    """ "Sync now" runs in a process of its own: tests/test_sync_runs.py drives it."""
     settings.GUIDES_CONTENT_REPO = str(repos.site)
     sync(repos)
     admin_edit(alice, "g", description="Alice's words.")
@@ -226,9 +228,7 @@ def test_the_content_sync_page_lists_decides_and_syncs(repos, alice, settings):
         "/admin/catalog/guide/content-sync/", {"kind": "guides", "slug": "g", "side": "files"}
     )
     assert response.status_code == 302
-    response = alice.post("/admin/catalog/guide/content-sync/", {"sync": "1"})
-    page = response.content.decode()
-    assert "Synced" in page and "pushed" in page
+    sync(repos)
     assert Guide.objects.get(slug="g").description == "Bob's words."
     assert 'title: "Only in the admin"' in repos.remote_file("data/guides/h.md")
     assert (
@@ -258,4 +258,21 @@ def test_a_sync_killed_while_merging_is_finished_by_the_next(repos):
     assert "middle of a merge" not in str(stopped.value)
     assert git(repos.site, "status", "--porcelain") == ""
     git(repos.site, "reset", "-q", "--hard", "origin/main")  # the maintainer resolves it
+    assert "nothing to push" in sync(repos)
+
+
+def test_two_runs_at_once_the_second_is_refused_with_nothing_changed(repos):
+    sync(repos)
+    lock = repos.site / git(repos.site, "rev-parse", "--git-path", "guides-sync.lock").strip()
+    holder = subprocess.Popen(["flock", "-o", str(lock), "sleep", "30"])
+    try:
+        while subprocess.run(["flock", "-n", str(lock), "true"]).returncode == 0:
+            time.sleep(0.05)  # until the holder has the lock
+        head = repos.remote_head()
+        with pytest.raises(CommandError, match="another sync is running"):
+            sync(repos)
+        assert repos.remote_head() == head
+    finally:
+        holder.kill()
+        holder.wait()
     assert "nothing to push" in sync(repos)

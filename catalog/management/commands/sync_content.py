@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.contentsync import SyncError, sync_content
+from catalog.contentsync import SyncError, carry_out_run, sync_content
 from catalog.sync import ON_CONFLICT, ON_CONFLICT_HELP
 
 
@@ -26,21 +26,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--on-conflict", choices=ON_CONFLICT, default="stop", help=ON_CONFLICT_HELP
         )
+        parser.add_argument(
+            "--run",
+            type=int,
+            metavar="ID",
+            help="record progress and result in the admin's sync run ID (used by 'Sync now')",
+        )
 
     def handle(self, *args, repo=None, verbosity=1, **options):
         repo = repo or settings.GUIDES_CONTENT_REPO
         if not repo:
             raise CommandError("no repository: set GUIDES_CONTENT_REPO or pass --repo DIR")
+        choices = {
+            key: options[key] for key in ("remote", "branch", "review", "dry_run", "on_conflict")
+        }
         try:
-            report = sync_content(
-                repo,
-                remote=options["remote"],
-                branch=options["branch"],
-                review=options["review"],
-                dry_run=options["dry_run"],
-                on_conflict=options["on_conflict"],
-                progress=(lambda line: self.stderr.write(f"… {line}")) if verbosity >= 2 else None,
-            )
+            if options["run"]:
+                report = carry_out_run(options["run"], repo, **choices)
+            else:
+                report = sync_content(
+                    repo,
+                    progress=(lambda line: self.stderr.write(f"… {line}"))
+                    if verbosity >= 2
+                    else None,
+                    **choices,
+                )
         except SyncError as exc:
             raise CommandError(str(exc)) from None
         if verbosity >= 1:

@@ -1,0 +1,196 @@
+"""``sync_content`` as processes: the admin's "Sync now" followed through a real server, and
+runs killed with SIGKILL at arbitrary moments, each finished by the next run.
+
+Everything runs in subprocesses over the suite's database (a SQLite file of this test, or the
+PostgreSQL test database) and real git repositories with a bare repository as the remote.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import uuid
+
+import pytest
+
+from bench.servers import Gunicorn, collectstatic
+from tests.served import PASSWORD, ROOT, database_url, fetch, manage
+from tests.test_security import Browser
+from tests.test_sync_content import Repos, git
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def site(tmp_path):
+    """Repositories, and the environment of a site whose clone is ``repos.site``, synced once."""
+    repos = Repos(tmp_path)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(tmp_path),
+        "DEBUG": "0",
+        "SECRET_KEY": "sync-run-tests",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "GUIDES_BASE_URL": "https://guides.example.org/guides",
+        "GUIDES_DATA_DIR": str(repos.site / "data"),
+        "GUIDES_CONTENT_REPO": str(repos.site),
+        "SECURE_COOKIES": "0",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        "EDITOR_PW": PASSWORD,
+    }
+    env.pop("REDIS_URL", None)
+    manage(env, "migrate", "-v", "0")
+    manage(env, "create_editor", "editor", "--password-env", "EDITOR_PW", "-v", "0")
+    manage(env, "sync_content", "-v", "0")
+    collectstatic(env)
+    return repos, env
+
+
+def shell(env, code):
+    """Run Python in the site's Django (``manage.py shell``); its printed output."""
+    return manage(env, "shell", "-v", "0", "-c", code).stdout
+
+
+def admin_edit(env, slug, description):
+    shell(
+        env,
+        "from django.contrib.auth.models import User\n"
+        "from catalog.changes import save_guide\n"
+        "from catalog.models import Guide\n"
+        f"guide = Guide.objects.with_page().get(slug={slug!r})\n"
+        f"guide.description = {description!r}\n"
+        "save_guide(guide, author=User.objects.get(username='editor'))\n",
+    )
+
+
+def stored(env, slug):
+    out = shell(
+        env,
+        "import json\nfrom catalog.models import Guide\n"
+        f"g = Guide.objects.get(slug={slug!r})\n"
+        "print(json.dumps([g.description, g.body]))",
+    )
+    return json.loads(out)
+
+
+def slow_push(repos, seconds):
+    hook = repos.site / ".git" / "hooks" / "pre-push"
+    hook.write_text(f"#!/bin/sh\nsleep {seconds}\n")
+    hook.chmod(0o755)
+
+
+def test_sync_now_runs_in_the_background_and_the_page_follows_it(site):
+    repos, env = site
+    slow_push(repos, 2)
+    admin_edit(env, "g", "Edited in the admin.")
+    repos.contribute("data/guides/h.md", "Second line.", "A contributor's line.")
+    with Gunicorn(env, workers=2) as server:
+        browser = Browser(server.url)
+        assert browser.login("editor", PASSWORD) == "ok"
+        page_url = server.url + "/admin/catalog/guide/content-sync/"
+        _, _, page = fetch(page_url, opener=browser.opener)
+        token = page.split(b'name="csrfmiddlewaretoken" value="')[1].split(b'"')[0].decode()
+        started = time.monotonic()
+        status, headers, _ = fetch(
+            page_url,
+            data=urllib.parse.urlencode({"csrfmiddlewaretoken": token, "sync": "1"}).encode(),
+            headers={"Referer": page_url},
+            opener=browser.opener,
+        )
+        assert status == 302 and time.monotonic() - started < 2  # the request did not wait
+        _, _, page = fetch(page_url, opener=browser.opener)
+        assert b"Syncing" in page and b'disabled title="A sync is running"' in page
+        progress_url = server.url + page.split(b'data-url="')[1].split(b'"')[0].decode()
+
+        seen = []
+        for _ in range(300):
+            _, _, body = fetch(progress_url, opener=browser.opener)
+            run = json.loads(body)
+            seen.append((run["state"], run["lines"][-1] if run["lines"] else ""))
+            if run["state"] != "running":
+                break
+            time.sleep(0.1)
+        assert run["state"] == "ok", run
+        assert ("running", "pushing to origin/main") in seen  # progress while it ran
+        assert "pushed 1 commit(s) to origin/main" in run["lines"]
+        assert run["started_by"] == "editor"
+        _, _, page = fetch(page_url, opener=browser.opener)
+        assert b"Synced" in page and b"Everything is in step" in page
+
+        # The progress is the editors' to see, as the page is.
+        status, _, _ = fetch(progress_url)
+        assert status == 302  # to the login page
+    assert "Edited in the admin." in repos.remote_file("data/guides/g.md")
+    assert stored(env, "h")[1].strip() == "Body of h.\nA contributor's line."
+
+
+def test_a_sync_run_killed_in_the_page_is_reported_and_the_next_finishes(site):
+    repos, env = site
+    slow_push(repos, 30)
+    admin_edit(env, "g", "Edited before a kill.")
+    run_id = shell(
+        env,
+        "from django.contrib.auth.models import User\nfrom catalog.contentsync import start_run\n"
+        "print(start_run(User.objects.get(username='editor')).pk)",
+    ).strip()
+    state = "from catalog.contentsync import run_state\nfrom catalog.models import SyncRun\n"
+    state += f"import json\nprint(json.dumps(run_state(SyncRun.objects.get(pk={run_id}))))"
+    for _ in range(200):
+        run = json.loads(shell(env, state))
+        if run["lines"] and run["lines"][-1] == "pushing to origin/main":
+            break
+    pid = int(
+        shell(
+            env, f"from catalog.models import SyncRun\nprint(SyncRun.objects.get(pk={run_id}).pid)"
+        )
+    )
+    os.killpg(pid, signal.SIGKILL)  # the run and its git, as a killed service would be
+    time.sleep(0.5)
+    run = json.loads(shell(env, state))
+    assert run["state"] == "failed" and "stopped before it finished" in run["lines"][-1]
+    slow_push(repos, 0)
+    out = manage(env, "sync_content").stdout
+    assert "pushed" in out
+    assert "Edited before a kill." in repos.remote_file("data/guides/g.md")
+    assert git(repos.site, "status", "--porcelain") == ""
+
+
+def test_sync_killed_at_arbitrary_moments_is_finished_by_the_next_run(site):
+    """SIGKILL to a run's whole process group after a spread of delays across a run: the
+    next run always completes, and no edit from either side is lost."""
+    repos, env = site
+    command = [sys.executable, "manage.py", "sync_content", "-v", "0"]
+    admin_edit(env, "g", "Admin edit 0.")
+    repos.contribute("data/guides/h.md", "Second line.", "Contributor line 0.")
+    started = time.monotonic()
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    whole_run = time.monotonic() - started
+    moments, killed = 7, 0
+    for n in range(1, moments + 1):
+        admin_edit(env, "g", f"Admin edit {n}.")
+        repos.contribute("data/guides/h.md", f"Contributor line {n - 1}.", f"Contributor line {n}.")
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(whole_run * n / (moments + 1))
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            killed += 1
+        process.wait()
+        finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        assert finished.returncode == 0, (n, finished.stderr)
+        assert f"Admin edit {n}." in repos.remote_file("data/guides/g.md"), n
+        assert f"Contributor line {n}." in stored(env, "h")[1], n
+        assert git(repos.site, "status", "--porcelain") == "", n
+        again = subprocess.run(command[:-2], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert "nothing to push" in again.stdout, (n, again.stdout, again.stderr)
+    assert killed >= moments - 2  # most runs were killed part-way, not after they finished
