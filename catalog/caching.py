@@ -23,6 +23,7 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
+from . import versionwatch
 from .models import SiteState
 from .roles import may_see_drafts
 
@@ -77,12 +78,17 @@ class _Entry:
     """Where a public page lives for the current content version, and its validators.
 
     Constructing one validates the request's host first (a DisallowedHost answers 400), so a
-    cached page is never served to a host the site does not answer for.
+    cached page is never served to a host the site does not answer for. The version is the
+    one announced to this process (catalog.versionwatch) when there is one, else read from
+    the database; ``fresh`` always reads it, as before a page is rendered and stored.
     """
 
-    def __init__(self, request):
+    def __init__(self, request, *, fresh=False):
         request.get_host()
-        state = _current_state()
+        state = None if fresh else versionwatch.current()
+        self.announced = state is not None
+        if state is None:
+            state = _current_state()
         stamp = f"{state.version}.{state.changed_at.timestamp():.6f}"
         path = page_identity(request)
         self.etag = f'"{_digest(stamp + path)}"'
@@ -129,6 +135,8 @@ def public_page(view):
         response = entry.not_modified(request) or entry.cached()
         if response is not None:
             return response
+        if entry.announced:  # render and store under the database's own version
+            entry = _Entry(request, fresh=True)
         response = view(request, *args, **kwargs)
         if hasattr(response, "render"):
             response = response.render()

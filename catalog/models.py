@@ -325,12 +325,13 @@ class SiteState(models.Model):
         ``guides``: the ids of the guides the change touched, when the caller knows them
         (catalog.listings.refresh then re-ranks only their lists); None for "anything".
         """
-        from . import listings
+        from . import listings, versionwatch
 
         now = timezone.now()
         if not cls.objects.filter(pk=1).update(version=models.F("version") + 1, changed_at=now):
             cls.objects.get_or_create(pk=1, defaults={"changed_at": now})
         listings.refresh(guides)
+        versionwatch.announce()
 
 
 def page_link(reference):

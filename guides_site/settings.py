@@ -235,6 +235,9 @@ TAGGIT_CASE_INSENSITIVE = True
 # publish or import invalidates server-cached pages at once (catalog.caching).
 GUIDES_PAGE_MAX_AGE = int(os.environ.get("GUIDES_PAGE_MAX_AGE", "60"))
 GUIDES_PAGE_CACHE_SECONDS = int(os.environ.get("GUIDES_PAGE_CACHE_SECONDS", "3600"))
+# On PostgreSQL, each process learns the content version by LISTEN/NOTIFY instead of reading
+# it per request (catalog.versionwatch).
+GUIDES_VERSION_WATCH = os.environ.get("GUIDES_VERSION_WATCH", "1") != "0"
 
 # REDIS_URL gives every app server one shared cache; without it each process has its own
 # (pages stay correct either way: the content version they are keyed by is in the database).

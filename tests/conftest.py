@@ -1,12 +1,9 @@
-from pathlib import Path
-
 import pytest
 from django.core.cache import caches
 
+from bench.servers import CORPUS
 from tests.factories import ContentDir
 from tests.served import served_site
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "system-design-101" / "data"
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +13,14 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _version_read_per_request(settings):
+    """In-process requests read the content version from the database: the version watch's
+    own connection cannot see a test's transaction or a flush between tests. Servers the
+    tests start (gunicorn) watch, as in production."""
+    settings.GUIDES_VERSION_WATCH = False
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +42,10 @@ def content(tmp_path):
 @pytest.fixture
 def corpus_dir():
     if not (CORPUS / "guides").is_dir():
-        pytest.skip(f"the real corpus is not at {CORPUS} (it lives in ../shared, beside the repo)")
+        pytest.skip(
+            f"the real corpus is not at {CORPUS} (set GUIDES_CORPUS to its data folder, "
+            "or put it in ../shared beside the repository)"
+        )
     return CORPUS
 
 

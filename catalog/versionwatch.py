@@ -1,0 +1,157 @@
+"""The content version, pushed to each process by PostgreSQL instead of read per request.
+
+A cached page costs one cache read and one read of the content version; on PostgreSQL the
+version read is a network round trip that took about half the time of a cached page. So each
+process keeps the version in memory, and a thread of its own keeps it current: it holds a
+connection that ``LISTEN``\\s on :data:`CHANNEL`, and every bump of the version
+(:meth:`catalog.models.SiteState.bump`) sends a ``NOTIFY`` in the bump's transaction, which
+PostgreSQL delivers when that transaction commits. The thread then reads the new version.
+
+Freshness: an edit reaches every process within a notification's latency (milliseconds); the
+process that made the edit takes it at commit. The thread also re-reads the version every
+:data:`REREAD_SECONDS`, so even a change made without a notification (a restored backup) is
+picked up. While the thread has no working connection, :func:`current` answers None and
+callers read the version from the database as before: nothing is ever served from a version
+the thread could not confirm.
+
+Off on SQLite (a local read costs microseconds) and when ``GUIDES_VERSION_WATCH`` is false
+(the test suite, whose transactions the thread's own connection cannot see).
+"""
+
+import datetime as dt
+import logging
+import os
+import threading
+
+from django.conf import settings
+from django.db import connection, transaction
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "guides_content_version"
+APPLICATION_NAME = "guides-version-watch"
+REREAD_SECONDS = 10.0
+RETRY_SECONDS = 1.0
+
+
+def enabled():
+    return getattr(settings, "GUIDES_VERSION_WATCH", True) and connection.vendor == "postgresql"
+
+
+class _Watcher:
+    def __init__(self):
+        self.state = None
+        self.pid = None
+        self.generation = 0  # a watch thread ends when this moves on (stop())
+        self.lock = threading.Lock()
+
+    def current(self):
+        if self.pid != os.getpid():  # first use in this process, or a fork of one that watched
+            self._start()
+        return self.state
+
+    def take(self, state):
+        self.state = state
+
+    def stop(self):
+        """End this process's watch (its thread leaves at its next wake-up); the next
+        current() starts a new one."""
+        with self.lock:
+            self.generation += 1
+            self.pid, self.state = None, None
+
+    def _start(self):
+        with self.lock:
+            if self.pid == os.getpid():
+                return
+            self.pid, self.state = os.getpid(), None
+            params = connection.get_connection_params()
+            threading.Thread(
+                target=self._watch,
+                args=(params, self.generation),
+                name="guides-version-watch",
+                daemon=True,
+            ).start()
+
+    def _watch(self, params, generation):
+        import psycopg
+
+        from .models import SiteState
+
+        table = SiteState._meta.db_table
+        query = f'SELECT version, changed_at FROM "{table}" WHERE id = 1'
+        params = {
+            k: v
+            for k, v in params.items()
+            if k
+            not in (
+                "cursor_factory",
+                "context",
+                "prepare_threshold",
+                "server_side_binding",
+                "application_name",
+            )
+        }
+        while self.generation == generation:
+            try:
+                with psycopg.connect(
+                    **params, autocommit=True, application_name=APPLICATION_NAME
+                ) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+
+                    def read():
+                        row = conn.execute(query).fetchone()
+                        if self.generation == generation:
+                            self.state = None if row is None else _state(*row)
+
+                    read()
+                    while self.generation == generation:
+                        for _ in conn.notifies(timeout=REREAD_SECONDS, stop_after=1):
+                            pass
+                        read()
+            except Exception:  # noqa: BLE001 - any failure: stop trusting, reconnect
+                if self.generation != generation:
+                    return
+                self.state = None
+                logger.warning("content version watch lost its connection; retrying", exc_info=True)
+                threading.Event().wait(RETRY_SECONDS)
+
+
+def _state(version, changed_at):
+    from .models import SiteState
+
+    if timezone_naive(changed_at):
+        changed_at = changed_at.replace(tzinfo=dt.UTC)
+    return SiteState(pk=1, version=version, changed_at=changed_at)
+
+
+def timezone_naive(value):
+    return value.tzinfo is None or value.tzinfo.utcoffset(value) is None
+
+
+_watcher = _Watcher()
+
+
+def current():
+    """The content version as last announced, or None: read it from the database."""
+    if not enabled() or connection.in_atomic_block:
+        return None  # inside a transaction, only the database knows what it has seen
+    return _watcher.current()
+
+
+def announce():
+    """Called by a bump, in its transaction: tell every process once it commits (whether or
+    not this one watches: the servers may, a command or a shell does not)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"NOTIFY {CHANNEL}")
+    if enabled():
+        transaction.on_commit(_take_committed)
+
+
+def _take_committed():
+    from .models import SiteState
+
+    if _watcher.pid == os.getpid():
+        _watcher.take(SiteState.current())
