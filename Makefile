@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=1
+PORT ?= 8000
 
 .PHONY: setup run serve test lint bench loadtest db clean
 
@@ -19,7 +20,7 @@ db: setup
 	$(DEV_ENV) $(PY) manage.py import_guides
 
 run: db
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production-style: gunicorn with 2 workers per CPU (+1), whitenoise for static files.
 # Needs SECRET_KEY and ALLOWED_HOSTS in the environment (see README, "Deploying").

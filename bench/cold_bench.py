@@ -27,9 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.servers import fresh_postgres_database  # noqa: E402
+from bench.servers import CORPUS, fresh_postgres_database  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "system-design-101" / "data"
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 SEARCHES = [
     "cache",

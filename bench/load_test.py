@@ -22,10 +22,9 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.servers import Gunicorn  # noqa: E402
+from bench.servers import CORPUS, Gunicorn  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "system-design-101" / "data"
 LUA = """
 paths = {%s}
 counter = 0

@@ -5,6 +5,7 @@ benchmarks' shared set-up helpers.
 waits until it answers, and stops it afterwards; ``server.url`` is its address.
 """
 
+import os
 import socket
 import subprocess
 import sys
@@ -14,6 +15,12 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The real corpus (test and benchmark input only, never copied into the repository):
+# GUIDES_CORPUS, else ../shared beside the repository.
+CORPUS = Path(
+    os.environ.get("GUIDES_CORPUS")
+    or ROOT.parent / "shared" / "corpus" / "system-design-101" / "data"
+)
 
 
 def free_port():

@@ -27,7 +27,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "system-design-101" / "data"
+sys.path.insert(0, str(ROOT))
+from bench.servers import CORPUS  # noqa: E402
+
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Contributor",
     "GIT_AUTHOR_EMAIL": "contributor@example.org",

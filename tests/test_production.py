@@ -39,7 +39,18 @@ def test_production_refuses_to_start_without(missing):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     result = run(["check"], env)
     assert result.returncode != 0
-    assert f"ImproperlyConfigured: {missing} is not set" in result.stderr
+    assert result.stderr.startswith(f"manage.py: {missing} is not set")
+    assert "DEBUG=1" in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_newcomer_without_debug_gets_one_line_saying_what_to_set():
+    result = run(["import_guides"], {})
+    assert result.returncode == 1
+    assert result.stderr == (
+        "manage.py: SECRET_KEY is not set. Set it in the environment, or set DEBUG=1 for "
+        "development.\n"
+    )
 
 
 def test_check_deploy_is_clean_with_the_documented_production_env():
@@ -91,3 +102,16 @@ def test_public_pages_carry_a_csp_without_inline_script(client):
     assert "script-src 'self';" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
     admin_policy = client.get("/admin/login/").headers["Content-Security-Policy"]
     assert "script-src 'self';" in admin_policy
+
+
+def test_make_run_takes_a_port():
+    result = subprocess.run(
+        ["make", "-n", "run", "PORT=8123"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert "runserver 127.0.0.1:8123" in result.stdout, result.stdout + result.stderr
+
+
+def test_the_corpus_is_found_through_guides_corpus(tmp_path):
+    code = "from bench.servers import CORPUS; print(CORPUS)"
+    result = run([], {"GUIDES_CORPUS": str(tmp_path)}, code=code)
+    assert result.stdout.strip() == str(tmp_path), result.stderr
