@@ -448,14 +448,17 @@ class Guide(Content):
         """The diagram shown above the text, and the body with that diagram not repeated.
 
         Bodies usually open with the same image as the ``image`` key (every real guide does);
-        the page shows it once, as the hero, with the body image's alt text.
+        the page shows it once, as the hero, with the body image's alt text. ``toc``: the
+        body's headings, for a table of contents when there are enough of them.
         """
+        from .rendering import table_of_contents
+
         alt, html = f"Diagram: {self.title}", self.html
         match = _LEADING_IMAGE_RE.match(html)
         if match and self.image_url and html_unescape(match["src"]) == self.image_url:
             alt = html_unescape(match["alt"]) or alt
             html = html[match.end() :]
-        return {"alt": alt, "body_html": html}
+        return {"alt": alt, "body_html": html, "toc": table_of_contents(html)}
 
     @property
     def reading_minutes(self):

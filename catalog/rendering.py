@@ -16,6 +16,7 @@ older version is then ignored (pages render the body anew) until ``render_guides
 import html
 import re
 import threading
+from html.parser import HTMLParser
 
 import markdown
 import nh3
@@ -176,3 +177,44 @@ def markdown_html(text: str) -> str:
 def render_markdown(text: str) -> str:
     """Safe HTML for a markdown body."""
     return sanitize(markdown_html(text)) if text else ""
+
+
+TOC_LEVELS = ("h2", "h3")
+TOC_MIN_HEADINGS = 3
+
+
+class _Headings(HTMLParser):
+    """The h2 and h3 headings of rendered HTML, with the ids the ``toc`` extension gave them
+    (the permalink sign left out)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found, self._current, self._in_link = [], None, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in TOC_LEVELS and attrs.get("id"):
+            self._current = [int(tag[1]), attrs["id"], ""]
+        elif tag == "a" and self._current and "headerlink" in (attrs.get("class") or ""):
+            self._in_link = True
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self._in_link = False
+        elif tag in TOC_LEVELS and self._current:
+            level, anchor, text = self._current
+            self.found.append({"level": level, "id": anchor, "text": " ".join(text.split())})
+            self._current = None
+
+    def handle_data(self, data):
+        if self._current and not self._in_link:
+            self._current[2] += data
+
+
+def table_of_contents(html: str) -> list[dict]:
+    """The headings of a rendered body for a table of contents (``level``, ``id``, ``text``),
+    or none when it has fewer than ``TOC_MIN_HEADINGS``."""
+    parser = _Headings()
+    parser.feed(html)
+    parser.close()
+    return parser.found if len(parser.found) >= TOC_MIN_HEADINGS else []
