@@ -218,3 +218,41 @@ def table_of_contents(html: str) -> list[dict]:
     parser.feed(html)
     parser.close()
     return parser.found if len(parser.found) >= TOC_MIN_HEADINGS else []
+
+
+_URL_RE = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
+
+
+class _Text(HTMLParser):
+    """The words a reader sees in rendered HTML: no markup, no images, no permalink signs."""
+
+    _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "td", "th", "br"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts, self._skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a" and "headerlink" in (dict(attrs).get("class") or ""):
+            self._skip += 1
+        if tag in self._BLOCKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._skip:
+            self._skip -= 1
+        if tag in self._BLOCKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def plain_text(html: str) -> str:
+    """The text of a rendered body as a reader sees it, on one line, without URLs (for
+    search excerpts)."""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return " ".join(_URL_RE.sub(" ", "".join(parser.parts)).split())

@@ -82,34 +82,39 @@ def _full_text(text):
 
 
 def add_headlines(guides, query):
-    """Give each guide shown an excerpt of its body around the match (one query)."""
+    """Give each guide shown an excerpt of its text around the match.
+
+    Excerpts come from the rendered body as a reader sees it (catalog.rendering.plain_text:
+    no markdown syntax, no URLs), never from the markdown. On PostgreSQL ``ts_headline``
+    picks and marks the words (stemmed: "caching" marks "cache"), one query for the page.
+    """
+    from .rendering import plain_text
+
     guides = list(guides)
     terms = search_terms(query)
     if not guides or not terms:
         return guides
+    texts = {g.pk: plain_text(g.html) for g in guides}
     if full_text():
-        from django.contrib.postgres.search import SearchHeadline
-
-        headlines = dict(
-            Guide.objects.filter(pk__in=[g.pk for g in guides])
-            .annotate(
-                headline=SearchHeadline(
-                    "body",
-                    _search_query(" ".join(terms)),
-                    config=SEARCH_CONFIG,
-                    start_sel=_START,
-                    stop_sel=_STOP,
-                    max_words=30,
-                    min_words=12,
-                )
-            )
-            .values_list("pk", "headline")
-        )
+        headlines = _full_text_headlines(texts, " ".join(terms))
     else:
-        headlines = {g.pk: _portable_headline(g.body, terms) for g in guides}
+        headlines = {pk: _portable_headline(text, terms) for pk, text in texts.items()}
     for guide in guides:
         guide.headline = headlines.get(guide.pk, "")
     return guides
+
+
+def _full_text_headlines(texts, query):
+    rows = ", ".join(["(%s, %s)"] * len(texts))
+    options = f"StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=12"
+    params = [value for pk, text in texts.items() for value in (pk, text)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT v.id, ts_headline(%s::regconfig, v.text, "
+            f"websearch_to_tsquery(%s::regconfig, %s), %s) FROM (VALUES {rows}) AS v(id, text)",
+            [SEARCH_CONFIG, SEARCH_CONFIG, query, options, *params],
+        )
+        return dict(cursor.fetchall())
 
 
 def _portable(terms):
@@ -156,3 +161,70 @@ def _portable_headline(body, terms):
     start = max(0, first.start() - SNIPPET_CHARS // 3)
     excerpt = " ".join(body[start : start + SNIPPET_CHARS].split())
     return pattern.sub(lambda m: f"{_START}{m.group(0)}{_STOP}", excerpt)
+
+
+# --- "did you mean": the nearest title words and tags (PostgreSQL, pg_trgm) ------------------
+
+SUGGESTION_CUTOFF = 0.6  # difflib's ratio: "kafak" → "kafka" is 0.8, "cash" → "cache" 0.67
+
+
+def suggestion(query: str) -> str:
+    """The query with each word that matches nothing replaced by the nearest word of a
+    published guide's title or a tag, when that query finds guides; else "".
+
+    Candidates come from the trigram indexes (a few titles and tags near each word, so the
+    cost does not grow with the collection); the nearest word among them is difflib's.
+    """
+    import difflib
+
+    terms = search_terms(query)
+    if not terms or not full_text() or not _trigrams():
+        return ""
+    words, changed = [], False
+    for term in terms:
+        if search_guides(term).exists():
+            words.append(term)
+            continue
+        candidates = {
+            word
+            for text in _near_texts(term)
+            for word in re.findall(r"\w[\w+#.'-]*", text.casefold())
+        }
+        nearest = difflib.get_close_matches(term, candidates, n=1, cutoff=SUGGESTION_CUTOFF)
+        if not nearest:
+            return ""
+        words.append(nearest[0])
+        changed = True
+    suggested = " ".join(words)
+    return suggested if changed and search_guides(suggested).exists() else ""
+
+
+WORD_SIMILARITY = 0.3  # pg_trgm's default (0.6) misses one-letter swaps in short words
+
+
+def _near_texts(term):
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}")
+        cursor.execute(
+            "(SELECT name FROM taggit_tag WHERE %s <%% name "
+            " ORDER BY word_similarity(%s, name) DESC LIMIT 5) "
+            "UNION ALL (SELECT title FROM catalog_guide WHERE NOT draft AND %s <%% title "
+            " ORDER BY word_similarity(%s, title) DESC LIMIT 10)",
+            [term, term, term, term],
+        )
+        return [text for (text,) in cursor.fetchall()]
+
+
+_trigram_state = {}
+
+
+def _trigrams():
+    """Whether pg_trgm is installed (migration 0016 may not have had the right to)."""
+    key = connection.settings_dict["NAME"]
+    if key not in _trigram_state:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            _trigram_state[key] = cursor.fetchone() is not None
+    return _trigram_state[key]

@@ -13,7 +13,7 @@ from .fileformat import SLUG_RE
 from .listings import RankedPaginator
 from .models import Category, Guide, SlugRedirect, published_tags
 from .origin import absolute_url
-from .search import add_headlines, search_guides, search_terms
+from .search import add_headlines, search_guides, search_terms, suggestion
 
 CATEGORY_PAGE_SIZE = 48
 TAG_PAGE_SIZE = 48
@@ -161,12 +161,17 @@ def tag_detail(request, slug):
 def search(request):
     query = request.GET.get("q", "")
     terms = search_terms(query)
-    page = None
+    page, corrected = None, ""
     if terms:
         paginator = Paginator(search_guides(query).with_cards(), SEARCH_PAGE_SIZE)
+        if not paginator.count:
+            corrected = suggestion(query)  # typo tolerance: show what the nearest words find
+            if corrected:
+                paginator = Paginator(search_guides(corrected).with_cards(), SEARCH_PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
-        page.object_list = add_headlines(page.object_list, query)
-    return render(request, "catalog/search.html", {"query": query, "terms": terms, "page": page})
+        page.object_list = add_headlines(page.object_list, corrected or query)
+    context = {"query": query, "terms": terms, "page": page, "corrected": corrected}
+    return render(request, "catalog/search.html", context)
 
 
 @require_safe

@@ -1,0 +1,71 @@
+"""Search excerpts are the text a reader sees: no markdown syntax, no URLs, terms marked."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+BODY = """![](https://assets.example.com/very/long/path/to/a/diagram-of-caching.png)
+
+## DevOps and caching
+
+**Cache-aside** keeps the cache beside the database: see
+[the docs](https://example.org/a/very/long/url/about/caching) or
+https://example.com/another/bare/url/on/caching for *more* on `cache` keys.
+"""
+
+
+@pytest.fixture
+def site(content):
+    content.category("c")
+    content.guide("g", title="Patterns", categories=("c",), body=BODY)
+    content.import_()
+
+
+def _excerpt(client, query):
+    page = client.get("/search", {"q": query}).content.decode()
+    match = re.search(r'<p class="card-text snippet">(.*?)</p>', page, re.S)
+    assert match, page[-3000:]
+    return match.group(1)
+
+
+@pytest.mark.parametrize("query", ["cache", "caching", "docs"])
+def test_excerpts_show_rendered_text_without_markdown_or_urls(client, site, query):
+    excerpt = _excerpt(client, query)
+    assert "<mark>" in excerpt
+    for syntax in ("**", "![", "](", "##", "`", "https://", "example.com", "assets."):
+        assert syntax not in excerpt, (syntax, excerpt)
+    text = re.sub(r"</?mark>", "", excerpt)
+    assert "Cache-aside keeps the cache beside the database" in text or "the docs" in text
+
+
+@pytest.fixture
+def kafka(content):
+    content.category("c")
+    content.guide("k", title="Kafka in five minutes", categories=("c",), tags=("Message Queues",))
+    content.guide("r", title="Redis streams", categories=("c",), tags=("Caching",))
+    content.import_()
+
+
+def test_a_typo_shows_what_the_nearest_words_find_on_postgresql(client, kafka):
+    from django.db import connection
+
+    from catalog.search import suggestion
+
+    if connection.vendor != "postgresql":
+        page = client.get("/search", {"q": "kafak"}).content.decode()
+        assert "No guide matches" in page  # SQLite: no trigrams, no suggestion
+        return
+    assert suggestion("kafak") == "kafka"
+    assert suggestion("kafak streams") == "kafka streams" or suggestion("kafak streams") == ""
+    assert suggestion("redis") == ""  # matches already: nothing to suggest
+    assert suggestion("qqqzzzxx") == ""
+    page = client.get("/search", {"q": "kafak"}).content.decode()
+    assert "No guide matches “kafak”. Showing 1 guide for" in page
+    assert '<a href="?q=kafka">kafka</a>' in page and "/guides/k" in page
+    assert "<mark>Kafka</mark>" in page
+    page = client.get("/search", {"q": "qqqzzzxx"}).content.decode()
+    assert "No guide matches “qqqzzzxx”" in page and "Showing" not in page
+    page = client.get("/search", {"q": "cachng"}).content.decode()
+    assert "/guides/r" in page  # a tag's words are candidates too
