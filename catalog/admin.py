@@ -22,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from taggit import admin as taggit_admin
+from taggit.forms import MergeTagsForm
 
 from . import changes, contentsync, fileformat, roles
 from .models import (
@@ -545,3 +546,45 @@ class TagAdmin(taggit_admin.TagAdmin):
         with transaction.atomic(), batch_of_changes():
             super().delete_queryset(request, queryset)
             SiteState.bump()
+
+    def merge_tags_view(self, request):
+        """taggit's "Merge selected tags", moving every guide, label and search text to the
+        kept tag (catalog.changes.merge_tags); taggit's own moves only its generic items."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        ids = [i for i in request.session.get("selected_tag_ids", "").split(",") if i.isdigit()]
+        tags = list(
+            Tag.objects.filter(pk__in=ids)
+            .annotate(guides=Count("catalog_taggedguide_items"))
+            .order_by("-guides", "name")
+        )
+        if not tags:
+            self.message_user(request, "Select the tags to merge first.", messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:taggit_tag_changelist"))
+        form = MergeTagsForm(request.POST or None, initial={"new_tag_name": tags[0].name})
+        if request.method == "POST" and form.is_valid():
+            name = " ".join(form.cleaned_data["new_tag_name"].split())
+            problem = fileformat.tag_problem(name)
+            if problem:
+                form.add_error("new_tag_name", problem)
+            else:
+                kept, count = changes.merge_tags(tags, name, author=request.user)
+                request.session.pop("selected_tag_ids", None)
+                self.message_user(
+                    request,
+                    f"Merged {len(tags)} tags into “{kept.name}”: "
+                    f"{count} guide{'s' if count != 1 else ''} changed.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:taggit_tag_changelist"))
+        return TemplateResponse(
+            request,
+            "admin/catalog/merge_tags.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Merge tags",
+                "tags": tags,
+                "form": form,
+            },
+        )

@@ -126,6 +126,46 @@ def publish_guides(queryset, publish=True, *, author=None) -> int:
     return len(pks)
 
 
+def merge_tags(tags, name, *, author=None):
+    """Merge ``tags`` into one tag called ``name`` (an existing tag of that name, matched
+    case-insensitively, or a new one); return ``(kept tag, number of guides changed)``.
+
+    Every guide tagged with any of them is tagged with the kept tag once, at the place of its
+    first merged tag, and spelt ``name`` (so its file says so at the next export); its search
+    text and revision follow, and the version is bumped once. The merged tags are deleted.
+    """
+    from .models import Tag, TaggedGuide, unique_tag_slugs
+
+    with transaction.atomic(), batch_of_changes():
+        kept = Tag.objects.filter(name__iexact=name).first()
+        if kept is None:
+            kept = Tag.objects.create(name=name, slug=unique_tag_slugs([name])[0])
+        elif kept.name != name:
+            kept.name = name
+            kept.save()
+        merged = {tag.pk for tag in tags} | {kept.pk}
+        links = TaggedGuide.objects.filter(tag_id__in=merged)
+        guide_ids = set(links.values_list("content_object_id", flat=True))
+        now = timezone.now()
+        for guide in Guide.objects.filter(pk__in=guide_ids).with_page():
+            labels = [
+                name if item.tag_id in merged else item.label or item.tag.name
+                for item in guide.tagged_items.all()
+            ]
+            labels = list(dict.fromkeys(labels))
+            guide.set_tags(labels)
+            Guide.objects.filter(pk=guide.pk).update(tag_text=tag_text(labels), updated_at=now)
+        Tag.objects.filter(pk__in=merged - {kept.pk}).delete()
+        SiteState.bump(sorted(guide_ids))
+        GuideRevision.objects.bulk_create(
+            [
+                snapshot(guide, author=author, source="merge")
+                for guide in Guide.objects.filter(pk__in=guide_ids).with_page()
+            ]
+        )
+    return kept, len(guide_ids)
+
+
 def keep_losing_versions(model, versions):
     """Keep ``(id, file form)`` versions that a chosen side of a conflict replaced, as
     revisions of their records (source ``"conflict"``): a sync never drops an edit."""

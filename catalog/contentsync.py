@@ -32,7 +32,7 @@ from .readme import TocMarkerError, readme_with_current_toc
 from .records import stored_categories, stored_guides
 
 MAX_PUSH_ATTEMPTS = 3
-EDITOR_SOURCES = ("admin", "restore", "publish", "unpublish")
+EDITOR_SOURCES = ("admin", "restore", "publish", "unpublish", "merge")
 
 
 class SyncError(Exception):

@@ -14,6 +14,7 @@ edited in the admin is put back to what its file says, and an unchanged folder w
 from __future__ import annotations
 
 import datetime
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -208,10 +209,11 @@ def build_plan(folder: ContentFolder, *, prune: bool = False, on_conflict="stop"
         raise ConflictError(conflicts)
 
     existing_tags = {name.casefold(): name for name in Tag.objects.values_list("name", flat=True)}
-    used = {}
+    spellings = defaultdict(Counter)  # a new tag is named by its most used spelling
     for slug in sorted(kept_guides):
         for label in kept_guides[slug].tags:
-            used.setdefault(label.casefold(), label)
+            spellings[label.casefold()][label] += 1
+    used = {key: counts.most_common(1)[0][0] for key, counts in spellings.items()}
     plan.tags_create = [name for key, name in used.items() if key not in existing_tags]
     plan.tags_delete = sorted(name for key, name in existing_tags.items() if key not in used)
     plan.tags_unchanged = len(existing_tags) - len(plan.tags_delete)

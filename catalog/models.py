@@ -20,7 +20,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connection, models, transaction
-from django.db.models.functions import Lower
+from django.db.models import F
+from django.db.models.functions import Abs, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -153,6 +154,34 @@ class GuideQuerySet(models.QuerySet):
         return rows.get(link.rank - 1), rows.get(link.rank + 1)
 
     def related_to(self, guide, limit=5, window=RELATED_WINDOW):
+        """Up to ``limit`` published guides related to ``guide``: those sharing the most tags
+        (:meth:`sharing_tags`), then, when fewer share a tag, the guides nearest to it in its
+        home category's list, so every guide in a category shows some."""
+        related = list(self.sharing_tags(guide, limit, window))
+        if len(related) < limit:
+            related += self.near_in_category(guide, limit - len(related), [g.pk for g in related])
+        return related
+
+    def near_in_category(self, guide, limit, exclude=()):
+        """Published guides of ``guide``'s first category closest to it by rank (newest first
+        for a draft, which has no rank): a bounded slice of the category's list."""
+        link = next(iter(guide.category_links.all()), None)
+        if link is None or limit <= 0:
+            return []
+        rows = self.published().exclude(pk__in=[guide.pk, *exclude])
+        if link.rank is None:
+            return list(rows.filter(category_links__category_id=link.category_id).latest()[:limit])
+        span = limit + len(exclude) + 1
+        return list(
+            rows.filter(
+                category_links__category_id=link.category_id,
+                category_links__rank__range=(link.rank - span, link.rank + span),
+            )
+            .annotate(distance=Abs(F("category_links__rank") - link.rank))
+            .order_by("distance", "-created_on")[:limit]
+        )
+
+    def sharing_tags(self, guide, limit=5, window=RELATED_WINDOW):
         """Published guides sharing the most tags with ``guide`` (ties: newest first).
 
         Candidates are the guides within ``window`` places of ``guide`` in each of its tags'

@@ -13,7 +13,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.fileformat import ContentError, read_folder
+from catalog.fileformat import ContentError, near_duplicate_tags, read_folder
 from catalog.importer import ConflictError, apply_plan, build_plan, plan_summary
 from catalog.links import check_links, format_warning
 from catalog.sync import ON_CONFLICT, ON_CONFLICT_HELP
@@ -132,7 +132,11 @@ class Command(BaseCommand):
 
     def validate_only(self, folder, *, strict, as_json, verbosity):
         """Validate files and links only: the database is not read or written."""
-        problems = folder.problems + check_links(folder, settings.GUIDES_BASE_URL)
+        problems = (
+            folder.problems
+            + check_links(folder, settings.GUIDES_BASE_URL)
+            + near_duplicate_tags(folder)
+        )
         errors = [p for p in problems if p.severity == "error"]
         warnings = [p for p in problems if p.severity != "error"]
         if as_json:
