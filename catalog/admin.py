@@ -24,17 +24,19 @@ from django.utils.html import format_html
 from taggit import admin as taggit_admin
 from taggit.forms import MergeTagsForm
 
-from . import changes, contentsync, fileformat, roles
+from . import changes, contentsync, fileformat, review, roles
 from .models import (
     Category,
     Guide,
     GuideCategory,
     GuideRevision,
+    ReviewLink,
     SiteState,
     SyncRun,
     Tag,
     batch_of_changes,
 )
+from .origin import absolute_url
 from .records import file_form, last_change
 from .security import ThrottledLoginForm
 from .sync import side_by_side
@@ -349,13 +351,20 @@ class GuideAdmin(admin.ModelAdmin):
         return self._redirect_to_page(request, obj, super().response_change(request, obj))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        known = str(object_id).isdigit()
         extra_context = {
             **(extra_context or {}),
             "revisions": GuideRevision.objects.filter(guide_id=object_id).select_related("author")[
                 :50
             ]
-            if str(object_id).isdigit()
+            if known
             else [],
+            "review_links": ReviewLink.objects.filter(guide_id=object_id).select_related(
+                "created_by"
+            )[:20]
+            if known
+            else [],
+            "review_link_days": settings.GUIDES_REVIEW_LINK_DAYS,
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -375,6 +384,11 @@ class GuideAdmin(admin.ModelAdmin):
                 "content-sync/runs/<int:run_id>/",
                 self.admin_site.admin_view(self.sync_run_view),
                 name="catalog_sync_run",
+            ),
+            path(
+                "<int:guide_id>/review-links/",
+                self.admin_site.admin_view(self.review_links_view),
+                name="catalog_guide_review_links",
             ),
             path(
                 "<int:guide_id>/revisions/<int:revision_id>/",
@@ -436,6 +450,25 @@ class GuideAdmin(admin.ModelAdmin):
             raise PermissionDenied
         run = get_object_or_404(SyncRun.objects.select_related("started_by"), pk=run_id)
         return JsonResponse(contentsync.run_state(run), headers={"Cache-Control": "no-store"})
+
+    def review_links_view(self, request, guide_id):
+        """Make or revoke a guide's review link (catalog.review); POST only."""
+        guide = get_object_or_404(Guide, pk=guide_id)
+        if request.method != "POST" or not self.has_change_permission(request, guide):
+            raise PermissionDenied
+        if "create" in request.POST:
+            link, path = review.create_link(guide, request.user)
+            self.message_user(
+                request,
+                f"Review link, working until {link.expires_at:%Y-%m-%d %H:%M} UTC (copy it now: "
+                f"it is not shown again): {absolute_url(path)}",
+                messages.SUCCESS,
+            )
+        elif request.POST.get("revoke", "").isdigit():
+            link = get_object_or_404(ReviewLink, pk=request.POST["revoke"], guide=guide)
+            review.revoke(link)
+            self.message_user(request, "The review link was revoked.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:catalog_guide_change", args=[guide.pk]))
 
     def tag_suggestions(self, request):
         if not self.has_view_or_change_permission(request):

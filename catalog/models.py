@@ -679,3 +679,30 @@ class SyncRun(models.Model):
 
     def __str__(self):
         return f"sync run {self.pk} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ReviewLink(models.Model):
+    """A secret link that shows one guide, draft or not, to anyone holding it (a reviewer
+    without an account), until it expires or is revoked (catalog.review).
+
+    Only a hash of the secret is stored: the link is shown once, when it is made.
+    """
+
+    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="review_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"review link {self.pk} for {self.guide.slug}"
+
+    @property
+    def active(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -26,6 +26,7 @@ urlpatterns = [
     path("tags/", RedirectView.as_view(url="/tags", permanent=True)),
     path("tags/<str:slug>", views.tag_detail, name="tag"),
     path("search", views.search, name="search"),
+    path("review/<str:token>", views.review, name="review"),
     path("feed.xml", public_page(on_site_origin(LatestGuidesFeed())), name="feed"),
 ]
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from . import review as review_links
 from .caching import public_page
 from .fileformat import SLUG_RE
 from .listings import RankedPaginator
@@ -94,7 +95,7 @@ def _category_page(request, category):
     )
 
 
-def _guide_page(request, guide):
+def _guide_page(request, guide, *, review=False):
     category = guide.first_category()
     previous = following = None
     if category is not None:
@@ -111,6 +112,7 @@ def _guide_page(request, guide):
             "next": following,
             "related": Guide.objects.related_to(guide),
             "canonical": canonical,
+            "review": review,
             "image_absolute": image,
             "article": {
                 "@context": "https://schema.org",
@@ -125,9 +127,26 @@ def _guide_page(request, guide):
             },
         },
     )
-    if guide.draft:
+    if guide.draft or review:
         response["Cache-Control"] = "private, no-cache, no-store, max-age=0"
+    if review:
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["Referrer-Policy"] = "no-referrer"  # the secret never leaves in a Referer
     return response
+
+
+@require_safe
+def review(request, token):
+    """A guide shown through a review link (catalog.review); a published guide's link leads
+    to its public page."""
+    guide = review_links.guide_for(token)
+    if guide is None:
+        raise Http404("No such review link")
+    if not guide.draft:
+        response = redirect(guide.get_absolute_url())
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+    return _guide_page(request, Guide.objects.with_page().get(pk=guide.pk), review=True)
 
 
 @require_safe
@@ -178,6 +197,7 @@ def search(request):
 def robots_txt(request):
     sitemap = absolute_url(reverse("sitemap"))
     return HttpResponse(
-        f"User-agent: *\nDisallow: /admin/\nDisallow: /markdownx/\nSitemap: {sitemap}\n",
+        f"User-agent: *\nDisallow: /admin/\nDisallow: /markdownx/\nDisallow: /review/\n"
+        f"Sitemap: {sitemap}\n",
         content_type="text/plain; charset=utf-8",
     )

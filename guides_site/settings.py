@@ -237,6 +237,8 @@ GUIDES_PAGE_MAX_AGE = int(os.environ.get("GUIDES_PAGE_MAX_AGE", "60"))
 GUIDES_PAGE_CACHE_SECONDS = int(os.environ.get("GUIDES_PAGE_CACHE_SECONDS", "3600"))
 # On PostgreSQL, each process learns the content version by LISTEN/NOTIFY instead of reading
 # it per request (catalog.versionwatch).
+# How long a draft's review link works (catalog.review).
+GUIDES_REVIEW_LINK_DAYS = int(os.environ.get("GUIDES_REVIEW_LINK_DAYS", "7"))
 GUIDES_VERSION_WATCH = os.environ.get("GUIDES_VERSION_WATCH", "1") != "0"
 
 # REDIS_URL gives every app server one shared cache; without it each process has its own
