@@ -364,9 +364,15 @@ class SiteState(models.Model):
 
 
 def page_link(reference):
-    """A file's image or icon as a page may link it: http(s) URLs and site paths only (the
-    file format's rule, catalog.fileformat.image_reference); anything else, nothing."""
-    return reference if image_reference(reference)[0] in ("url", "site") else ""
+    """A file's image or icon as a page may link it: http(s) URLs, and site paths to images
+    the site holds (the file format's rule, catalog.fileformat.image_reference, and
+    catalog.publicfiles.site_image_exists); anything else, nothing: pages show a placeholder."""
+    from .publicfiles import site_image_exists
+
+    kind = image_reference(reference)[0]
+    if kind == "url" or (kind == "site" and site_image_exists(reference)):
+        return reference
+    return ""
 
 
 class Category(Content):

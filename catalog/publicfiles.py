@@ -119,6 +119,23 @@ def public_folder() -> Path:
     return Path(settings.GUIDES_DATA_DIR) / "public"
 
 
+def site_image_exists(path: str) -> bool:
+    """Whether a site path names an image this site holds: a file in ``public/`` (or an
+    upload under ``MEDIA_URL``), or a static file. Pages show a placeholder for any other, so
+    a missing icon is never a broken-image glyph. One ``stat``, no read."""
+    if path.startswith(settings.STATIC_URL):
+        return True
+    root, relative = public_folder(), path
+    if path.startswith(settings.MEDIA_URL):
+        root, relative = Path(settings.MEDIA_ROOT), path[len(settings.MEDIA_URL) :]
+    if relative.rsplit(".", 1)[-1].lower() not in FORMATS or "\x00" in relative:
+        return False
+    try:
+        return real_path(root, relative).is_file()
+    except (NotServed, OSError, ValueError):
+        return False
+
+
 class PublicFilesMiddleware:
     """Serve ``GUIDES_DATA_DIR/public/<path>`` at ``/<path>`` for image paths only.
 

@@ -9,7 +9,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def site(content):
+def site(content, settings):
+    settings.GUIDES_DATA_DIR = content.root  # the folder whose public/ the site serves
     content.category("net", title="Networking", sort=2, body="## Intro\n\nAll about <b>nets</b>.\n")
     content.category("db", title="Databases", sort=1)
     content.guide(
@@ -21,6 +22,7 @@ def site(content):
         image="/images/tcp.png",
         body="# TCP\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1))\n",
     )
+    content.public_image("images/tcp.png", size=(30, 20))
     content.guide("dns", title="DNS", created="2024-01-01", categories=("net", "db"))
     content.guide(
         "hidden-draft",
@@ -58,7 +60,10 @@ def test_category_page_lists_published_guides_in_readme_order(client, site):
 def test_guide_page_shows_title_diagram_markdown_categories_and_tags(client, site):
     html = client.get("/guides/tcp").content.decode()
     assert "<h1>TCP</h1>" in html
-    assert '<img src="/images/tcp.png" alt="Diagram: TCP" fetchpriority="high">' in html
+    assert (
+        '<img src="/images/tcp.png" alt="Diagram: TCP" width="30" height="20" '
+        'fetchpriority="high">' in html
+    )
     assert 'href="/guides/net">Networking</a>' in html
     assert "Protocols" in html
     assert "<script>alert" not in html and "javascript:" not in html
