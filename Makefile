@@ -13,7 +13,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed
+# axe-core for the accessibility tests (npm); without npm those tests are skipped, saying so.
+node_modules/.installed: package.json
+	@if command -v npm >/dev/null; then \
+		npm install --no-package-lock --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the accessibility tests will be skipped (apt-get install npm)"; fi
+
+setup: $(VENV)/.installed node_modules/.installed
 
 db: setup
 	$(DEV_ENV) $(PY) manage.py migrate --verbosity 0

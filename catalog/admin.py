@@ -208,8 +208,25 @@ class TagForm(forms.ModelForm):
         return self.cleaned_data["name"]
 
 
+class _LabelledRowsFormSet(forms.BaseInlineFormSet):
+    """A tabular inline's fields named for screen readers: its column headings are not
+    labels of the fields in each row."""
+
+    labels = {"category": "Category", "position": "Position", "DELETE": "Remove this category"}
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        row = "new row" if index is None else f"row {index + 1}"
+        for name, label in self.labels.items():
+            if name in form.fields:
+                widget = form.fields[name].widget
+                widget = getattr(widget, "widget", widget)  # inside the admin's "+" wrapper
+                widget.attrs["aria-label"] = f"{label} ({row})"
+
+
 class GuideCategoryInline(admin.TabularInline):
     model = GuideCategory
+    formset = _LabelledRowsFormSet
     fields = ["category", "position"]
     extra = 1
     ordering = ["position"]
