@@ -293,7 +293,7 @@ class GuideAdmin(admin.ModelAdmin):
 
     class Media:
         js = ["js/admin-guide.js"]
-        css = {"all": ["css/admin-guide.css"]}
+        css = {"all": ["css/prose.css", "css/highlight.css", "css/admin-guide.css"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_page()

@@ -269,6 +269,8 @@ CACHES = {
 }
 
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "catalog.rendering.render_markdown"
+# The editor keeps a fixed height beside its preview (static/css/admin-guide.css).
+MARKDOWNX_EDITOR_RESIZABLE = False
 
 LOGGING = {
     "version": 1,

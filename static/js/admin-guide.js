@@ -40,8 +40,115 @@
     });
   }
 
+  // Side by side: the preview is styled as the public page (class "prose") and follows the
+  // text's scroll position.
+  function sideBySide(box) {
+    var editor = box.querySelector("textarea.markdownx-editor");
+    var preview = box.querySelector(".markdownx-preview");
+    if (!editor || !preview) return;
+    preview.classList.add("prose");
+    preview.setAttribute("aria-live", "polite");
+    preview.setAttribute("role", "region");
+    preview.setAttribute("aria-label", "Preview");
+    editor.addEventListener("scroll", function () {
+      var range = editor.scrollHeight - editor.clientHeight;
+      var ratio = range > 0 ? editor.scrollTop / range : 0;
+      preview.scrollTop = ratio * (preview.scrollHeight - preview.clientHeight);
+    });
+  }
+
+  // Nothing typed is lost: the form's text is kept in this browser (per guide) as it is
+  // typed, and offered back after a reload, a navigation or a login, until a save makes
+  // the form say the same.
+  var KEPT = ["title", "slug", "description", "created_on", "image", "tag_labels", "body"];
+
+  function keepDrafts(form) {
+    var key = "guides-unsaved:" + window.location.pathname;
+    var fields = KEPT.map(function (name) { return form.elements[name]; }).filter(Boolean);
+    if (!fields.length || !window.localStorage) return;
+    var version = form.elements.loaded_version;
+
+    function current() {
+      var values = {};
+      fields.forEach(function (field) { values[field.name] = field.value; });
+      return values;
+    }
+    function same(a, b) {
+      return KEPT.every(function (name) { return (a[name] || "") === (b[name] || ""); });
+    }
+    var stored = null;
+    try { stored = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { stored = null; }
+    if (stored && same(stored.values, current())) {
+      localStorage.removeItem(key);
+      stored = null;
+    }
+    if (stored) offer(stored);
+
+    var pending = null;
+    form.addEventListener("input", function () {
+      clearTimeout(pending);
+      pending = setTimeout(save, 400);
+    });
+    form.addEventListener("submit", save);
+    window.addEventListener("pagehide", save);
+
+    function save() {
+      clearTimeout(pending);
+      var values = current();
+      if (stored && same(values, stored.values)) return;
+      var entry = {
+        values: values,
+        savedAt: new Date().toISOString(),
+        version: version ? version.value : "",
+      };
+      try { localStorage.setItem(key, JSON.stringify(entry)); } catch (e) { /* full: keep typing */ }
+    }
+
+    function offer(entry) {
+      var note = document.createElement("div");
+      note.className = "unsaved-offer";
+      note.setAttribute("role", "alert");
+      var when = new Date(entry.savedAt);
+      var text = document.createElement("p");
+      text.textContent = "This browser kept changes you made here that were not saved (" +
+        when.toLocaleString() + "). ";
+      var restore = document.createElement("button");
+      restore.type = "button";
+      restore.className = "button";
+      restore.textContent = "Restore my unsaved changes";
+      var discard = document.createElement("button");
+      discard.type = "button";
+      discard.className = "button";
+      discard.textContent = "Discard them";
+      restore.addEventListener("click", function () {
+        fields.forEach(function (field) {
+          if (field.name in entry.values) {
+            field.value = entry.values[field.name];
+            field.dispatchEvent(new Event("input", { bubbles: true }));
+            field.dispatchEvent(new Event("change", { bubbles: true }));
+          }
+        });
+        // Saving checks against the version the text was typed over (catalog.admin).
+        if (version && entry.version) version.value = entry.version;
+        note.remove();
+      });
+      discard.addEventListener("click", function () {
+        localStorage.removeItem(key);
+        stored = null;
+        note.remove();
+      });
+      note.appendChild(text);
+      note.appendChild(restore);
+      note.appendChild(discard);
+      form.insertBefore(note, form.firstChild);
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("textarea.counted").forEach(counter);
     document.querySelectorAll("input.tag-input[data-suggest-url]").forEach(tagSuggestions);
+    document.querySelectorAll(".field-body .markdownx").forEach(sideBySide);
+    var form = document.getElementById("guide_form");
+    if (form) keepDrafts(form);
   });
 })();
