@@ -75,10 +75,16 @@ def save_guide(guide, *, tags=None, categories=None, links=None, author=None, so
     order (None leaves them); ``links``: a callable that writes further links once the row
     exists (the admin's category inline).
     """
+    new_upload = bool(guide.diagram) and not guide.diagram._committed
     with transaction.atomic(), batch_of_changes():
         if tags is not None:
             guide.tag_text = tag_text(tags)
         guide.save()
+        if new_upload:
+            from .uploads import make_variants
+
+            guide.diagram_variants = make_variants(guide.diagram.name)
+            Guide.objects.filter(pk=guide.pk).update(diagram_variants=guide.diagram_variants)
         if links is not None:
             links()
         if categories is not None:

@@ -448,6 +448,9 @@ class Guide(Content):
     )
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Smaller copies of the uploaded diagram (catalog.uploads.make_variants): the name they
+    # were made from and their widths; pages use them only while that is still the diagram.
+    diagram_variants = models.JSONField(default=dict, blank=True, editable=False)
     tag_text = models.TextField(
         blank=True, editable=False, help_text="The guide's tags as one text, for full-text search"
     )
@@ -494,6 +497,22 @@ class Guide(Content):
             alt = html_unescape(match["alt"]) or alt
             html = html[match.end() :]
         return {"alt": alt, "body_html": html, "toc": table_of_contents(html)}
+
+    @property
+    def diagram_srcset(self):
+        """``srcset`` for an uploaded diagram: its smaller copies and itself; "" otherwise."""
+        from .uploads import variant_name
+
+        if not self.diagram or self.diagram_variants.get("name") != self.diagram.name:
+            return ""
+        storage = self.diagram.storage
+        sizes = [
+            f"{storage.url(variant_name(self.diagram.name, width))} {width}w"
+            for width in self.diagram_variants.get("widths", [])
+        ]
+        if not sizes or not self.image_width:
+            return ""
+        return ", ".join([*sizes, f"{self.diagram.url} {self.image_width}w"])
 
     @property
     def reading_minutes(self):

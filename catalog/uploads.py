@@ -174,6 +174,46 @@ def generated_name(filename="", fmt=None):
     return f"{UPLOAD_DIR}/{uuid.uuid4().hex}.{ext}"
 
 
+# Widths of the smaller copies of an uploaded diagram, for srcset (phones get the 480 one).
+VARIANT_WIDTHS = (480, 960, 1600)
+
+
+def variant_name(name, width):
+    """Where the ``width``-pixel copy of the stored image ``name`` lives."""
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}-{width}w.{ext}" if dot else f"{name}-{width}w"
+
+
+def make_variants(name):
+    """Store smaller copies of the stored image ``name`` (Pillow, Lanczos) at each of
+    ``VARIANT_WIDTHS`` below its own width; return ``{"name": name, "widths": [...]}``.
+    Animated images keep only their original (a copy would be one frame)."""
+    widths = []
+    with default_storage.open(name, "rb") as handle, Image.open(handle) as image:
+        fmt = image.format
+        if getattr(image, "n_frames", 1) > 1 or fmt not in EXTENSIONS:
+            return {"name": name, "widths": []}
+        image.load()
+        for width in VARIANT_WIDTHS:
+            if width >= image.width:
+                break
+            height = max(1, round(image.height * width / image.width))
+            copy = image.resize((width, height), Image.Resampling.LANCZOS)
+            out = io.BytesIO()
+            options = {"format": fmt}
+            if fmt in ("JPEG", "WEBP"):
+                options["quality"] = 85
+            elif fmt == "PNG":
+                options["optimize"] = True
+            copy.save(out, **options)
+            target = variant_name(name, width)
+            if default_storage.exists(target):
+                default_storage.delete(target)
+            default_storage.save(target, ContentFile(out.getvalue()))
+            widths.append(width)
+    return {"name": name, "widths": widths}
+
+
 class DiagramField(forms.ImageField):
     """The guide form's upload field, checked and re-encoded by the same door as drag-and-drop."""
 

@@ -357,3 +357,37 @@ def test_editor_endpoints_require_csrf(site):
         "/markdownx/markdownify/", {"content": "# x"}, headers={"x-csrftoken": token}
     )
     assert response.status_code == 200 and b'<h1 id="x">' in response.content
+
+
+@pytest.mark.parametrize(("fmt", "ext"), [("PNG", "png"), ("JPEG", "jpg"), ("WEBP", "webp")])
+def test_an_uploaded_diagram_gets_smaller_copies_in_a_srcset(editor, site, client, fmt, ext):
+    upload = SimpleUploadedFile("big", image_bytes(fmt, (2000, 1000)))
+    data = with_categories(guide_form(diagram=upload), "net")
+    data.pop("draft")
+    assert editor.post("/admin/catalog/guide/add/", data).status_code == 302
+    guide = Guide.objects.get(slug="consistent-hashing")
+    stem = guide.diagram.name.rsplit(".", 1)[0]
+    assert guide.diagram_variants == {"name": guide.diagram.name, "widths": [480, 960, 1600]}
+    for width in (480, 960, 1600):
+        response = client.get(f"/media/{stem}-{width}w.{ext}")
+        assert response.status_code == 200
+        with Image.open(io.BytesIO(b"".join(response.streaming_content))) as copy:
+            assert (copy.size, copy.format) == ((width, width // 2), fmt)
+    page = client.get("/guides/consistent-hashing").content.decode()
+    hero = re.search(r'<figure class="diagram">.*?</figure>', page, re.S).group(0)
+    assert (
+        f'srcset="/media/{stem}-480w.{ext} 480w, /media/{stem}-960w.{ext} 960w, '
+        f'/media/{stem}-1600w.{ext} 1600w, /media/{guide.diagram.name} 2000w"' in hero
+    )
+    assert 'sizes="' in hero and 'width="2000" height="1000"' in hero
+    assert 'srcset="' in client.get("/").content.decode()  # the card too
+
+
+def test_a_small_upload_has_no_copies_and_an_image_url_no_srcset(editor, site, client):
+    upload = SimpleUploadedFile("small", image_bytes("PNG", (400, 300)))
+    data = with_categories(guide_form(diagram=upload), "net")
+    data.pop("draft")
+    assert editor.post("/admin/catalog/guide/add/", data).status_code == 302
+    guide = Guide.objects.get(slug="consistent-hashing")
+    assert guide.diagram_variants["widths"] == []
+    assert "srcset" not in client.get("/guides/consistent-hashing").content.decode()

@@ -60,10 +60,10 @@
     document.body.appendChild(dialog);
   }
 
-  function zoom(img, from) {
+  function zoom(img, from, full) {
     if (!dialog) buildDialog();
     opener = from;
-    zoomed.src = img.currentSrc || img.src;
+    zoomed.src = full || img.src;  // the full-size image, not a smaller srcset copy
     zoomed.alt = img.alt;
     dialog.showModal();
     dialog.querySelector(".zoom-close").focus();
@@ -76,7 +76,7 @@
         var img = hero.querySelector("img");
         if (!img || event.ctrlKey || event.metaKey || event.shiftKey) return;
         event.preventDefault();
-        zoom(img, hero);
+        zoom(img, hero, hero.href);
       });
       hero.setAttribute("aria-haspopup", "dialog");
     }
