@@ -20,6 +20,7 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from taggit import admin as taggit_admin
 from taggit.forms import MergeTagsForm
@@ -145,13 +146,24 @@ class GuideForm(FileRulesForm):
         "image": "image",
         "createdAt": "created_on",
         "draft": "draft",
+        "publishAt": "publish_at",
         "tags": "tag_labels",
         "body": "body",
     }
 
     class Meta:
         model = Guide
-        fields = ["title", "slug", "description", "created_on", "draft", "image", "diagram", "body"]
+        fields = [
+            "title",
+            "slug",
+            "description",
+            "created_on",
+            "draft",
+            "publish_at",
+            "image",
+            "diagram",
+            "body",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3, "class": "counted"})}
 
     def __init__(self, *args, **kwargs):
@@ -161,6 +173,9 @@ class GuideForm(FileRulesForm):
                 item.label or item.tag.name for item in self.instance.tagged_items.all()
             )
         self.fields["body"].strip = False
+        publish_at = self.fields["publish_at"].widget
+        for part, label in zip(getattr(publish_at, "widgets", ()), ("date", "time"), strict=False):
+            part.attrs["aria-label"] = f"Publish at: {label} (UTC)"
         self.fields["tag_labels"].widget.attrs["data-suggest-url"] = reverse(
             "admin:catalog_guide_tag_suggestions"
         )
@@ -321,7 +336,11 @@ class GuideAdmin(admin.ModelAdmin):
 
     @admin.display(description="state", ordering="draft")
     def state(self, guide):
-        return "Draft" if guide.draft else "Published"
+        if guide.draft:
+            return "Draft"
+        if guide.publish_at and guide.publish_at > timezone.now():
+            return f"Scheduled for {guide.publish_at:%Y-%m-%d %H:%M} UTC"
+        return "Published"
 
     @admin.action(description="Publish selected guides", permissions=["change"])
     def publish(self, request, queryset):

@@ -89,6 +89,8 @@ class _Entry:
         self.announced = state is not None
         if state is None:
             state = _current_state()
+        if state.publish_is_due:  # a scheduled guide's moment has come: publish it first
+            state, self.announced = SiteState.publish_due(), False
         stamp = f"{state.version}.{state.changed_at.timestamp():.6f}"
         path = page_identity(request)
         self.etag = f'"{_digest(stamp + path)}"'
@@ -127,6 +129,8 @@ def public_page(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or may_see_drafts(request.user):
+            if _current_state().publish_is_due:
+                SiteState.publish_due()
             response = view(request, *args, **kwargs)
             if request.user.is_authenticated:
                 patch_cache_control(response, private=True, no_cache=True, max_age=0)

@@ -49,7 +49,16 @@ _CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 11: "VT", 12: "FF", 13: "CR", 27:
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _BROWSER_TRIMS = "".join(chr(n) for n in range(0x21))  # what browsers strip from URL ends
 
-GUIDE_KEYS = ("title", "description", "image", "createdAt", "draft", "categories", "tags")
+GUIDE_KEYS = (
+    "title",
+    "description",
+    "image",
+    "createdAt",
+    "draft",
+    "publishAt",
+    "categories",
+    "tags",
+)
 CATEGORY_KEYS = ("title", "description", "image", "icon", "sort")
 
 _yaml = frontmatter.YAMLHandler()
@@ -137,6 +146,7 @@ class GuideFile:
     tags: tuple[str, ...] = ()
     body: str = ""
     extra: tuple = ()
+    publish_at: dt.datetime | None = None  # publishAt: not shown before then (UTC, aware)
 
 
 @dataclass
@@ -430,6 +440,38 @@ def _date(data, key, report):
     return None
 
 
+def _moment(data, key, report):
+    """An optional date and time (``publishAt``) as an aware UTC datetime, or None.
+
+    ISO 8601, as YAML writes it or quoted: ``2026-12-01T09:00:00Z``, ``2026-12-01 09:00+01:00``;
+    without a time zone it is UTC; a date alone is midnight UTC.
+    """
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip().replace("z", "Z"))
+        except ValueError:
+            value = None
+    elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    if not isinstance(value, dt.datetime):
+        report.add(
+            key,
+            f'must be a date and time such as "2026-12-01T09:00:00Z", got {_describe(data[key])}',
+        )
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def moment_text(value: dt.datetime) -> str:
+    """A ``publishAt`` as files write it: ISO 8601 in UTC, ``2026-12-01T09:00:00Z``."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _not_future(day, key, report):
     """A future date is allowed (the guide is published now, dated then), with a warning."""
     if day > dt.date.today():
@@ -690,6 +732,7 @@ def _guide_from_mapping(slug, data, body, report):
         draft = False
     if not isinstance(draft, bool):
         report.add("draft", f"must be true or false, got {_describe(draft)}")
+    publish_at = _moment(data, "publishAt", report)
     categories = _string_list(data, "categories", report, case_insensitive=False)
     tags = _string_list(data, "tags", report, case_insensitive=True)
     extra = _extra(data, GUIDE_KEYS, report)
@@ -706,6 +749,7 @@ def _guide_from_mapping(slug, data, body, report):
         tags=tuple(t.strip() for t in tags),
         body=body,
         extra=extra,
+        publish_at=publish_at,
     )
 
 
@@ -944,6 +988,7 @@ def serialise_guide(guide: GuideFile) -> str:
         f"image: {_yaml_scalar(guide.image, q)}",
         f"createdAt: {_yaml_scalar(guide.created.isoformat(), q)}",
         f"draft: {_yaml_scalar(guide.draft, q)}",
+        *([f"publishAt: {q}{moment_text(guide.publish_at)}{q}"] if guide.publish_at else []),
         "categories:" + "".join(f"\n  - {_plain_slug(c)}" for c in guide.categories)
         if guide.categories
         else "categories: []",
@@ -981,6 +1026,7 @@ _DATA_FIELDS = {
         "tags",
         "body",
         "extra",
+        "publish_at",
     ),
     CategoryFile: ("slug", "title", "description", "image", "icon", "sort", "body", "extra"),
 }
@@ -993,6 +1039,8 @@ def to_data(item: GuideFile | CategoryFile) -> dict:
         value = getattr(item, name)
         if name == "created":
             value = value.isoformat()
+        elif name == "publish_at":
+            value = moment_text(value) if value else None
         elif name == "extra":
             value = [list(pair) for pair in value]
         elif isinstance(value, tuple):
@@ -1007,9 +1055,13 @@ def from_data(kind: type, data: dict | None):
         return None
     values = {}
     for name in _DATA_FIELDS[kind]:
+        if name not in data:
+            continue  # a field added since this data was stored: its default
         value = data[name]
         if name == "created":
             value = dt.date.fromisoformat(value)
+        elif name == "publish_at":
+            value = dt.datetime.fromisoformat(value) if value else None
         elif name == "extra":
             value = tuple((key, item) for key, item in value)
         elif isinstance(value, list):
@@ -1038,4 +1090,4 @@ def merge(base, ours, theirs):
     return (None if conflicts else type(base)(**values)), conflicts
 
 
-FILE_KEYS = {"created": "createdAt"}
+FILE_KEYS = {"created": "createdAt", "publish_at": "publishAt"}

@@ -86,8 +86,15 @@ RELATED_WINDOW = 200
 
 class GuideQuerySet(models.QuerySet):
     def published(self):
-        """The guides visitors may see: the only definition of it."""
-        return self.filter(draft=False)
+        """The guides visitors may see: the only definition of it. A guide scheduled with
+        ``publish_at`` is not one of them before that moment (see SiteState.publish_due)."""
+        return self.filter(draft=False).filter(
+            models.Q(publish_at__isnull=True) | models.Q(publish_at__lte=timezone.now())
+        )
+
+    def scheduled(self):
+        """Guides to be published at a later moment (not drafts, ``publish_at`` ahead)."""
+        return self.filter(draft=False, publish_at__gt=timezone.now())
 
     def in_readme_order(self):
         return self.order_by("created_on", "slug")
@@ -322,6 +329,9 @@ class SiteState(models.Model):
 
     version = models.PositiveBigIntegerField(default=1)
     changed_at = models.DateTimeField(default=timezone.now)
+    # The next moment a scheduled guide becomes public: the first request after it publishes
+    # (publish_due), so no cron job is needed.
+    next_publish_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"content version {self.version}"
@@ -333,18 +343,48 @@ class SiteState(models.Model):
         ops = connection.ops
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {ops.quote_name('version')}, {ops.quote_name('changed_at')} "
+                f"SELECT {ops.quote_name('version')}, {ops.quote_name('changed_at')}, "
+                f"{ops.quote_name('next_publish_at')} "
                 f"FROM {ops.quote_name(cls._meta.db_table)} WHERE id = 1"
             )
             row = cursor.fetchone()
         if row is None:
             return cls.objects.get_or_create(pk=1)[0]
-        version, changed_at = row
-        if isinstance(changed_at, str):  # SQLite hands back text
-            changed_at = datetime.datetime.fromisoformat(changed_at)
-        if timezone.is_naive(changed_at):
-            changed_at = timezone.make_aware(changed_at, datetime.UTC)
-        return cls(pk=1, version=version, changed_at=changed_at)
+        return cls.from_row(*row)
+
+    @classmethod
+    def from_row(cls, version, changed_at, next_publish_at):
+        def moment(value):
+            if isinstance(value, str):  # SQLite hands back text
+                value = datetime.datetime.fromisoformat(value)
+            if value is not None and timezone.is_naive(value):
+                value = timezone.make_aware(value, datetime.UTC)
+            return value
+
+        return cls(
+            pk=1,
+            version=version,
+            changed_at=moment(changed_at),
+            next_publish_at=moment(next_publish_at),
+        )
+
+    @property
+    def publish_is_due(self):
+        return self.next_publish_at is not None and self.next_publish_at <= timezone.now()
+
+    @classmethod
+    def publish_due(cls):
+        """Publish the scheduled guides whose moment has come: one content change (listings,
+        version), made by the first request after that moment; others wait on the row lock
+        and find nothing left to do. Returns the state after it."""
+        with transaction.atomic():
+            state = cls.objects.select_for_update().filter(pk=1).first()
+            if state is not None and state.publish_is_due:
+                due = Guide.objects.filter(
+                    draft=False, publish_at__gt=state.changed_at, publish_at__lte=timezone.now()
+                )
+                cls.bump(list(due.values_list("pk", flat=True)))
+        return cls.current()
 
     @classmethod
     def bump(cls, guides=None):
@@ -357,8 +397,13 @@ class SiteState(models.Model):
         from . import listings, versionwatch
 
         now = timezone.now()
-        if not cls.objects.filter(pk=1).update(version=models.F("version") + 1, changed_at=now):
-            cls.objects.get_or_create(pk=1, defaults={"changed_at": now})
+        upcoming = Guide.objects.scheduled().aggregate(next=models.Min("publish_at"))["next"]
+        if not cls.objects.filter(pk=1).update(
+            version=models.F("version") + 1, changed_at=now, next_publish_at=upcoming
+        ):
+            cls.objects.get_or_create(
+                pk=1, defaults={"changed_at": now, "next_publish_at": upcoming}
+            )
         listings.refresh(guides)
         versionwatch.announce()
 
@@ -458,6 +503,13 @@ class Guide(Content):
     # unused and stays empty.
     search_document = SearchVectorField(null=True, blank=True, editable=False)
     draft = models.BooleanField(default=True, db_index=True)
+    publish_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="publishAt in the file: a guide that is not a draft appears on every page, "
+        "feed, sitemap, search and the README from this moment (UTC); empty: at once.",
+    )
     categories = models.ManyToManyField(
         Category, through="GuideCategory", related_name="guides", blank=True
     )
@@ -497,6 +549,11 @@ class Guide(Content):
             alt = html_unescape(match["alt"]) or alt
             html = html[match.end() :]
         return {"alt": alt, "body_html": html, "toc": table_of_contents(html)}
+
+    @property
+    def scheduled(self):
+        """Not a draft, but not public before ``publish_at``."""
+        return not self.draft and bool(self.publish_at) and self.publish_at > timezone.now()
 
     @property
     def diagram_srcset(self):

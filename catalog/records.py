@@ -15,7 +15,16 @@ from .fileformat import CategoryFile, GuideFile, from_data
 from .models import Category, Guide, GuideCategory, GuideRevision, TaggedGuide
 
 CATEGORY_FIELDS = ("title", "description", "image", "icon", "sort", "body", "extra")
-GUIDE_FIELDS = ("title", "description", "image", "created_on", "draft", "body", "extra")
+GUIDE_FIELDS = (
+    "title",
+    "description",
+    "image",
+    "created_on",
+    "draft",
+    "publish_at",
+    "body",
+    "extra",
+)
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,7 @@ def stored_guides() -> dict[str, StoredRecord]:
                 tags=tuple(tags[row["id"]]),
                 body=row["body"],
                 extra=_extra(row["extra"]),
+                publish_at=row["publish_at"],
             ),
             row["rendered_with"],
             from_data(GuideFile, row["synced"]),
@@ -147,6 +157,7 @@ def file_form(record, *, uploads_as_urls=True):
             tags=tuple(item.label or item.tag.name for item in record.tagged_items.all()),
             body=record.body,
             extra=_extra(record.extra),
+            publish_at=record.publish_at,
         )
     return CategoryFile(
         slug=record.slug,

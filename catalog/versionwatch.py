@@ -18,7 +18,6 @@ Off on SQLite (a local read costs microseconds) and when ``GUIDES_VERSION_WATCH`
 (the test suite, whose transactions the thread's own connection cannot see).
 """
 
-import datetime as dt
 import logging
 import os
 import threading
@@ -79,7 +78,7 @@ class _Watcher:
         from .models import SiteState
 
         table = SiteState._meta.db_table
-        query = f'SELECT version, changed_at FROM "{table}" WHERE id = 1'
+        query = f'SELECT version, changed_at, next_publish_at FROM "{table}" WHERE id = 1'
         params = {
             k: v
             for k, v in params.items()
@@ -117,16 +116,10 @@ class _Watcher:
                 threading.Event().wait(RETRY_SECONDS)
 
 
-def _state(version, changed_at):
+def _state(*row):
     from .models import SiteState
 
-    if timezone_naive(changed_at):
-        changed_at = changed_at.replace(tzinfo=dt.UTC)
-    return SiteState(pk=1, version=version, changed_at=changed_at)
-
-
-def timezone_naive(value):
-    return value.tzinfo is None or value.tzinfo.utcoffset(value) is None
+    return SiteState.from_row(*row)
 
 
 _watcher = _Watcher()

@@ -127,7 +127,7 @@ def _guide_page(request, guide, *, review=False):
             },
         },
     )
-    if guide.draft or review:
+    if guide.draft or guide.scheduled or review:
         response["Cache-Control"] = "private, no-cache, no-store, max-age=0"
     if review:
         response["X-Robots-Tag"] = "noindex, nofollow"

@@ -70,7 +70,9 @@ def test_editor_writes_previews_uploads_publishes_edits_and_restores(browser, ed
     fresh.close()
     page.goto(base + "/guides/message-queues")
     assert "Draft — not published" in page.content()
-    assert page.locator("figure.diagram img").evaluate("img => img.naturalWidth") == 640
+    hero = page.locator("figure.diagram img")
+    assert hero.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert "480w" in hero.get_attribute("srcset") and hero.get_attribute("width") == "640"
 
     page.goto(base + "/admin/catalog/guide/?q=Message")
     page.locator("input[name=_selected_action]").first.check()
