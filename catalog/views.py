@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -191,6 +192,12 @@ def search(request):
         page.object_list = add_headlines(page.object_list, corrected or query)
     context = {"query": query, "terms": terms, "page": page, "corrected": corrected}
     return render(request, "catalog/search.html", context)
+
+
+@require_safe
+def favicon(request):
+    """Browsers and crawlers ask for /favicon.ico whatever the page says: the site's icon."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @require_safe

@@ -25,8 +25,14 @@ def test_home_category_guide_tag_search_walk(browser, sample_site, width):
     assert broken_images(page) == []
     screenshot(page, f"home-{width}")
 
-    page.get_by_role("link", name="Networking").first.click()
+    latest = page.locator("#latest-heading").bounding_box()
+    categories = page.locator("#categories-heading").bounding_box()
+    assert latest["y"] < categories["y"]  # the home page leads with guides
+    if width < 640:
+        assert categories["y"] < 5000  # compact categories: no 9,000 pixels of cards
+    page.locator(".home-categories").get_by_role("link", name="Networking").click()
     page.wait_for_url("**/guides/networking")
+    assert page.locator(".site-nav a.active").inner_text() == "Categories"
     load_all_images(page)
     assert broken_images(page) == []
     screenshot(page, f"category-{width}")
@@ -60,4 +66,21 @@ def test_draft_is_not_reachable_in_the_browser(browser, sample_site):
     response = page.goto(sample_site + "/guides/rate-limiting-algorithms")
     assert response.status == 404
     assert "Page not found" in page.content()
+    page.close()
+
+
+def test_the_footer_sits_at_the_bottom_of_a_short_page_and_the_site_has_an_icon(
+    browser, sample_site
+):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(sample_site + "/search")
+    footer = page.locator(".site-footer").bounding_box()
+    assert footer["y"] + footer["height"] >= 1000 - 2
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert page.request.get(sample_site + icon).status == 200
+    response = page.request.get(sample_site + "/favicon.ico")
+    assert response.status == 200 and b"<svg" in response.body()
+    assert page.locator(".site-nav a[aria-current=page]").count() == 0
+    page.goto(sample_site + "/tags")
+    assert page.locator(".site-nav a[aria-current=page]").inner_text() == "Tags"
     page.close()
