@@ -108,3 +108,16 @@ def test_every_guide_in_a_category_shows_related_guides(client, content):
         assert len(links) == 5 and slug not in links and "x" not in links, (slug, links)
     near = [g.slug for g in Guide.objects.related_to(Guide.objects.with_page().get(slug="g4"))]
     assert set(near[:2]) == {"g3", "g5"}  # the nearest in the category's list come first
+
+
+def test_existing_tags_take_their_most_used_spelling_once(tagged):
+    import importlib
+
+    from django.apps import apps
+
+    tag = Tag.objects.get(name__iexact="system design")
+    tag.name = "system design"  # as a database from before display names had it
+    tag.save()
+    migration = importlib.import_module("catalog.migrations.0020_tag_display_names")
+    migration.forwards(apps, None)
+    assert Tag.objects.get(pk=tag.pk).name == "System Design"
