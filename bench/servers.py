@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +22,25 @@ CORPUS = Path(
     os.environ.get("GUIDES_CORPUS")
     or ROOT.parent / "shared" / "corpus" / "system-design-101" / "data"
 )
+
+
+def server_env(database_url, workdir, **settings):
+    """The environment of a production-style site for gunicorn or a command: DEBUG off, the
+    given database, static files collected under ``workdir``, a cache key prefix of its own,
+    no Redis unless ``settings`` (environment names and values, added last) give one."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "a-local-test-server",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_COOKIES": "0",
+        "STATIC_ROOT": str(Path(workdir) / "static"),
+        "CACHE_KEY_PREFIX": f"site-{uuid.uuid4().hex}",
+    }
+    env.pop("REDIS_URL", None)
+    env.update({name: str(value) for name, value in settings.items()})
+    return env
 
 
 def free_port():

@@ -8,7 +8,6 @@ sample content is shown (the real corpus may not be copied into the repository).
 """
 
 import io
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.servers import Gunicorn, collectstatic  # noqa: E402
+from bench.servers import Gunicorn, collectstatic, server_env  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 PASSWORD = "a-long-editor-password-1"
@@ -41,18 +40,9 @@ def save(page, name, *, clip=None):
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="guides-shots-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{work / 'site.sqlite3'}",
-        "DEBUG": "0",
-        "SECRET_KEY": "screenshots",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_COOKIES": "0",
-        "STATIC_ROOT": str(work / "static"),
-        "MEDIA_ROOT": str(work / "media"),
-        "EDITOR_PW": PASSWORD,
-    }
-    env.pop("REDIS_URL", None)
+    env = server_env(
+        f"sqlite:///{work / 'site.sqlite3'}", work, MEDIA_ROOT=work / "media", EDITOR_PW=PASSWORD
+    )
     manage(env, "migrate", "-v", "0")
     manage(env, "import_guides", "-v", "0")
     manage(env, "create_editor", "editor", "--password-env", "EDITOR_PW", "-v", "0")

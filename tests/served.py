@@ -5,18 +5,16 @@ suite's database (a new SQLite file, or the PostgreSQL test database) and return
 environment to start servers with; ``fetch`` makes one request and never raises for a status.
 """
 
-import os
 import subprocess
 import sys
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 
-from bench.servers import collectstatic
+from bench.servers import collectstatic, server_env
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "a-long-editor-password-1"
@@ -51,20 +49,14 @@ def served_site(content, tmp_path):
     content.category("c", title="Cat")
     content.guide("g", title="First", categories=("c",), image="/images/ok.png")
     content.public_image("images/ok.png")
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(tmp_path),
-        "DEBUG": "0",
-        "SECRET_KEY": "security-tests",
-        "ALLOWED_HOSTS": "guides.example.org,127.0.0.1",
-        "GUIDES_BASE_URL": f"{ORIGIN}/guides",
-        "GUIDES_DATA_DIR": str(content.root),
-        "SECURE_COOKIES": "0",
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        "EDITOR_PW": PASSWORD,
-    }
-    env.pop("REDIS_URL", None)
+    env = server_env(
+        database_url(tmp_path),
+        tmp_path,
+        ALLOWED_HOSTS="guides.example.org,127.0.0.1",
+        GUIDES_BASE_URL=f"{ORIGIN}/guides",
+        GUIDES_DATA_DIR=content.root,
+        EDITOR_PW=PASSWORD,
+    )
     manage(env, "migrate", "-v", "0")
     manage(env, "import_guides", "-v", "0")
     manage(env, "create_editor", "editor", "--password-env", "EDITOR_PW", "-v", "0")

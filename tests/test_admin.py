@@ -47,6 +47,11 @@ def editor(monkeypatch):
 
 @pytest.fixture
 def site(content):
+    return editors_site(content)
+
+
+def editors_site(content):
+    """Two categories, a published guide and a draft, imported."""
     content.category("net", title="Networking")
     content.category("sec", title="Security")
     content.guide(

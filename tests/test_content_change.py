@@ -15,26 +15,14 @@ from catalog.fileformat import serialise_guide
 from catalog.models import Guide, GuideRevision, SiteState
 from catalog.records import file_form
 from tests.factories import editor_client
-from tests.test_admin import guide_form, with_categories
+from tests.test_admin import editors_site, guide_form, with_categories
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def site(content):
-    content.category("net", title="Networking")
-    content.category("sec", title="Security")
-    content.guide(
-        "tcp",
-        title="TCP basics",
-        created="2023-05-01",
-        categories=("net",),
-        tags=("Networking", "Protocols"),
-        body="About handshakes.\n",
-    )
-    content.guide("tls", title="TLS", categories=("sec",), tags=("Security",), draft=True)
-    content.import_()
-    return content
+    return editors_site(content)
 
 
 def _writes(queries, table):

@@ -12,11 +12,10 @@ import subprocess
 import sys
 import time
 import urllib.parse
-import uuid
 
 import pytest
 
-from bench.servers import Gunicorn, collectstatic
+from bench.servers import Gunicorn, collectstatic, server_env
 from tests.served import PASSWORD, ROOT, database_url, fetch, manage
 from tests.test_security import Browser
 from tests.test_sync_content import Repos, git
@@ -28,21 +27,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def site(tmp_path):
     """Repositories, and the environment of a site whose clone is ``repos.site``, synced once."""
     repos = Repos(tmp_path)
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(tmp_path),
-        "DEBUG": "0",
-        "SECRET_KEY": "sync-run-tests",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "GUIDES_BASE_URL": "https://guides.example.org/guides",
-        "GUIDES_DATA_DIR": str(repos.site / "data"),
-        "GUIDES_CONTENT_REPO": str(repos.site),
-        "SECURE_COOKIES": "0",
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        "EDITOR_PW": PASSWORD,
-    }
-    env.pop("REDIS_URL", None)
+    env = server_env(
+        database_url(tmp_path),
+        tmp_path,
+        GUIDES_BASE_URL="https://guides.example.org/guides",
+        GUIDES_DATA_DIR=repos.site / "data",
+        GUIDES_CONTENT_REPO=repos.site,
+        EDITOR_PW=PASSWORD,
+    )
     manage(env, "migrate", "-v", "0")
     manage(env, "create_editor", "editor", "--password-env", "EDITOR_PW", "-v", "0")
     manage(env, "sync_content", "-v", "0")
