@@ -140,8 +140,8 @@ def main():
             )
         print(
             f"gunicorn {args.workers} sync workers, wrk {args.connections} connections, "
-            f"{args.seconds} s each, {os.cpu_count()} CPUs; target: guide and category "
-            "pages >= 0.50 of the static rate"
+            f"{args.seconds} s each, {os.cpu_count()} CPUs; target: cached pages >= 0.80 "
+            "of the static rate"
         )
     shutil.rmtree(work, ignore_errors=True)
 
