@@ -125,3 +125,17 @@ def test_pages_work_with_javascript_off(browser, sample):
     page.locator("figure.diagram a").click()
     page.wait_for_url("**" + href)  # the diagram link opens the image itself
     context.close()
+
+
+def test_code_is_coloured_for_the_light_and_the_dark_scheme(browser, sample):
+    colours = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        page = context.new_page()
+        page.goto(sample + "/guides/database-indexes-explained")
+        keyword = page.locator(".prose .codehilite .k").first
+        colours[scheme] = keyword.evaluate("e => getComputedStyle(e).color")
+        text = page.locator(".prose p").first.evaluate("e => getComputedStyle(e).color")
+        assert colours[scheme] != text, scheme  # a keyword is coloured, not body text
+        context.close()
+    assert colours["light"] != colours["dark"]
