@@ -75,16 +75,17 @@ def save_guide(guide, *, tags=None, categories=None, links=None, author=None, so
     order (None leaves them); ``links``: a callable that writes further links once the row
     exists (the admin's category inline).
     """
-    new_upload = bool(guide.diagram) and not guide.diagram._committed
     with transaction.atomic(), batch_of_changes():
         if tags is not None:
             guide.tag_text = tag_text(tags)
-        guide.save()
-        if new_upload:
+        if guide.diagram and not guide.diagram._committed:
+            # Store the new upload first (as the row's save would), so that its smaller
+            # copies are known before the row is written, once.
             from .uploads import make_variants
 
+            guide.diagram.save(guide.diagram.name, guide.diagram.file, save=False)
             guide.diagram_variants = make_variants(guide.diagram.name)
-            Guide.objects.filter(pk=guide.pk).update(diagram_variants=guide.diagram_variants)
+        guide.save()
         if links is not None:
             links()
         if categories is not None:
@@ -122,14 +123,18 @@ def publish_guides(queryset, publish=True, *, author=None) -> int:
             return 0
         Guide.objects.filter(pk__in=pks).update(draft=not publish, updated_at=timezone.now())
         SiteState.bump(pks)
-        source = "publish" if publish else "unpublish"
-        GuideRevision.objects.bulk_create(
-            [
-                snapshot(guide, author=author, source=source)
-                for guide in Guide.objects.filter(pk__in=pks).with_page()
-            ]
-        )
+        _record_revisions(pks, author, "publish" if publish else "unpublish")
     return len(pks)
+
+
+def _record_revisions(guide_ids, author, source):
+    """A revision of each of these guides as they are now (one query for all of them)."""
+    GuideRevision.objects.bulk_create(
+        [
+            snapshot(guide, author=author, source=source)
+            for guide in Guide.objects.filter(pk__in=guide_ids).with_page()
+        ]
+    )
 
 
 def merge_tags(tags, name, *, author=None):
@@ -163,12 +168,7 @@ def merge_tags(tags, name, *, author=None):
             Guide.objects.filter(pk=guide.pk).update(tag_text=tag_text(labels), updated_at=now)
         Tag.objects.filter(pk__in=merged - {kept.pk}).delete()
         SiteState.bump(sorted(guide_ids))
-        GuideRevision.objects.bulk_create(
-            [
-                snapshot(guide, author=author, source="merge")
-                for guide in Guide.objects.filter(pk__in=guide_ids).with_page()
-            ]
-        )
+        _record_revisions(guide_ids, author, "merge")
     return kept, len(guide_ids)
 
 

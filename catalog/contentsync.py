@@ -17,19 +17,29 @@ are pushed.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
+from .changes import keep_losing_versions
 from .exporter import apply_export_plan, build_export_plan
-from .fileformat import ContentError, parse_category, parse_guide, read_folder
+from .fileformat import ContentError, parse_category, parse_guide, read_folder, to_data
+from .files import write_atomic
 from .gitrepo import GitError, Repo
 from .importer import ConflictError, apply_plan, build_plan, plan_summary
-from .models import GuideRevision
+from .models import Category, Guide, GuideRevision, SyncRun
 from .readme import TocMarkerError, readme_with_current_toc
-from .records import stored_categories, stored_guides
+from .records import changed_by, stored_categories, stored_guides
+from .sync import State, compare, side_by_side
 
 MAX_PUSH_ATTEMPTS = 3
 EDITOR_SOURCES = ("admin", "restore", "publish", "unpublish", "merge")
@@ -188,8 +198,6 @@ def _readme(top, report):
     path = top / "README.md"
     if not path.is_file():
         return
-    from .files import write_atomic
-
     try:
         current, updated = readme_with_current_toc(path, settings.GUIDES_BASE_URL)
     except TocMarkerError:
@@ -320,13 +328,6 @@ RUN_START_GRACE = dt.timedelta(minutes=1)
 def start_run(user):
     """Start ``sync_content`` for the admin's "Sync now" in a process of its own (a request
     never waits for git); return the run, or the run already going (one at a time)."""
-    import socket
-    import subprocess
-    import sys
-    import threading
-
-    from .models import SyncRun
-
     running = next(
         (run for run in SyncRun.objects.filter(finished_at=None) if is_running(run)), None
     )
@@ -350,10 +351,6 @@ def start_run(user):
 def is_running(run):
     """Whether an unfinished run is still going. A run whose process died (killed, or the
     machine restarted) is marked interrupted: the next run completes its work."""
-    import socket
-
-    from django.utils import timezone
-
     if run.finished_at is not None:
         return False
     alive = True
@@ -376,8 +373,6 @@ def is_running(run):
 def _process_alive(pid):
     """Whether process ``pid`` runs: a zombie (dead, not yet reaped, as under a container's
     init that reaps nothing) counts as dead."""
-    import os
-
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -394,8 +389,6 @@ def _process_alive(pid):
 def carry_out_run(run_id, repo_dir, **options):
     """The process "Sync now" starts: run the sync, telling the run's row each line as it
     happens, and record the result."""
-    from .models import SyncRun
-
     run = SyncRun.objects.get(pk=run_id)
 
     def progress(line):
@@ -415,10 +408,6 @@ def carry_out_run(run_id, repo_dir, **options):
 
 
 def _finish_run(run, ok, lines):
-    from django.utils import timezone
-
-    from .models import SyncRun
-
     run.ok, run.lines, run.finished_at = ok, lines, timezone.now()
     SyncRun.objects.filter(pk=run.pk, finished_at=None).update(
         ok=ok, lines=lines, finished_at=run.finished_at
@@ -466,9 +455,6 @@ def content_data_dir():
 
 def sync_status(data_dir):
     """Every record not in step with its file, by kind and slug, with a side-by-side diff."""
-    from .records import changed_by
-    from .sync import State, compare, side_by_side
-
     folder = read_folder(data_dir)
     statuses = []
     for kind, files, rows in (
@@ -502,13 +488,6 @@ def sync_status(data_dir):
 def decide(kind, slug, side, data_dir):
     """Decide a conflict for one record: the next import (``"files"``) or export
     (``"database"``) takes that side. The other side is kept as a revision now."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from .changes import keep_losing_versions
-    from .fileformat import to_data
-    from .models import Category, Guide
-
     model = Guide if kind == "guides" else Category
     record = (stored_guides() if kind == "guides" else stored_categories())[slug]
     path = Path(data_dir) / kind / f"{slug}.md"

@@ -340,17 +340,20 @@ class SiteState(models.Model):
     def current(cls):
         """The state, read with one plain query: every public request starts with it, and
         the ORM's own overhead would double its cost."""
-        ops = connection.ops
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {ops.quote_name('version')}, {ops.quote_name('changed_at')}, "
-                f"{ops.quote_name('next_publish_at')} "
-                f"FROM {ops.quote_name(cls._meta.db_table)} WHERE id = 1"
-            )
+            cursor.execute(cls.state_sql(connection))
             row = cursor.fetchone()
         if row is None:
             return cls.objects.get_or_create(pk=1)[0]
         return cls.from_row(*row)
+
+    @classmethod
+    def state_sql(cls, conn):
+        """The one query that reads the state (here and in catalog.versionwatch); its row
+        is what :meth:`from_row` takes."""
+        quote = conn.ops.quote_name
+        columns = ", ".join(quote(name) for name in ("version", "changed_at", "next_publish_at"))
+        return f"SELECT {columns} FROM {quote(cls._meta.db_table)} WHERE id = 1"
 
     @classmethod
     def from_row(cls, version, changed_at, next_publish_at):

@@ -64,21 +64,22 @@ class _Watcher:
             if self.pid == os.getpid():
                 return
             self.pid, self.state = os.getpid(), None
+            from .models import SiteState
+
             params = connection.get_connection_params()
+            query = SiteState.state_sql(connection)
             threading.Thread(
                 target=self._watch,
-                args=(params, self.generation),
+                args=(params, query, self.generation),
                 name="guides-version-watch",
                 daemon=True,
             ).start()
 
-    def _watch(self, params, generation):
+    def _watch(self, params, query, generation):
         import psycopg
 
         from .models import SiteState
 
-        table = SiteState._meta.db_table
-        query = f'SELECT version, changed_at, next_publish_at FROM "{table}" WHERE id = 1'
         params = {
             k: v
             for k, v in params.items()
@@ -101,7 +102,7 @@ class _Watcher:
                     def read():
                         row = conn.execute(query).fetchone()
                         if self.generation == generation:
-                            self.state = None if row is None else _state(*row)
+                            self.state = None if row is None else SiteState.from_row(*row)
 
                     read()
                     while self.generation == generation:
@@ -114,12 +115,6 @@ class _Watcher:
                 self.state = None
                 logger.warning("content version watch lost its connection; retrying", exc_info=True)
                 threading.Event().wait(RETRY_SECONDS)
-
-
-def _state(*row):
-    from .models import SiteState
-
-    return SiteState.from_row(*row)
 
 
 _watcher = _Watcher()
