@@ -9,9 +9,10 @@ case-insensitive substring matches scored by where each word matched, which give
 order for title, tag, description and body matches.
 """
 
+import difflib
 import re
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -175,8 +176,6 @@ def suggestion(query: str) -> str:
     Candidates come from the trigram indexes (a few titles and tags near each word, so the
     cost does not grow with the collection); the nearest word among them is difflib's.
     """
-    import difflib
-
     terms = search_terms(query)
     if not terms or not full_text() or not _trigrams():
         return ""
@@ -203,8 +202,6 @@ WORD_SIMILARITY = 0.3  # pg_trgm's default (0.6) misses one-letter swaps in shor
 
 
 def _near_texts(term):
-    from django.db import transaction
-
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}")
         cursor.execute(

@@ -138,12 +138,12 @@ def _guide_page(request, guide, *, review=False):
 
 @require_safe
 def review(request, token):
-    """A guide shown through a review link (catalog.review); a published guide's link leads
-    to its public page."""
+    """A guide shown through a review link (catalog.review); once the guide is public, the
+    link leads to its public page (a scheduled guide is reviewed until its moment)."""
     guide = review_links.guide_for(token)
     if guide is None:
         raise Http404("No such review link")
-    if not guide.draft:
+    if not (guide.draft or guide.scheduled):
         response = redirect(guide.get_absolute_url())
         response["Referrer-Policy"] = "no-referrer"
         return response

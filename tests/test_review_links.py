@@ -86,3 +86,12 @@ def test_only_those_who_may_edit_the_guide_make_links(draft):
     client.force_login(viewer)
     response = client.post(f"/admin/catalog/guide/{draft.pk}/review-links/", {"create": "1"})
     assert response.status_code == 403 and not ReviewLink.objects.exists()
+
+
+def test_a_scheduled_guide_is_reviewed_until_its_moment(draft):
+    path = make_link(editor_client("ed"), draft)
+    Guide.objects.filter(pk=draft.pk).update(
+        draft=False, publish_at=timezone.now() + dt.timedelta(days=1)
+    )
+    response = Client().get(path)
+    assert response.status_code == 200 and "Secret plan" in response.content.decode()
