@@ -14,7 +14,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -32,10 +31,8 @@ from .models import (
     GuideCategory,
     GuideRevision,
     ReviewLink,
-    SiteState,
     SyncRun,
     Tag,
-    batch_of_changes,
 )
 from .origin import absolute_url
 from .records import file_form, last_change
@@ -321,10 +318,7 @@ class GuideAdmin(admin.ModelAdmin):
         }
 
     def delete_queryset(self, request, queryset):
-        """Many guides deleted at once: one content-version bump, not one per guide."""
-        with transaction.atomic(), batch_of_changes():
-            super().delete_queryset(request, queryset)
-            SiteState.bump()
+        changes.delete_many(queryset)
 
     @admin.display(description="categories")
     def category_list(self, guide):
@@ -612,9 +606,7 @@ class TagAdmin(taggit_admin.TagAdmin):
     form = TagForm
 
     def delete_queryset(self, request, queryset):
-        with transaction.atomic(), batch_of_changes():
-            super().delete_queryset(request, queryset)
-            SiteState.bump()
+        changes.delete_many(queryset)
 
     def merge_tags_view(self, request):
         """taggit's "Merge selected tags", moving every guide, label and search text to the

@@ -188,6 +188,15 @@ def keep_losing_versions(model, versions):
         )
 
 
+def delete_many(queryset):
+    """Delete many records (guides, categories, tags) as one content change: one version
+    bump, not one per row (see catalog.models.batch_of_changes)."""
+    with transaction.atomic(), batch_of_changes():
+        deleted = queryset.delete()
+        SiteState.bump()
+    return deleted
+
+
 def save_category(category):
     """Save a category as one content change (a row write and one bump)."""
     with transaction.atomic(), batch_of_changes():
