@@ -8,6 +8,7 @@ output is stable. Everything here is read-only and degrades to "unknown" outside
 import datetime as dt
 import fcntl
 import subprocess
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -149,14 +150,31 @@ class Repo:
         return Path(self.run("rev-parse", "--git-path", "guides-sync-merge").stdout.strip())
 
     def finish_interrupted_merge(self):
-        """Abort a merge that a killed sync started (its marker says so); True if there was."""
+        """Undo a merge that a killed sync started (its marker says so); True if there was.
+
+        A sync merges only into a clean work tree (it commits or refuses anything else
+        first), so whatever the killed merge left (a conflicted merge, or a fast-forward
+        killed after it wrote files but before it moved the branch) is the merge's own and
+        goes back to HEAD; the next fetch merges again.
+        """
         marker = self.path / self._marker()
         if not marker.exists():
             return False
         if self.merging():
             self.run("merge", "--abort", check=False)
+        self.run("reset", "--hard", "--quiet", "HEAD", check=False)
         marker.unlink(missing_ok=True)
         return True
+
+    def clear_stale_index_lock(self, wait=5.0):
+        """Remove git's index lock left by a git command killed with its sync. Called under
+        the sync lock, so no other sync's git runs; a git still finishing (its parent was
+        killed alone) gets ``wait`` seconds to remove the lock itself."""
+        lock = self.path / self.run("rev-parse", "--git-path", "index.lock").stdout.strip()
+        deadline = time.monotonic() + wait
+        while lock.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        lock.unlink(missing_ok=True)
 
     def merge(self, ref):
         """Merge ``ref``; on a conflict, abort (the clone is left as it was) and raise it.

@@ -276,3 +276,19 @@ def test_two_runs_at_once_the_second_is_refused_with_nothing_changed(repos):
         holder.kill()
         holder.wait()
     assert "nothing to push" in sync(repos)
+
+
+def test_a_fast_forward_killed_after_writing_files_is_redone_by_the_next(repos):
+    """The state SIGKILL can leave mid fast-forward: the incoming file written in the work
+    tree, the branch not moved, our merge marker, and git's index lock."""
+    sync(repos)
+    repos.contribute("data/guides/h.md", "Second line.", "Contributor's line.")
+    git(repos.site, "fetch", "-q", "origin")
+    incoming = git(repos.site, "show", "origin/main:data/guides/h.md")
+    (repos.site / "data" / "guides" / "h.md").write_text(incoming)
+    for name, text in (("guides-sync-merge", "origin/main"), ("index.lock", "")):
+        (repos.site / git(repos.site, "rev-parse", "--git-path", name).strip()).write_text(text)
+    out = sync(repos)
+    assert "aborted the merge an interrupted sync had left" in out
+    assert "Contributor's line." in Guide.objects.get(slug="h").body
+    assert git(repos.site, "status", "--porcelain") == ""
