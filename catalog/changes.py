@@ -37,17 +37,24 @@ from .records import GUIDE_FIELDS, file_form, record_values
 _REVISION_FIELDS = ("title", "body", "slug")
 
 
-def revision_of(guide_id, item: GuideFile, *, diagram="", author=None, source):
-    """An unsaved revision holding a guide's file form ``item`` (and the name of its uploaded
-    diagram, which the file form does not hold)."""
+def revision_values(guide_id, item: GuideFile, *, diagram="", author=None, source) -> dict:
+    """The field values of a revision holding a guide's file form ``item`` (and the name of
+    its uploaded diagram, which the file form does not hold): the one mapping to a revision."""
     data = {k: v for k, v in to_data(item).items() if k not in _REVISION_FIELDS}
+    return {
+        "guide_id": guide_id,
+        "author": author,
+        "source": source,
+        "title": item.title,
+        "body": item.body,
+        "frontmatter": {**data, "diagram": diagram},
+    }
+
+
+def revision_of(guide_id, item: GuideFile, *, diagram="", author=None, source):
+    """An unsaved revision holding ``item`` (see :func:`revision_values`)."""
     return GuideRevision(
-        guide_id=guide_id,
-        author=author,
-        source=source,
-        title=item.title,
-        body=item.body,
-        frontmatter={**data, "diagram": diagram},
+        **revision_values(guide_id, item, diagram=diagram, author=author, source=source)
     )
 
 

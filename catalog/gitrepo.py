@@ -23,6 +23,9 @@ def last_commit_times(folder: Path) -> dict[Path, dt.datetime]:
     """The time of the last commit that changed each file under ``folder``; for a file changed
     in the work tree since, now (its content is newer than any commit).
 
+    Keys are the work tree's real top folder joined with the paths git names (not resolved one
+    by one: a symlinked file is known by the link's path, which is what git commits).
+
     Empty when ``folder`` is not in a git work tree or git is missing.
     """
     folder = Path(folder).resolve()
@@ -42,13 +45,13 @@ def last_commit_times(folder: Path) -> dict[Path, dt.datetime]:
         dirty = _git(folder, "-c", "core.quotePath=false", "status", "--porcelain", "--", ".")
     except (OSError, subprocess.SubprocessError):
         return {}
-    modified = {(top / line[3:]).resolve() for line in dirty.decode(errors="replace").splitlines()}
+    modified = {top / line[3:] for line in dirty.decode(errors="replace").splitlines()}
     times, when = {}, None
     for line in log.splitlines():
         if line.startswith("@@"):
             when = dt.datetime.fromtimestamp(int(line[2:]), dt.UTC)
         elif line:
-            path = (top / line).resolve()
+            path = top / line
             if path not in times:
                 times[path] = when
     now = dt.datetime.now(dt.UTC)

@@ -13,7 +13,13 @@ edited in the admin is put back to what its file says, and an unchanged folder w
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import functools
+import itertools
+import queue
+import threading
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image
 
-from .changes import keep_losing_versions, revision_of
+from .changes import keep_losing_versions, revision_values
 from .fileformat import (
     ContentError,
     ContentFolder,
@@ -41,6 +47,7 @@ from .models import (
     Tag,
     TaggedGuide,
     batch_of_changes,
+    tag_text,
     unique_tag_slugs,
 )
 from .records import (
@@ -51,6 +58,7 @@ from .records import (
     stored_categories,
     stored_guides,
 )
+from .search import DOCUMENTS_GIVEN, document_sql
 from .sync import Conflict, State, compare
 
 
@@ -239,8 +247,9 @@ def _content_times(folder, plan):
     if not written:
         return
     committed = last_commit_times(folder.root)
+    root = folder.root.resolve()
     for kind, plan_kind, item, is_new in written:
-        when = committed.get((folder.root / kind / f"{item.slug}.md").resolve())
+        when = committed.get(root / kind / f"{item.slug}.md") if committed else None
         if when is None and kind == "guides" and is_new:
             when = datetime.datetime.combine(item.created, datetime.time(), datetime.UTC)
         if when is not None:
@@ -272,10 +281,11 @@ def local_image_size(public: Path, image: str) -> tuple[int | None, int | None]:
         return None, None
 
 
-def _apply_kind(model, names, kind_plan, now, derived=None):
+def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
     """Create, update and delete one kind of record in bulk; return every slug's id.
 
-    ``derived`` maps an item to extra field values that are not in the file (image sizes).
+    ``derived`` maps an item to extra field values that are not in the file (image sizes);
+    ``documents`` yields the search document of each created record, in order.
     """
 
     def values(item):
@@ -289,16 +299,16 @@ def _apply_kind(model, names, kind_plan, now, derived=None):
             **(derived(item) if derived else {}),
         }
 
-    created = model.objects.bulk_create(
-        [model(slug=i.slug, added_at=now, **values(i)) for i in kind_plan.create],
-        batch_size=500,
-    )
     ids = dict(kind_plan.ids)
-    if created and created[0].pk is None:
+    if kind_plan.create:
+        rows = ({"slug": i.slug, "added_at": now, **values(i)} for i in kind_plan.create)
+        if documents is not None:
+            rows = (
+                {**row, "search_document": doc} for row, doc in zip(rows, documents, strict=True)
+            )
+        _insert_rows(model, rows)
         slugs = [i.slug for i in kind_plan.create]
         ids.update(model.objects.filter(slug__in=slugs).values_list("slug", "id"))
-    else:
-        ids.update((obj.slug, obj.pk) for obj in created)
     if kind_plan.update:
         updates = [model(id=ids[i.slug], **values(i)) for i in kind_plan.update]
         model.objects.bulk_update(updates, list(values(kind_plan.update[0])), batch_size=200)
@@ -316,29 +326,150 @@ def _apply_kind(model, names, kind_plan, now, derived=None):
     return ids
 
 
-def _insert_rows(model, fields, rows):
-    """Insert rows of a link table (integers and short text) in one statement.
+# Values of these fields (ints, strings, booleans, None) go to every driver as they are.
+_AS_THEY_ARE = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "IntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SlugField",
+        "SmallIntegerField",
+        "TextField",
+    }
+)
 
-    ``bulk_create`` builds a model instance and prepares every value of every row, which for
-    these rows costs more than the database does; they hold nothing that needs preparing.
-    PostgreSQL takes the columns as arrays (``unnest``, as Django's own bulk insert does),
-    other databases one ``executemany``.
+
+def _preparer(field, db):
+    """What turns ``field``'s values into what ``db``'s driver takes; None if nothing does."""
+    kind = (field.target_field if field.is_relation else field).get_internal_type()
+    if kind in _AS_THEY_ARE:
+        return None
+    return functools.partial(field.get_db_prep_save, connection=db)
+
+
+def _insert_rows(model, rows):
+    """Insert ``rows`` (dicts of field values, all with the same keys, in any iterable) into
+    ``model``'s table; the fields a row does not name get their defaults, as on a new instance.
+
+    Values are prepared by their fields where the driver cannot take them as they are (JSON,
+    dates), but no model instance is built and no SQL is composed per row: for thousands of
+    rows, ``bulk_create``'s instances, SQL and client-side quoting cost more than the
+    database's work. PostgreSQL takes the rows by ``COPY``, consumed as ``rows`` yields them,
+    so the server stores one batch (and its trigger computes search documents) while Python
+    prepares the next; other databases take one ``executemany``. The statement is logged like
+    any other query.
     """
-    if not rows:
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
-    quote = connection.ops.quote_name
-    columns = [model._meta.get_field(name) for name in fields]
-    insert = f"INSERT INTO {quote(model._meta.db_table)} "
-    insert += f"({', '.join(quote(column.column) for column in columns)})"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
-            cursor.execute(
-                f"{insert} SELECT * FROM unnest({arrays})",
-                [list(column) for column in zip(*rows, strict=True)],
-            )
+    db = transaction.get_connection()
+    meta = model._meta
+    named = [meta.get_field(name) for name in first]
+    blank = model()
+    defaults = [
+        (field, field.get_db_prep_save(field.pre_save(blank, True), db))
+        for field in meta.concrete_fields
+        if field not in named and not field.primary_key
+    ]
+    columns = [field.column for field in named] + [field.column for field, _ in defaults]
+    fixed = [value for _, value in defaults]
+    preps = [_preparer(field, db) for field in named]
+
+    def prepared():
+        for row in itertools.chain([first], rows):
+            values = zip(preps, row.values(), strict=True)
+            yield [value if prep is None else prep(value) for prep, value in values] + fixed
+
+    quote = db.ops.quote_name
+    target = f"{quote(meta.db_table)} ({', '.join(quote(column) for column in columns)})"
+    started = time.monotonic()
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            sql = f"COPY {target} FROM STDIN"
+            with cursor.cursor.copy(sql) as copy:
+                for row in prepared():
+                    copy.write_row(row)
+            if db.queries_logged:
+                elapsed = f"{time.monotonic() - started:.3f}"
+                db.queries_log.append({"sql": sql, "time": elapsed})
         else:
-            cursor.executemany(f"{insert} VALUES ({', '.join(['%s'] * len(columns))})", rows)
+            sql = f"INSERT INTO {target} VALUES ({', '.join(['%s'] * len(columns))})"
+            cursor.executemany(sql, prepared())
+
+
+DOCUMENTS_BATCH = 100  # guides per query on the second connection
+DOCUMENTS_BESIDE_FROM = 200  # fewer new guides than this: the trigger computes their documents
+
+
+@contextlib.contextmanager
+def _documents_beside(guides):
+    """Search documents of the new ``guides``, computed by PostgreSQL on a second connection
+    while this one writes the rows: an iterator of documents in ``guides``' order, or None.
+
+    A new guide's search document (the text-search parser over its body) is about half of
+    what the database spends on writing it, and the trigger would compute it in the one
+    backend that also stores the row and its indexes. A second backend computes the documents
+    in batches on another core, from the same compiled expression (``search.document_sql``),
+    and the guide ``COPY`` takes each batch as it arrives, with ``DOCUMENTS_GIVEN`` set so the
+    trigger keeps them. The second connection reads no table and writes nothing, so it is
+    outside the import's transaction without harm. If it fails, the rest of the documents
+    come as None and the trigger computes them.
+    """
+    db = transaction.get_connection()
+    if db.vendor != "postgresql" or len(guides) < DOCUMENTS_BESIDE_FROM:
+        yield None
+        return
+    batches = queue.Queue()
+    stop = threading.Event()
+    settings_dict = dict(db.settings_dict)
+
+    def compute():
+        helper = type(db)(settings_dict)
+        try:
+            with helper.cursor() as cursor:
+                sql = document_sql(helper)
+                for start in range(0, len(guides), DOCUMENTS_BATCH):
+                    if stop.is_set():
+                        break
+                    batch = guides[start : start + DOCUMENTS_BATCH]
+                    columns = [
+                        [g.title for g in batch],
+                        [tag_text(g.tags) for g in batch],
+                        [g.description for g in batch],
+                        [g.body for g in batch],
+                    ]
+                    cursor.execute(sql, columns)
+                    batches.put([doc for (doc,) in cursor.fetchall()])
+        except Exception as exc:  # noqa: BLE001 - the trigger computes what is missing
+            batches.put(exc)
+        finally:
+            helper.close()
+
+    def documents():
+        for start in range(0, len(guides), DOCUMENTS_BATCH):
+            batch = batches.get()
+            if isinstance(batch, Exception):
+                yield from itertools.repeat(None, len(guides) - start)
+                return
+            yield from batch
+
+    worker = threading.Thread(target=compute, name="search-documents", daemon=True)
+    worker.start()
+    with db.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'on', true)", [DOCUMENTS_GIVEN])
+    try:
+        yield documents()
+    finally:
+        stop.set()
+        worker.join()
+        with db.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'off', true)", [DOCUMENTS_GIVEN])
 
 
 def _bulk_write_settings():
@@ -372,16 +503,20 @@ def apply_plan(plan: ImportPlan) -> None:
     with transaction.atomic(), batch_of_changes():
         _bulk_write_settings()
         category_ids = _apply_kind(Category, CATEGORY_FIELDS, plan.categories, now)
-        guide_ids = _apply_kind(
-            Guide,
-            GUIDE_FIELDS,
-            plan.guides,
-            now,
-            derived=lambda g: {
-                "tag_text": ", ".join(g.tags),
-                **dict(zip(("image_width", "image_height"), plan.image_sizes[g.slug], strict=True)),
-            },
-        )
+        with _documents_beside(plan.guides.create) as documents:
+            guide_ids = _apply_kind(
+                Guide,
+                GUIDE_FIELDS,
+                plan.guides,
+                now,
+                derived=lambda g: {
+                    "tag_text": tag_text(g.tags),
+                    **dict(
+                        zip(("image_width", "image_height"), plan.image_sizes[g.slug], strict=True)
+                    ),
+                },
+                documents=documents,
+            )
 
         if plan.tags_create:
             Tag.objects.bulk_create(
@@ -393,30 +528,34 @@ def apply_plan(plan: ImportPlan) -> None:
         changed = plan.guides.create + plan.guides.update
         if changed:
             tag_ids = {name.casefold(): pk for pk, name in Tag.objects.values_list("id", "name")}
-            changed_ids = [guide_ids[g.slug] for g in changed]
-            GuideCategory.objects.filter(guide_id__in=changed_ids).delete()
-            TaggedGuide.objects.filter(content_object_id__in=changed_ids).delete()
+            updated_ids = [guide_ids[g.slug] for g in plan.guides.update]
+            if updated_ids:  # a created guide has no links yet
+                GuideCategory.objects.filter(guide_id__in=updated_ids).delete()
+                TaggedGuide.objects.filter(content_object_id__in=updated_ids).delete()
             _insert_rows(
                 GuideCategory,
-                ("guide", "category", "position"),
-                [
-                    (guide_ids[g.slug], category_ids[c], n)
+                (
+                    {"guide_id": guide_ids[g.slug], "category_id": category_ids[c], "position": n}
                     for g in changed
                     for n, c in enumerate(g.categories)
-                ],
+                ),
             )
             _insert_rows(
                 TaggedGuide,
-                ("content_object", "tag", "position", "label"),
-                [
-                    (guide_ids[g.slug], tag_ids[label.casefold()], n, label)
+                (
+                    {
+                        "content_object_id": guide_ids[g.slug],
+                        "tag_id": tag_ids[label.casefold()],
+                        "position": n,
+                        "label": label,
+                    }
                     for g in changed
                     for n, label in enumerate(g.tags)
-                ],
+                ),
             )
-            GuideRevision.objects.bulk_create(
-                [revision_of(guide_ids[g.slug], g, source="import") for g in changed],
-                batch_size=500,
+            _insert_rows(
+                GuideRevision,
+                (revision_values(guide_ids[g.slug], g, source="import") for g in changed),
             )
         keep_losing_versions(
             Category, [(category_ids[slug], item) for slug, item in plan.categories.losers]

@@ -54,6 +54,37 @@ def search_vector():
     )
 
 
+# The columns the search document is made of; the trigger recomputes it when one changes.
+DOCUMENT_COLUMNS = ("title", "tag_text", "description", "body")
+# Set (transaction-local) by a writer that supplies documents computed by document_sql().
+DOCUMENTS_GIVEN = "catalog.search_documents_given"
+
+
+def document_expression(connection) -> str:
+    """:func:`search_vector` as SQL over a row named ``catalog_guide`` (compiled, so the
+    trigger, the index and precomputed documents cannot drift)."""
+    query = Guide.objects.annotate(v=search_vector()).values("v").order_by().query
+    sql, params = query.get_compiler(connection=connection).as_sql()
+    select = connection.ops.compose_sql(sql, params)
+    return select[len("SELECT ") : select.index(' AS "v" FROM')]
+
+
+def trigger_expression(connection) -> str:
+    """:func:`document_expression` over the trigger's ``NEW`` row (migrations 0010, 0021)."""
+    return document_expression(connection).replace('"catalog_guide".', "NEW.")
+
+
+def document_sql(connection) -> str:
+    """A query giving the search document of each guide in four parallel text arrays
+    (title, tag text, description, body), in the arrays' order."""
+    columns = ", ".join(DOCUMENT_COLUMNS)
+    arrays = ", ".join(["%s::text[]"] * len(DOCUMENT_COLUMNS))
+    return (
+        f"SELECT {document_expression(connection)} "
+        f'FROM unnest({arrays}) WITH ORDINALITY AS "catalog_guide"({columns}, n) ORDER BY n'
+    )
+
+
 def search_guides(query: str):
     """Published guides matching every term, best first, with a ``snippet`` where known."""
     terms = search_terms(query)

@@ -26,7 +26,7 @@ def site(content):
 
 
 def _writes(queries, table):
-    pattern = re.compile(rf'^(UPDATE|INSERT INTO) "?{table}"? ', re.IGNORECASE)
+    pattern = re.compile(rf"^(UPDATE|INSERT INTO|COPY) \"?{table}\"? ", re.IGNORECASE)
     return [q["sql"] for q in queries if pattern.match(q["sql"])]
 
 

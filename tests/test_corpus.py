@@ -66,3 +66,14 @@ def test_every_category_and_guide_page_answers(client, imported):
         assert client.get(f"/guides/{slug}").status_code == 200, slug
     for slug in Guide.objects.values_list("slug", flat=True):
         assert client.get(f"/guides/{slug}").status_code == 200, slug
+
+
+def test_search_documents_of_the_whole_corpus_are_the_triggers(imported):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the stored search document is PostgreSQL's")
+    from tests.test_search_document import stale_documents
+
+    assert Guide.objects.filter(search_document__isnull=True).count() == 0
+    assert stale_documents() == []

@@ -14,15 +14,9 @@ COLUMNS = ("title", "tag_text", "description", "body")
 
 
 def document_sql(schema_editor):
-    from catalog.models import Guide
-    from catalog.search import search_vector
+    from catalog.search import trigger_expression
 
-    connection = schema_editor.connection
-    query = Guide.objects.annotate(v=search_vector()).values("v").order_by().query
-    sql, params = query.get_compiler(connection=connection).as_sql()
-    select = connection.ops.compose_sql(sql, params)
-    expression = select[len("SELECT ") : select.index(' AS "v" FROM')]
-    return expression.replace('"catalog_guide".', "NEW.")
+    return trigger_expression(schema_editor.connection)
 
 
 def create(apps, schema_editor):
