@@ -73,6 +73,18 @@ def main():
                 "Import, real corpus, PostgreSQL", "import_bench.py", env={"DATABASE_URL": pg_bench}
             )
         )
+        sections.append(
+            run(
+                "Import, real corpus copied 50 times (20,000 guides), PostgreSQL",
+                "import_bench.py",
+                "--copies",
+                "50",
+                "--repeat",
+                "3",
+                "--figures-only",
+                env={"DATABASE_URL": pg_bench},
+            )
+        )
     sections.append(run("Growth, synthetic corpus, SQLite", "growth_bench.py"))
     if pg_bench:
         sections.append(

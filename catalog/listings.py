@@ -17,7 +17,7 @@ definition of "published") and writes only the rows whose rank or count changed.
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, Max, Window
+from django.db.models import BooleanField, Case, Count, F, Max, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils.functional import cached_property
 
@@ -28,40 +28,48 @@ def _guide_of(link_model):
 
 
 def _ranked(link_model, partition, within):
-    """``(id, rank)`` of the link rows of published guides in the partitions ``within`` (all
-    partitions when None), as SQL with its parameters."""
+    """``(id, shown, r)`` of the link rows in the partitions ``within`` (all partitions when
+    None): whether the guide is published, and the row's 1-based place among its partition's
+    rows of the same kind in README order; as SQL with its parameters."""
     from .models import Guide
 
     guide = _guide_of(link_model)
-    rows = link_model.objects.filter(**{f"{guide}__in": Guide.objects.published()})
+    rows = link_model.objects.all()
     if within is not None:
         rows = rows.filter(**{f"{partition}__in": sorted(within)})
-    rows = rows.annotate(
-        r=Window(
-            RowNumber(),
-            partition_by=[F(partition)],
-            order_by=[F(f"{guide}__created_on").asc(), F(f"{guide}__slug").asc()],
+    shown = Case(
+        When(**{f"{guide}__in": Guide.objects.published()}, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    rows = (
+        rows.annotate(shown=shown)
+        .annotate(
+            r=Window(
+                RowNumber(),
+                partition_by=[F(partition), F("shown")],
+                order_by=[F(f"{guide}__created_on").asc(), F(f"{guide}__slug").asc()],
+            )
         )
-    ).values("id", "r")
+        .values("id", "shown", "r")
+    )
     return rows.query.sql_with_params()
 
 
 def _refresh_ranks(link_model, partition, within):
+    """Give each published guide's link row its rank and every other link row none, writing
+    only the rows that change (one statement)."""
     if within is not None and not within:
         return
-    from .models import Guide
-
     table = connection.ops.quote_name(link_model._meta.db_table)
     sql, params = _ranked(link_model, partition, within)
+    rank = "CASE WHEN ranked.shown THEN ranked.r END"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET rank = ranked.r FROM ({sql}) AS ranked "
-            f"WHERE {table}.id = ranked.id AND ({table}.rank IS NULL OR {table}.rank <> ranked.r)",
+            f"UPDATE {table} SET rank = {rank} FROM ({sql}) AS ranked "
+            f"WHERE {table}.id = ranked.id AND {table}.rank IS DISTINCT FROM {rank}",
             params,
         )
-    link_model.objects.filter(rank__isnull=False).exclude(
-        **{f"{_guide_of(link_model)}__in": Guide.objects.published()}
-    ).update(rank=None)
 
 
 def _counts(link_model, partition):

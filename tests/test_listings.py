@@ -131,7 +131,7 @@ def test_every_kind_of_change_keeps_listings_right(client, big):
 
 
 def test_refresh_writes_nothing_when_nothing_changed(big, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):  # reads, and two rank statements per list kind
+    with django_assert_max_num_queries(6):  # four reads, and one rank statement per list kind
         listings.refresh()
     assert not GuideCategory.objects.filter(rank__lt=1).exists()
 
