@@ -392,7 +392,7 @@ def _insert_rows(model, rows):
     with db.cursor() as cursor:
         if db.vendor == "postgresql":
             sql = f"COPY {target} FROM STDIN"
-            with cursor.cursor.copy(sql) as copy:
+            with db.wrap_database_errors, cursor.cursor.copy(sql) as copy:
                 for row in prepared():
                     copy.write_row(row)
             if db.queries_logged:
@@ -403,8 +403,13 @@ def _insert_rows(model, rows):
             cursor.executemany(sql, prepared())
 
 
-DOCUMENTS_BATCH = 100  # guides per query on the second connection
-DOCUMENTS_BESIDE_FROM = 200  # fewer new guides than this: the trigger computes their documents
+# Most guides per query on the second connection; the first queries are smaller, so that rows
+# start flowing soon.
+DOCUMENTS_BATCH = 200
+# Fewer new guides than this: the trigger computes their documents. Measured on the real corpus
+# (bench/import_bench.py): no faster at 400 or 2,000 new guides (a second connection and the
+# first batch's wait cost what it saves), 14% faster at 20,000.
+DOCUMENTS_BESIDE_FROM = 3000
 
 
 @contextlib.contextmanager
@@ -425,6 +430,10 @@ def _documents_beside(guides):
     if db.vendor != "postgresql" or len(guides) < DOCUMENTS_BESIDE_FROM:
         yield None
         return
+    spans, start, size = [], 0, max(1, DOCUMENTS_BATCH // 8)
+    while start < len(guides):
+        spans.append((start, min(start + size, len(guides))))
+        start, size = start + size, min(size * 2, DOCUMENTS_BATCH)
     batches = queue.Queue()
     stop = threading.Event()
     settings_dict = dict(db.settings_dict)
@@ -434,10 +443,10 @@ def _documents_beside(guides):
         try:
             with helper.cursor() as cursor:
                 sql = document_sql(helper)
-                for start in range(0, len(guides), DOCUMENTS_BATCH):
+                for start, end in spans:
                     if stop.is_set():
                         break
-                    batch = guides[start : start + DOCUMENTS_BATCH]
+                    batch = guides[start:end]
                     columns = [
                         [g.title for g in batch],
                         [tag_text(g.tags) for g in batch],
@@ -452,7 +461,7 @@ def _documents_beside(guides):
             helper.close()
 
     def documents():
-        for start in range(0, len(guides), DOCUMENTS_BATCH):
+        for start, _ in spans:
             batch = batches.get()
             if isinstance(batch, Exception):
                 yield from itertools.repeat(None, len(guides) - start)
@@ -468,8 +477,8 @@ def _documents_beside(guides):
     finally:
         stop.set()
         worker.join()
-        with db.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, 'off', true)", [DOCUMENTS_GIVEN])
+    with db.cursor() as cursor:  # not after a failure: the transaction is being rolled back
+        cursor.execute("SELECT set_config(%s, 'off', true)", [DOCUMENTS_GIVEN])
 
 
 def _bulk_write_settings():

@@ -1,7 +1,7 @@
 """PostgreSQL keeps each guide's search document itself, from the one definition."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from catalog import importer
@@ -92,3 +92,21 @@ def test_an_import_whose_second_connection_fails_lets_the_trigger_compute(
     content.import_()
     assert stale_documents() == []
     assert [g.slug for g in search_guides("okapi3")] == ["g3"]
+
+
+def test_an_import_failing_while_documents_are_given_writes_nothing(
+    postgres, documents_beside, content, monkeypatch
+):
+    content.category("c")
+    content.guide("kept", title="Kept", categories=("c",))
+    content.import_()
+    for n in range(5):
+        content.guide(f"g{n}", title=f"Guide {n}", categories=("c",))
+    unreadable = (  # the second connection hands over a document the database cannot read
+        "SELECT '''unterminated' FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[])"
+    )
+    monkeypatch.setattr(importer, "document_sql", lambda connection: unreadable)
+    with pytest.raises(DatabaseError, match="tsvector"):
+        content.import_()
+    assert list(Guide.objects.values_list("slug", flat=True)) == ["kept"]
+    assert _given_setting() in ("off", "", None)
