@@ -528,11 +528,13 @@ def apply_plan(plan: ImportPlan) -> None:
             )
 
         if plan.tags_create:
-            Tag.objects.bulk_create(
-                Tag(name=name, slug=slug)
-                for name, slug in zip(
-                    plan.tags_create, unique_tag_slugs(plan.tags_create), strict=True
-                )
+            slugs = unique_tag_slugs(plan.tags_create)
+            _insert_rows(
+                Tag,
+                (
+                    {"name": name, "slug": slug}
+                    for name, slug in zip(plan.tags_create, slugs, strict=True)
+                ),
             )
         changed = plan.guides.create + plan.guides.update
         if changed:
