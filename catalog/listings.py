@@ -85,9 +85,60 @@ def _counts(link_model, partition):
     )
 
 
+def _changed_counts(link_model, partition, stored):
+    """The partitions whose number of published guides differs from ``stored`` (pk -> n)."""
+    counts = _counts(link_model, partition)
+    return {pk for pk in stored.keys() | counts.keys() if stored.get(pk, 0) != counts.get(pk, 0)}
+
+
 def _partitions_of(link_model, partition, guides):
     links = link_model.objects.filter(**{f"{_guide_of(link_model)}_id__in": list(guides)})
     return set(links.values_list(partition, flat=True))
+
+
+def _within(column, scope):
+    """SQL restricting ``column`` to ``scope`` (None: no restriction), with its parameters."""
+    if scope is None:
+        return "", []
+    return f" AND {column} IN ({', '.join(['%s'] * len(scope))})", sorted(scope)
+
+
+def _write_counts(category_scope, tag_scope):
+    """Store each category's and tag's number of published guides in the scopes (None: all),
+    counted from the ranks just written (a link has a rank exactly when its guide is
+    published), writing only the counts that changed."""
+    from .models import Category, GuideCategory, TaggedGuide, TagStats
+
+    quote = connection.ops.quote_name
+    category, links = quote(Category._meta.db_table), quote(GuideCategory._meta.db_table)
+    stats, tagged = quote(TagStats._meta.db_table), quote(TaggedGuide._meta.db_table)
+    counted = (
+        f"(SELECT COUNT(*) FROM {links} AS l WHERE l.category_id = {category}.id "
+        "AND l.rank IS NOT NULL)"
+    )
+    with connection.cursor() as cursor:
+        if category_scope is None or category_scope:
+            where, params = _within("id", category_scope)
+            cursor.execute(
+                f"UPDATE {category} SET published_guides = {counted} "
+                f"WHERE published_guides <> {counted}{where}",
+                params,
+            )
+        if tag_scope is None or tag_scope:
+            where, params = _within("tag_id", tag_scope)
+            cursor.execute(
+                f"INSERT INTO {stats} (tag_id, published_guides) SELECT tag_id, COUNT(*) "
+                f"FROM {tagged} WHERE rank IS NOT NULL{where} GROUP BY tag_id "
+                "ON CONFLICT (tag_id) DO UPDATE SET published_guides = excluded.published_guides "
+                f"WHERE {stats}.published_guides <> excluded.published_guides",
+                params,
+            )
+            cursor.execute(
+                f"UPDATE {stats} SET published_guides = 0 WHERE published_guides <> 0{where} "
+                f"AND NOT EXISTS (SELECT 1 FROM {tagged} AS l "
+                f"WHERE l.tag_id = {stats}.tag_id AND l.rank IS NOT NULL)",
+                params,
+            )
 
 
 def refresh(guides=None):
@@ -95,54 +146,23 @@ def refresh(guides=None):
 
     ``guides`` names the guides a change touched (their links, dates, slugs or states); the
     lists they are in now, and every list whose count changed (one a guide left, or a deleted
-    guide was in), are re-ranked. ``None`` re-ranks every list, as after an import.
+    guide was in), are re-ranked. ``None`` re-ranks every list, as after an import. Counts are
+    then written from the ranks.
     """
     from .models import Category, GuideCategory, TaggedGuide, TagStats
 
-    category_counts = _counts(GuideCategory, "category_id")
-    stored = dict(Category.objects.values_list("pk", "published_guides"))
-    changed_categories = {
-        pk
-        for pk in stored.keys() | category_counts.keys()
-        if stored.get(pk, 0) != category_counts.get(pk, 0)
-    }
-    tag_counts = _counts(TaggedGuide, "tag_id")
-    stored_tags = dict(TagStats.objects.values_list("tag_id", "published_guides"))
-    changed_tags = {
-        pk
-        for pk in stored_tags.keys() | tag_counts.keys()
-        if stored_tags.get(pk, 0) != tag_counts.get(pk, 0)
-    }
     if guides is None:
         category_scope = tag_scope = None
     else:
-        category_scope = changed_categories | _partitions_of(GuideCategory, "category_id", guides)
-        tag_scope = changed_tags | _partitions_of(TaggedGuide, "tag_id", guides)
+        stored = dict(Category.objects.values_list("pk", "published_guides"))
+        category_scope = _changed_counts(GuideCategory, "category_id", stored)
+        category_scope |= _partitions_of(GuideCategory, "category_id", guides)
+        stored = dict(TagStats.objects.values_list("tag_id", "published_guides"))
+        tag_scope = _changed_counts(TaggedGuide, "tag_id", stored)
+        tag_scope |= _partitions_of(TaggedGuide, "tag_id", guides)
     _refresh_ranks(GuideCategory, "category_id", category_scope)
     _refresh_ranks(TaggedGuide, "tag_id", tag_scope)
-
-    Category.objects.bulk_update(
-        [
-            Category(pk=pk, published_guides=category_counts.get(pk, 0))
-            for pk in changed_categories
-            if pk in stored
-        ],
-        ["published_guides"],
-    )
-    counts, stored = tag_counts, stored_tags
-    TagStats.objects.filter(tag_id__in=[t for t in stored if t not in counts]).exclude(
-        published_guides=0
-    ).update(published_guides=0)
-    changed = [
-        TagStats(tag_id=t, published_guides=n) for t, n in counts.items() if stored.get(t) != n
-    ]
-    TagStats.objects.bulk_create(
-        changed,
-        update_conflicts=True,
-        unique_fields=["tag"],
-        update_fields=["published_guides"],
-        batch_size=500,
-    )
+    _write_counts(category_scope, tag_scope)
 
 
 class RankedPaginator(Paginator):
