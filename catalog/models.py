@@ -451,8 +451,16 @@ class TaggedGuide(TaggedItemBase):
     each guide keeps its own spelling and order so that its file can be written back as read.
     """
 
+    # No single-column indexes on the two keys: unique_guide_tag leads with the guide and
+    # tag_listing with the tag, and every index is written again when ranks are refreshed.
     content_object = models.ForeignKey(
-        "Guide", on_delete=models.CASCADE, related_name="tagged_items"
+        "Guide", on_delete=models.CASCADE, related_name="tagged_items", db_index=False
+    )
+    tag = models.ForeignKey(
+        Tag,
+        on_delete=models.CASCADE,
+        related_name="%(app_label)s_%(class)s_items",
+        db_index=False,
     )
     position = models.PositiveIntegerField(default=0)
     label = models.CharField(max_length=100, blank=True)
@@ -621,8 +629,13 @@ def tag_text(labels):
 
 
 class GuideCategory(models.Model):
-    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="category_links")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="guide_links")
+    # Indexed by unique_guide_category (guide first) and category_listing (category first).
+    guide = models.ForeignKey(
+        Guide, on_delete=models.CASCADE, related_name="category_links", db_index=False
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="guide_links", db_index=False
+    )
     position = models.PositiveIntegerField(default=0)
     rank = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
