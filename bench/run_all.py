@@ -115,6 +115,8 @@ def main():
                 env={"DATABASE_URL": pg_bench},
             )
         )
+    if pg_bench:  # drop what the import benchmarks left, so its vacuum does not run beside
+        postgres_database("guides_bench")
     sections.append(
         run(
             "Cold renders, real corpus against it copied 50 times (20,000 guides)",
