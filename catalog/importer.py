@@ -326,43 +326,16 @@ def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
     return ids
 
 
-# Values of these fields (ints, strings, booleans, None) go to every driver as they are.
-_AS_THEY_ARE = frozenset(
-    {
-        "AutoField",
-        "BigAutoField",
-        "BigIntegerField",
-        "BooleanField",
-        "CharField",
-        "IntegerField",
-        "PositiveIntegerField",
-        "PositiveSmallIntegerField",
-        "SlugField",
-        "SmallIntegerField",
-        "TextField",
-    }
-)
-
-
-def _preparer(field, db):
-    """What turns ``field``'s values into what ``db``'s driver takes; None if nothing does."""
-    kind = (field.target_field if field.is_relation else field).get_internal_type()
-    if kind in _AS_THEY_ARE:
-        return None
-    return functools.partial(field.get_db_prep_save, connection=db)
-
-
 def _insert_rows(model, rows):
     """Insert ``rows`` (dicts of field values, all with the same keys, in any iterable) into
     ``model``'s table; the fields a row does not name get their defaults, as on a new instance.
 
-    Values are prepared by their fields where the driver cannot take them as they are (JSON,
-    dates), but no model instance is built and no SQL is composed per row: for thousands of
-    rows, ``bulk_create``'s instances, SQL and client-side quoting cost more than the
-    database's work. PostgreSQL takes the rows by ``COPY``, consumed as ``rows`` yields them,
-    so the server stores one batch (and its trigger computes search documents) while Python
-    prepares the next; other databases take one ``executemany``. The statement is logged like
-    any other query.
+    Values are prepared by their fields (JSON, dates), but no model instance is built and no
+    SQL is composed per row: for thousands of rows, ``bulk_create``'s instances, SQL and
+    client-side quoting cost more than the database's work. PostgreSQL takes the rows by
+    ``COPY``, consumed as ``rows`` yields them, so the server stores one batch (and its
+    trigger computes search documents) while Python prepares the next; other databases take
+    one ``executemany``. The statement is logged like any other query.
     """
     rows = iter(rows)
     first = next(rows, None)
@@ -379,12 +352,12 @@ def _insert_rows(model, rows):
     ]
     columns = [field.column for field in named] + [field.column for field, _ in defaults]
     fixed = [value for _, value in defaults]
-    preps = [_preparer(field, db) for field in named]
+    preps = [functools.partial(field.get_db_prep_save, connection=db) for field in named]
 
     def prepared():
         for row in itertools.chain([first], rows):
             values = zip(preps, row.values(), strict=True)
-            yield [value if prep is None else prep(value) for prep, value in values] + fixed
+            yield [prep(value) for prep, value in values] + fixed
 
     quote = db.ops.quote_name
     target = f"{quote(meta.db_table)} ({', '.join(quote(column) for column in columns)})"

@@ -10,7 +10,6 @@ definition, which migration 0007's GIN index serves), so the two cannot drift.
 from django.db import migrations
 
 FUNCTION = "catalog_guide_search_document"
-COLUMNS = ("title", "tag_text", "description", "body")
 
 
 def document_sql(schema_editor):
@@ -22,7 +21,9 @@ def document_sql(schema_editor):
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in COLUMNS)
+    from catalog.search import DOCUMENT_COLUMNS
+
+    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in DOCUMENT_COLUMNS)
     schema_editor.execute(
         f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger AS $$ BEGIN "
         f"NEW.search_document := {document_sql(schema_editor)}; RETURN NEW; END $$ "
