@@ -74,14 +74,16 @@ def main():
 
     from bench.servers import empty_database
     from catalog.fileformat import read_folder
-    from catalog.importer import apply_plan, build_plan
+    from catalog.importer import SearchDocuments, apply_plan, build_plan
     from catalog.readme import replace_toc, toc_sections
     from catalog.rendering import render_markdown
 
     call_command("migrate", verbosity=0)
 
-    def full_import():
-        apply_plan(build_plan(read_folder(data_dir)))
+    def full_import():  # as manage.py import_guides does it
+        with SearchDocuments() as documents:
+            folder = read_folder(data_dir, each=documents.add)
+            apply_plan(build_plan(folder), documents)
 
     folder = read_folder(data_dir)
     if folder.errors:

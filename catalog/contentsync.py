@@ -35,7 +35,7 @@ from .exporter import apply_export_plan, build_export_plan
 from .fileformat import ContentError, parse_category, parse_guide, read_folder, to_data
 from .files import write_atomic
 from .gitrepo import GitError, Repo
-from .importer import ConflictError, apply_plan, build_plan, plan_summary
+from .importer import ConflictError, SearchDocuments, apply_plan, build_plan, plan_summary
 from .models import Category, Guide, GuideRevision, SyncRun
 from .readme import TocMarkerError, readme_with_current_toc
 from .records import changed_by, stored_categories, stored_guides
@@ -164,21 +164,22 @@ def _sync(repo, top, data_rel, report, *, remote, branch, review, dry_run, on_co
 
 
 def _import(data, on_conflict, report):
-    folder = read_folder(data)
-    try:
-        plan = build_plan(folder, on_conflict=on_conflict)
-    except ContentError as exc:
-        raise SyncError(
-            "the content repository has invalid files; nothing was imported:\n"
-            + "\n".join(str(p) for p in exc.problems)
-        ) from None
-    except ConflictError as exc:
-        raise SyncError(
-            "conflicts: nothing was imported. Resolve them in the admin (Content sync), or "
-            "choose a side with --on-conflict files|database:\n"
-            + "\n".join(str(c) for c in exc.conflicts)
-        ) from None
-    apply_plan(plan)
+    with SearchDocuments() as documents:
+        folder = read_folder(data, each=documents.add)
+        try:
+            plan = build_plan(folder, on_conflict=on_conflict)
+        except ContentError as exc:
+            raise SyncError(
+                "the content repository has invalid files; nothing was imported:\n"
+                + "\n".join(str(p) for p in exc.problems)
+            ) from None
+        except ConflictError as exc:
+            raise SyncError(
+                "conflicts: nothing was imported. Resolve them in the admin (Content sync), or "
+                "choose a side with --on-conflict files|database:\n"
+                + "\n".join(str(c) for c in exc.conflicts)
+            ) from None
+        apply_plan(plan, documents)
     report.extend(plan_summary(plan))
 
 

@@ -855,13 +855,15 @@ def read_limited(path: Path, report: _FileReport) -> bytes | None:
         return None
 
 
-def read_folder(root: str | Path, progress=None) -> ContentFolder:
+def read_folder(root: str | Path, progress=None, each=None) -> ContentFolder:
     """Read and validate ``root/categories/*.md`` and ``root/guides/*.md``.
 
     Every file is read; the result holds each valid file and every problem, including the
     rules that span files: categories named by a guide must exist, and no slug may name both
     a category and a guide (both are served at ``/guides/<slug>``). ``progress``, if given,
-    is called as ``progress(kind, done, total)`` after each file.
+    is called as ``progress(kind, done, total)`` after each file; ``each``, if given, as
+    ``each(kind, item)`` with each file that parsed, as soon as it has (before the rules that
+    span files, which may still drop it).
     """
     root = Path(root)
     folder = ContentFolder(root=root)
@@ -882,6 +884,8 @@ def read_folder(root: str | Path, progress=None) -> ContentFolder:
             folder.problems.extend(report.problems + report.warnings)
             if item is not None:
                 target[item.slug] = item
+                if each:
+                    each(kind, item)
     _check_references(folder)
     return folder
 

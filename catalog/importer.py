@@ -13,18 +13,18 @@ edited in the admin is put back to what its file says, and an unchanged folder w
 
 from __future__ import annotations
 
-import contextlib
+import collections
 import datetime
 import functools
 import itertools
-import queue
+import logging
 import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from PIL import Image
 
@@ -58,7 +58,7 @@ from .records import (
     stored_categories,
     stored_guides,
 )
-from .search import DOCUMENTS_GIVEN, document_sql
+from .search import DOCUMENT_COLUMNS, document_sql, documents_given
 from .sync import Conflict, State, compare
 
 
@@ -285,7 +285,7 @@ def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
     """Create, update and delete one kind of record in bulk; return every slug's id.
 
     ``derived`` maps an item to extra field values that are not in the file (image sizes);
-    ``documents`` yields the search document of each created record, in order.
+    ``documents`` (a SearchDocuments) gives the search documents of created records.
     """
 
     def values(item):
@@ -302,11 +302,11 @@ def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
     ids = dict(kind_plan.ids)
     if kind_plan.create:
         rows = ({"slug": i.slug, "added_at": now, **values(i)} for i in kind_plan.create)
-        if documents is not None:
-            rows = (
-                {**row, "search_document": doc} for row, doc in zip(rows, documents, strict=True)
-            )
-        _insert_rows(model, rows)
+        given = bool(documents and documents.active)
+        if given:
+            rows = ({**row, "search_document": documents.given(row)} for row in rows)
+        with documents_given(transaction.get_connection(), given):
+            _insert_rows(model, rows)
         slugs = [i.slug for i in kind_plan.create]
         ids.update(model.objects.filter(slug__in=slugs).values_list("slug", "id"))
     if kind_plan.update:
@@ -330,9 +330,10 @@ def _insert_rows(model, rows):
     """Insert ``rows`` (dicts of field values, all with the same keys, in any iterable) into
     ``model``'s table; the fields a row does not name get their defaults, as on a new instance.
 
-    Values are prepared by their fields (JSON, dates), but no model instance is built and no
-    SQL is composed per row: for thousands of rows, ``bulk_create``'s instances, SQL and
-    client-side quoting cost more than the database's work. PostgreSQL takes the rows by
+    Values are prepared by their fields (JSON, dates; see :func:`_preparer`), but no model
+    instance is built and no SQL is composed per row: for thousands of rows,
+    ``bulk_create``'s instances, SQL and client-side quoting cost more than the database's
+    work. PostgreSQL takes the rows by
     ``COPY``, consumed as ``rows`` yields them, so the server stores one batch (and its
     trigger computes search documents) while Python prepares the next; other databases take
     one ``executemany``. The statement is logged like any other query.
@@ -352,7 +353,7 @@ def _insert_rows(model, rows):
     ]
     columns = [field.column for field in named] + [field.column for field, _ in defaults]
     fixed = [value for _, value in defaults]
-    preps = [functools.partial(field.get_db_prep_save, connection=db) for field in named]
+    preps = [_preparer(field, db) for field in named]
 
     def prepared():
         for row in itertools.chain([first], rows):
@@ -376,82 +377,150 @@ def _insert_rows(model, rows):
             cursor.executemany(sql, prepared())
 
 
-# Most guides per query on the second connection; the first queries are smaller, so that rows
-# start flowing soon.
+# Built-in field types whose preparation gives back a value of this Python type as it is, but
+# for a wrapper naming its SQL type to the driver (psycopg's Int8), which COPY and executemany
+# do not need. Exact types only: a subclass may prepare its values in its own way.
+_AS_THEY_ARE = {
+    models.AutoField: int,
+    models.BigAutoField: int,
+    models.BigIntegerField: int,
+    models.BooleanField: bool,
+    models.CharField: str,
+    models.IntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.SlugField: str,
+    models.TextField: str,
+}
+
+
+def _preparer(field, db):
+    """``field.get_db_prep_save`` for ``db``, but for None and a value whose preparation is
+    known to give it back (``_AS_THEY_ARE``): for link rows, two foreign keys, a number and
+    a label, preparing every value cost as much as the database's work."""
+    prepare = functools.partial(field.get_db_prep_save, connection=db)
+    kind = _AS_THEY_ARE.get(type(field.target_field if type(field) is models.ForeignKey else field))
+    if kind is None:
+        return prepare
+    return lambda value: value if value is None or type(value) is kind else prepare(value)
+
+
+# Most guides per query on the second connection.
 DOCUMENTS_BATCH = 200
-# Fewer new guides than this: the trigger computes their documents. Measured on the real corpus
-# (bench/import_bench.py): no faster at 400 or 2,000 new guides (a second connection and the
-# first batch's wait cost what it saves), 14% faster at 20,000.
-DOCUMENTS_BESIDE_FROM = 3000
+# Guides read before the second connection takes them (each wake costs the reading thread a
+# switch, each query a round trip).
+DOCUMENTS_WAKE = 20
+
+logger = logging.getLogger(__name__)
 
 
-@contextlib.contextmanager
-def _documents_beside(guides):
-    """Search documents of the new ``guides``, computed by PostgreSQL on a second connection
-    while this one writes the rows: an iterator of documents in ``guides``' order, or None.
+class SearchDocuments:
+    """Search documents of new guides, computed by PostgreSQL on a second connection while
+    the files are still being read.
 
-    A new guide's search document (the text-search parser over its body) is about half of
-    what the database spends on writing it, and the trigger would compute it in the one
-    backend that also stores the row and its indexes. A second backend computes the documents
-    in batches on another core, from the same compiled expression (``search.document_sql``),
-    and the guide ``COPY`` takes each batch as it arrives, with ``DOCUMENTS_GIVEN`` set so the
-    trigger keeps them. The second connection reads no table and writes nothing, so it is
-    outside the import's transaction without harm. If it fails, the rest of the documents
-    come as None and the trigger computes them.
+    Reading and validating the files is Python work on one core, and the search document of
+    a new guide (the text-search parser over its body) is most of what the database spends
+    on storing it. Given to ``read_folder(each=documents.add)``, this hands each guide read
+    that is not stored yet to a second connection (opened when the first comes), which
+    computes their documents on another core from the trigger's own compiled expression
+    (``search.document_sql``), in batches of what has been read meanwhile;
+    ``apply_plan(plan, documents)`` writes them with the new rows, and the trigger keeps
+    them (``search.documents_given``).
+
+    A document is used only for a row with exactly the text it was computed from, so a
+    guide that is not what was read, or one whose document is missing (the second
+    connection failed, or the slug was stored by then), gets the trigger's document as
+    usual. The second connection reads no table and writes nothing, so it is outside the
+    import's transaction without harm. Elsewhere than PostgreSQL, or not ``enabled`` (a dry
+    run), it does nothing.
     """
-    db = transaction.get_connection()
-    if db.vendor != "postgresql" or len(guides) < DOCUMENTS_BESIDE_FROM:
-        yield None
-        return
-    spans, start, size = [], 0, max(1, DOCUMENTS_BATCH // 8)
-    while start < len(guides):
-        spans.append((start, min(start + size, len(guides))))
-        start, size = start + size, min(size * 2, DOCUMENTS_BATCH)
-    batches = queue.Queue()
-    stop = threading.Event()
-    settings_dict = dict(db.settings_dict)
 
-    def compute():
-        helper = type(db)(settings_dict)
+    def __init__(self, enabled=True):
+        self.db = transaction.get_connection()
+        self.active = enabled and self.db.vendor == "postgresql"
+        self._stored = set()
+        self._read = collections.deque()
+        self._wake = threading.Event()
+        self._finished = False  # nothing more will be read
+        self._abandoned = False
+        self._computed = {}  # slug: (the texts, their document)
+        self._worker = None
+
+    def __enter__(self):
+        if self.active:
+            self._stored = set(Guide.objects.order_by().values_list("slug", flat=True))
+        return self
+
+    def __exit__(self, kind, exc, traceback):
+        self._abandoned = kind is not None
+        self.finish()
+
+    def add(self, kind, item):
+        """``read_folder``'s ``each``: take every new guide read (the second connection
+        opens with the first)."""
+        if kind != "guides" or not self.active or item.slug in self._stored:
+            return
+        self._read.append(item)
+        if self._worker is None:
+            self._worker = threading.Thread(
+                target=self._compute, name="search-documents", daemon=True
+            )
+            self._worker.start()
+        if len(self._read) >= DOCUMENTS_WAKE:
+            self._wake.set()
+
+    def finish(self):
+        """Nothing more will be read: wait until what was read has its document."""
+        self._finished = True
+        self._wake.set()
+        if self._worker:
+            self._worker.join()
+
+    def given(self, row):
+        """The document computed for ``row`` (a new guide's field values) if it was computed
+        from exactly the row's text; else None, and the trigger computes it."""
+        self.finish()
+        texts, doc = self._computed.get(row["slug"], (None, None))
+        return doc if texts == tuple(row[column] for column in DOCUMENT_COLUMNS) else None
+
+    def _compute(self):
+        helper = type(self.db)(dict(self.db.settings_dict))
         try:
             with helper.cursor() as cursor:
                 sql = document_sql(helper)
-                for start, end in spans:
-                    if stop.is_set():
-                        break
-                    batch = guides[start:end]
-                    columns = [
-                        [g.title for g in batch],
-                        [tag_text(g.tags) for g in batch],
-                        [g.description for g in batch],
-                        [g.body for g in batch],
-                    ]
-                    cursor.execute(sql, columns)
-                    batches.put([doc for (doc,) in cursor.fetchall()])
-        except Exception as exc:  # noqa: BLE001 - the trigger computes what is missing
-            batches.put(exc)
+                finished = False
+                while not (finished or self._abandoned):
+                    self._wake.wait()
+                    self._wake.clear()
+                    finished = self._finished  # read before taking what was read
+                    batch = []
+                    while self._read:
+                        guide = self._read.popleft()
+                        batch.append((guide.slug, _document_texts(guide)))
+                    for start in range(0, len(batch), DOCUMENTS_BATCH):
+                        if not self._abandoned:
+                            self._compute_batch(cursor, sql, batch[start : start + DOCUMENTS_BATCH])
+        except Exception:  # noqa: BLE001 - the trigger computes what is missing
+            logger.warning("search documents: the second connection failed", exc_info=True)
         finally:
             helper.close()
 
-    def documents():
-        for start, _ in spans:
-            batch = batches.get()
-            if isinstance(batch, Exception):
-                yield from itertools.repeat(None, len(guides) - start)
-                return
-            yield from batch
+    def _compute_batch(self, cursor, sql, batch):
+        columns = [[texts[n] for _, texts in batch] for n in range(len(DOCUMENT_COLUMNS))]
+        cursor.execute(sql, columns)
+        for (slug, texts), (doc,) in zip(batch, cursor.fetchall(), strict=True):
+            self._computed[slug] = (texts, doc)
 
-    worker = threading.Thread(target=compute, name="search-documents", daemon=True)
-    worker.start()
-    with db.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, 'on', true)", [DOCUMENTS_GIVEN])
-    try:
-        yield documents()
-    finally:
-        stop.set()
-        worker.join()
-    with db.cursor() as cursor:  # not after a failure: the transaction is being rolled back
-        cursor.execute("SELECT set_config(%s, 'off', true)", [DOCUMENTS_GIVEN])
+
+def _document_texts(guide):
+    """The text a guide's search document is made of, in ``DOCUMENT_COLUMNS`` order."""
+    values = {
+        "title": guide.title,
+        "tag_text": tag_text(guide.tags),
+        "description": guide.description,
+        "body": guide.body,
+    }
+    return tuple(values[column] for column in DOCUMENT_COLUMNS)
 
 
 def _bulk_write_settings():
@@ -471,8 +540,11 @@ def _bulk_write_settings():
             cursor.execute("SET LOCAL default_toast_compression = lz4")
 
 
-def apply_plan(plan: ImportPlan) -> None:
+def apply_plan(plan: ImportPlan, documents: SearchDocuments | None = None) -> None:
     """Carry out a plan in one transaction; nothing is written if any statement fails.
+
+    ``documents``, the SearchDocuments the files were read with, gives the search documents
+    of new guides computed while reading; without it the trigger computes them.
 
     No markdown is rendered here: rendering costs several times more than everything else an
     import does, so the stored HTML of written records is cleared and pages render the body
@@ -485,20 +557,17 @@ def apply_plan(plan: ImportPlan) -> None:
     with transaction.atomic(), batch_of_changes():
         _bulk_write_settings()
         category_ids = _apply_kind(Category, CATEGORY_FIELDS, plan.categories, now)
-        with _documents_beside(plan.guides.create) as documents:
-            guide_ids = _apply_kind(
-                Guide,
-                GUIDE_FIELDS,
-                plan.guides,
-                now,
-                derived=lambda g: {
-                    "tag_text": tag_text(g.tags),
-                    **dict(
-                        zip(("image_width", "image_height"), plan.image_sizes[g.slug], strict=True)
-                    ),
-                },
-                documents=documents,
-            )
+        guide_ids = _apply_kind(
+            Guide,
+            GUIDE_FIELDS,
+            plan.guides,
+            now,
+            derived=lambda g: {
+                "tag_text": tag_text(g.tags),
+                **dict(zip(("image_width", "image_height"), plan.image_sizes[g.slug], strict=True)),
+            },
+            documents=documents,
+        )
 
         if plan.tags_create:
             slugs = unique_tag_slugs(plan.tags_create)

@@ -9,6 +9,7 @@ case-insensitive substring matches scored by where each word matched, which give
 order for title, tag, description and body matches.
 """
 
+import contextlib
 import difflib
 import re
 
@@ -58,6 +59,21 @@ def search_vector():
 DOCUMENT_COLUMNS = ("title", "tag_text", "description", "body")
 # Set (transaction-local) by a writer that supplies documents computed by document_sql().
 DOCUMENTS_GIVEN = "catalog.search_documents_given"
+
+
+@contextlib.contextmanager
+def documents_given(connection, given=True):
+    """While inside, the trigger keeps the search documents that inserted rows supply
+    (computed by :func:`document_sql`); only for the current transaction, and only the
+    statements inside: an update that sends a row's old document back must not keep it."""
+    if not given or connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'on', true)", [DOCUMENTS_GIVEN])
+    yield
+    with connection.cursor() as cursor:  # not after a failure: the transaction is rolled back
+        cursor.execute("SELECT set_config(%s, 'off', true)", [DOCUMENTS_GIVEN])
 
 
 def document_expression(connection) -> str:

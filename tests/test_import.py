@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from catalog.models import Category, Guide, GuideCategory, Tag, TaggedGuide
 
@@ -80,7 +81,9 @@ def test_problems_are_printed_to_stderr_as_path_line_field_message(folder):
 def test_reimport_of_unchanged_files_writes_nothing(folder, django_assert_max_num_queries):
     run_import(folder)
     before = snapshot()
-    with django_assert_max_num_queries(5) as ctx:
+    # On PostgreSQL, one more: the slugs stored, for computing new guides' search documents
+    # while reading (catalog.importer.SearchDocuments).
+    with django_assert_max_num_queries(5 + (connection.vendor == "postgresql")) as ctx:
         out = run_import(folder)
     assert not [q for q in ctx.captured_queries if not q["sql"].startswith("SELECT")]
     assert "guides: 0 created, 0 updated, 10 unchanged, 0 deleted" in out

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog import importer
 from catalog.changes import save_guide
+from catalog.fileformat import read_folder
 from catalog.models import Guide
 from catalog.search import DOCUMENTS_GIVEN, search_guides, search_vector
 
@@ -42,10 +43,10 @@ def test_import_edit_and_retag_keep_the_document_current(postgres, content):
 
 
 @pytest.fixture
-def documents_beside(monkeypatch):
-    """Imports compute new guides' documents on a second connection from the first guide,
-    three guides per query (so several batches are taken in order)."""
-    monkeypatch.setattr(importer, "DOCUMENTS_BESIDE_FROM", 1)
+def small_batches(monkeypatch):
+    """The second connection takes guides two at a time, three per query (so that an import
+    of a few guides runs several queries and batches, as a large one does)."""
+    monkeypatch.setattr(importer, "DOCUMENTS_WAKE", 2)
     monkeypatch.setattr(importer, "DOCUMENTS_BATCH", 3)
 
 
@@ -55,7 +56,16 @@ def _given_setting():
         return cursor.fetchone()[0]
 
 
-def test_documents_computed_beside_an_import_are_the_triggers(postgres, documents_beside, content):
+def _marking(connection):
+    """document_sql() that gives every guide the document 'marked', to tell the second
+    connection's documents from the trigger's."""
+    return (
+        "SELECT 'marked'::tsvector FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) "
+        "WITH ORDINALITY AS d(a, b, c, e, n) ORDER BY n"
+    )
+
+
+def test_documents_computed_while_reading_are_the_triggers(postgres, small_batches, content):
     content.category("c")
     for n in range(8):
         content.guide(
@@ -70,8 +80,62 @@ def test_documents_computed_beside_an_import_are_the_triggers(postgres, document
     assert [g.slug for g in search_guides("tag7")] == ["g7"]
 
 
+def test_an_import_stores_the_documents_of_the_second_connection(
+    postgres, small_batches, content, monkeypatch
+):
+    monkeypatch.setattr(importer, "document_sql", _marking)
+    content.category("c")
+    for n in range(5):
+        content.guide(f"g{n}", categories=("c",))
+    content.import_()
+    assert set(Guide.objects.values_list("search_document", flat=True)) == {"'marked'"}
+
+
+def test_only_guides_not_stored_yet_are_sent(postgres, small_batches, content, monkeypatch):
+    content.category("c")
+    content.guide("old", title="Old", categories=("c",))
+    content.import_()
+    monkeypatch.setattr(importer, "document_sql", _marking)
+    with importer.SearchDocuments() as documents:
+        read_folder(content.root, each=documents.add)
+        assert documents._worker is None  # nothing new: no second connection either
+    content.guide("new", title="New", categories=("c",))
+    with importer.SearchDocuments() as documents:
+        read_folder(content.root, each=documents.add)
+        documents.finish()
+        assert set(documents._computed) == {"new"}
+
+
+def test_updates_beside_new_guides_get_the_triggers_documents(
+    postgres, small_batches, content, monkeypatch
+):
+    content.category("c")
+    content.guide("old", title="Old", categories=("c",), body="Alpha.\n")
+    content.import_()
+    monkeypatch.setattr(importer, "document_sql", _marking)
+    content.guide("old", title="Old", categories=("c",), body="Omega.\n")
+    for n in range(4):
+        content.guide(f"g{n}", categories=("c",))
+    content.import_()
+    assert Guide.objects.get(slug="g0").search_document == "'marked'"
+    assert [g.slug for g in search_guides("omega")] == ["old"]
+    assert "old" not in stale_documents()
+
+
+def test_a_document_of_other_text_than_the_row_is_not_used(postgres, small_batches, content):
+    content.category("c")
+    for n in range(3):
+        content.guide(f"g{n}", categories=("c",), body="Written first.\n")
+    with importer.SearchDocuments() as documents:
+        read_folder(content.root, each=documents.add)
+        content.guide("g1", categories=("c",), body="Quokkas, written later.\n")
+        importer.apply_plan(importer.build_plan(read_folder(content.root)), documents)
+    assert stale_documents() == []
+    assert [g.slug for g in search_guides("quokkas")] == ["g1"]
+
+
 def test_the_trigger_computes_documents_again_once_the_import_is_done(
-    postgres, documents_beside, content
+    postgres, small_batches, content
 ):
     content.category("c")
     content.guide("g", title="Consistent hashing", categories=("c",))
@@ -83,7 +147,7 @@ def test_the_trigger_computes_documents_again_once_the_import_is_done(
 
 
 def test_an_import_whose_second_connection_fails_lets_the_trigger_compute(
-    postgres, documents_beside, content, monkeypatch
+    postgres, small_batches, content, monkeypatch
 ):
     monkeypatch.setattr(importer, "document_sql", lambda connection: "SELECT no_such_function()")
     content.category("c")
@@ -95,7 +159,7 @@ def test_an_import_whose_second_connection_fails_lets_the_trigger_compute(
 
 
 def test_an_import_failing_while_documents_are_given_writes_nothing(
-    postgres, documents_beside, content, monkeypatch
+    postgres, small_batches, content, monkeypatch
 ):
     content.category("c")
     content.guide("kept", title="Kept", categories=("c",))
@@ -110,3 +174,13 @@ def test_an_import_failing_while_documents_are_given_writes_nothing(
         content.import_()
     assert list(Guide.objects.values_list("slug", flat=True)) == ["kept"]
     assert _given_setting() in ("off", "", None)
+
+
+def test_a_dry_run_and_other_databases_compute_nothing_beside(content):
+    content.category("c")
+    content.guide("g", categories=("c",))
+    with importer.SearchDocuments(enabled=False) as documents:
+        read_folder(content.root, each=documents.add)
+    assert documents._worker is None
+    content.import_("--dry-run")
+    assert not Guide.objects.exists()

@@ -14,7 +14,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.fileformat import ContentError, near_duplicate_tags, read_folder
-from catalog.importer import ConflictError, apply_plan, build_plan, plan_summary
+from catalog.importer import (
+    ConflictError,
+    SearchDocuments,
+    apply_plan,
+    build_plan,
+    plan_summary,
+)
 from catalog.links import check_links, format_warning
 from catalog.sync import ON_CONFLICT, ON_CONFLICT_HELP
 
@@ -63,38 +69,40 @@ class Command(BaseCommand):
         **options,
     ):
         started = time.perf_counter()
-        folder = read_folder(
-            data_dir or settings.GUIDES_DATA_DIR,
-            progress=self._progress() if verbosity >= 1 and not check else None,
-        )
-        if verbosity >= 2:
-            for path in folder.skipped:
-                self.stdout.write(f"skipped {path}: not a content file (a dot-file or not .md)")
-        if check:
-            return self.validate_only(
-                folder, strict=strict, as_json=options["format"] == "json", verbosity=verbosity
+        with SearchDocuments(enabled=not (check or dry_run)) as documents:
+            folder = read_folder(
+                data_dir or settings.GUIDES_DATA_DIR,
+                progress=self._progress() if verbosity >= 1 and not check else None,
+                each=documents.add,
             )
-        try:
-            plan = build_plan(folder, prune=prune, on_conflict=options["on_conflict"])
-        except ContentError as exc:
-            for problem in exc.problems:
-                self.stderr.write(str(problem))
-            raise CommandError(
-                f"{len(exc.problems)} problem(s) found; nothing was imported."
-            ) from None
-        except ConflictError as exc:
-            for conflict in exc.conflicts:
-                self.stderr.write(str(conflict))
-            raise CommandError(
-                f"{len(exc.conflicts)} conflict(s): nothing was imported. Resolve them in the "
-                "admin, or choose a side with --on-conflict files|database."
-            ) from None
+            if verbosity >= 2:
+                for path in folder.skipped:
+                    self.stdout.write(f"skipped {path}: not a content file (a dot-file or not .md)")
+            if check:
+                return self.validate_only(
+                    folder, strict=strict, as_json=options["format"] == "json", verbosity=verbosity
+                )
+            try:
+                plan = build_plan(folder, prune=prune, on_conflict=options["on_conflict"])
+            except ContentError as exc:
+                for problem in exc.problems:
+                    self.stderr.write(str(problem))
+                raise CommandError(
+                    f"{len(exc.problems)} problem(s) found; nothing was imported."
+                ) from None
+            except ConflictError as exc:
+                for conflict in exc.conflicts:
+                    self.stderr.write(str(conflict))
+                raise CommandError(
+                    f"{len(exc.conflicts)} conflict(s): nothing was imported. Resolve them in the "
+                    "admin, or choose a side with --on-conflict files|database."
+                ) from None
 
-        for warning in folder.problems:
-            if warning.severity != "error" and verbosity >= 1:
-                self.stderr.write(format_warning(warning))
-        if not dry_run:
-            apply_plan(plan)
+            for warning in folder.problems:
+                if warning.severity != "error" and verbosity >= 1:
+                    self.stderr.write(format_warning(warning))
+            if not dry_run:
+                apply_plan(plan, documents)
         if verbosity >= 1:
             for line in plan_summary(plan):
                 self.stdout.write(line)
