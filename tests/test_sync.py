@@ -404,3 +404,20 @@ def test_without_git_a_new_guide_is_dated_by_its_created_at(content, client):
     import_(content.root)
     assert Guide.objects.get(slug="g").updated_at.date().isoformat() == "2021-03-04"
     assert "updated" not in client.get("/guides/g").content.decode().split("min read")[0]
+
+
+def test_the_stored_base_keeps_its_own_body_once_the_record_moves_on(site):
+    from catalog.records import stored_categories, stored_guides
+
+    import_(site.root)
+    guide = Guide.objects.get(slug="g")
+    file_body = guide.body
+    guide.body = "Edited in the admin.\n"
+    save_guide(guide)
+    category = Category.objects.get(slug="c")
+    category.body = "New intro.\n"
+    category.save()
+    stored, categories = stored_guides()["g"], stored_categories()["c"]
+    assert (stored.file.body, stored.base.body) == ("Edited in the admin.\n", file_body)
+    assert (categories.file.body, categories.base.body) == ("New intro.\n", "Intro.")
+    assert stored_guides()["h"].base == stored_guides()["h"].file
