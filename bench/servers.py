@@ -125,12 +125,26 @@ class Gunicorn:
 
 def empty_database():
     """Delete every guide, category and tag, with one content-version bump (not one per row:
-    per-row bumps would make emptying 20,000 guides quadratic). Django must be set up."""
+    per-row bumps would make emptying 20,000 guides quadratic). Django must be set up.
+
+    On PostgreSQL the tables are truncated, so that every round of a benchmark starts from
+    an empty database as a new install has it: deleting leaves the rows dead in the tables
+    until autovacuum comes, and each later round would read through more of them.
+    """
+    from django.db import connection
+
     from catalog.models import Category, Guide, SiteState, Tag, batch_of_changes
 
     with batch_of_changes():
-        for model in (Guide, Category, Tag):
-            model.objects.all().delete()
+        if connection.vendor == "postgresql":
+            tables = ", ".join(
+                connection.ops.quote_name(model._meta.db_table) for model in (Guide, Category, Tag)
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {tables} CASCADE")
+        else:
+            for model in (Guide, Category, Tag):
+                model.objects.all().delete()
         SiteState.bump()
 
 

@@ -158,6 +158,23 @@ def test_an_import_whose_second_connection_fails_lets_the_trigger_compute(
     assert [g.slug for g in search_guides("okapi3")] == ["g3"]
 
 
+def test_a_second_connection_giving_other_than_documents_lets_the_trigger_compute(
+    postgres, small_batches, content, monkeypatch
+):
+    monkeypatch.setattr(
+        importer,
+        "document_sql",
+        lambda connection: (
+            "SELECT 'okapi' FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[])"
+        ),
+    )
+    content.category("c")
+    for n in range(3):
+        content.guide(f"g{n}", title=f"Guide {n} okapi{n}", categories=("c",))
+    content.import_()
+    assert stale_documents() == []
+
+
 def test_an_import_failing_while_documents_are_given_writes_nothing(
     postgres, small_batches, content, monkeypatch
 ):
@@ -166,10 +183,12 @@ def test_an_import_failing_while_documents_are_given_writes_nothing(
     content.import_()
     for n in range(5):
         content.guide(f"g{n}", title=f"Guide {n}", categories=("c",))
-    unreadable = (  # the second connection hands over a document the database cannot read
-        "SELECT '''unterminated' FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[])"
-    )
-    monkeypatch.setattr(importer, "document_sql", lambda connection: unreadable)
+    given = importer.SearchDocuments.given
+
+    def unreadable_fourth(self, row):  # a document the database cannot read, mid-COPY
+        return b"\xff\xff\xff\xff" if row["slug"] == "g3" else given(self, row)
+
+    monkeypatch.setattr(importer.SearchDocuments, "given", unreadable_fourth)
     with pytest.raises(DatabaseError, match="tsvector"):
         content.import_()
     assert list(Guide.objects.values_list("slug", flat=True)) == ["kept"]
