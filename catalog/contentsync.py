@@ -32,13 +32,13 @@ from django.utils import timezone
 
 from .changes import keep_losing_versions
 from .exporter import apply_export_plan, build_export_plan
-from .fileformat import ContentError, parse_category, parse_guide, read_folder, to_data
+from .fileformat import ContentError, parse_category, parse_guide, read_folder
 from .files import write_atomic
 from .gitrepo import GitError, Repo
 from .importer import ConflictError, SearchDocuments, apply_plan, build_plan, plan_summary
 from .models import Category, Guide, GuideRevision, SyncRun
 from .readme import TocMarkerError, readme_with_current_toc
-from .records import changed_by, stored_categories, stored_guides
+from .records import changed_by, stored_categories, stored_guides, sync_base_values
 from .sync import State, compare, side_by_side
 
 MAX_PUSH_ATTEMPTS = 3
@@ -498,4 +498,4 @@ def decide(kind, slug, side, data_dir):
     keep, base = (record.file, record.file) if side == "files" else (item, item)
     with transaction.atomic():
         keep_losing_versions(model, [(record.id, keep)])
-        model.objects.filter(pk=record.id).update(synced=to_data(base), synced_at=timezone.now())
+        model.objects.filter(pk=record.id).update(**sync_base_values(base, timezone.now()))

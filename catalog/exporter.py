@@ -27,11 +27,16 @@ from .fileformat import (
     parse_guide,
     serialise_category,
     serialise_guide,
-    to_data,
 )
 from .files import write_atomic
 from .models import Category, Guide, SlugRedirect
-from .records import changed_by, stored_categories, stored_guides
+from .records import (
+    SYNC_BASE_FIELDS,
+    changed_by,
+    stored_categories,
+    stored_guides,
+    sync_base_values,
+)
 from .sync import Conflict, State, compare
 
 
@@ -153,11 +158,11 @@ def apply_export_plan(plan: ExportPlan) -> None:
         for model in (Category, Guide):
             model.objects.bulk_update(
                 [
-                    model(pk=pk, synced=to_data(base), synced_at=now)
+                    model(pk=pk, **sync_base_values(base, now))
                     for m, pk, base in plan.bases
                     if m is model
                 ],
-                ["synced", "synced_at"],
+                SYNC_BASE_FIELDS,
                 batch_size=500,
             )
             keep_losing_versions(model, [(pk, item) for m, pk, item in plan.losers if m is model])

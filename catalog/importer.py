@@ -35,7 +35,6 @@ from .fileformat import (
     ContentFolder,
     Problem,
     slug_clash_problem,
-    to_data,
 )
 from .gitrepo import last_commit_times
 from .models import (
@@ -54,10 +53,12 @@ from .models import (
 from .records import (
     CATEGORY_FIELDS,
     GUIDE_FIELDS,
+    SYNC_BASE_FIELDS,
     changed_by,
     record_values,
     stored_categories,
     stored_guides,
+    sync_base_values,
 )
 from .search import DOCUMENT_COLUMNS, document_sql, documents_given
 from .sync import Conflict, State, compare
@@ -294,8 +295,7 @@ def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
             "body_html": "",
             "rendered_with": NOT_RENDERED,
             "updated_at": kind_plan.times.get(item.slug, now),
-            "synced": to_data(kind_plan.bases[item.slug]),
-            "synced_at": now,
+            **sync_base_values(kind_plan.bases[item.slug], now),
             **record_values(item, names),
             **(derived(item) if derived else {}),
         }
@@ -321,11 +321,8 @@ def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
         model.objects.bulk_update(updates, list(values(kind_plan.update[0])), batch_size=200)
     if kind_plan.rebase:
         model.objects.bulk_update(
-            [
-                model(id=ids[slug], synced=to_data(base), synced_at=now)
-                for slug, base in kind_plan.rebase
-            ],
-            ["synced", "synced_at"],
+            [model(id=ids[slug], **sync_base_values(base, now)) for slug, base in kind_plan.rebase],
+            SYNC_BASE_FIELDS,
             batch_size=500,
         )
     if kind_plan.delete:

@@ -243,9 +243,11 @@ class Content(models.Model):
     # (catalog.importer), so set by the code that changes content rather than auto_now.
     updated_at = models.DateTimeField(default=timezone.now)
     # The sync base (catalog.sync): the record's file form when the database and the files
-    # last agreed on it, and when. None: never in step with a file (new in the admin, or
-    # from before sync bases existed).
+    # last agreed on it (its body apart, as text), and when. None: never in step with a file
+    # (new in the admin, or from before sync bases existed). Written by
+    # catalog.records.sync_base_values only.
     synced = models.JSONField(null=True, blank=True, editable=False)
+    synced_body = models.TextField(default="", blank=True, editable=False)
     synced_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

@@ -10,10 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
-from django.db.models import Case, F, Func, JSONField, TextField, Value, When
-from django.db.models.fields.json import KT
+from django.db.models import Case, F, TextField, Value, When
 
-from .fileformat import CategoryFile, GuideFile, from_data
+from .fileformat import CategoryFile, GuideFile, from_data, to_data
 from .models import Category, Guide, GuideCategory, GuideRevision, TaggedGuide
 
 CATEGORY_FIELDS = ("title", "description", "image", "icon", "sort", "body", "extra")
@@ -55,33 +54,29 @@ def _extra(value):
     return tuple((key, item) for key, item in value or ())
 
 
-class _WithoutBody(Func):
-    """A sync base (JSON) without its ``body`` key."""
+SYNC_BASE_FIELDS = ("synced", "synced_body", "synced_at")
 
-    output_field = JSONField()
 
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"({sql} - 'body')", params
+def sync_base_values(base, now) -> dict:
+    """The field values (``SYNC_BASE_FIELDS``) that make the file form ``base`` a record's
+    sync base as of ``now``: the one way a base is written.
 
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"json_remove({sql}, '$.body')", params
+    The body is kept apart from the rest of the base, as text: it is most of a base, and for
+    every record in step with its file it is the record's own, so reading it back (and
+    decoding it from JSON) for every record was most of what an import that changes nothing
+    spent after reading the files. :func:`_stored_rows` reads it only where it differs.
+    """
+    data = to_data(base)
+    body = data.pop("body")
+    return {"synced": data, "synced_body": body, "synced_at": now}
 
 
 def _stored_rows(model, *names):
-    """The rows of ``model`` with ``names``, ``body`` and the sync base in two parts:
-    ``base_rest`` (no body) and ``base_body``, None where the base's body is the record's own.
-
-    The body is most of a base, and is the record's own for every record in step with its
-    file; reading it twice from every row and decoding it from JSON was most of what an
-    import that changes nothing spent after reading the files.
-    """
+    """The rows of ``model`` with ``names``, ``body``, the sync base's ``synced`` and
+    ``base_body``: the base's body, None where it is the record's own."""
     return (
         model.objects.order_by()
-        .alias(synced_body=KT("synced__body"))
         .annotate(
-            base_rest=_WithoutBody(F("synced")),
             base_body=Case(
                 When(synced_body=F("body"), then=Value(None)),
                 default=F("synced_body"),
@@ -90,8 +85,7 @@ def _stored_rows(model, *names):
         )
         .values(
             *dict.fromkeys(
-                ("id", "rendered_with", "slug", "updated_at", "body", "base_rest", "base_body")
-                + names
+                ("id", "rendered_with", "slug", "updated_at", "body", "synced", "base_body") + names
             )
         )
     )
@@ -99,10 +93,10 @@ def _stored_rows(model, *names):
 
 def _base(kind, row):
     """The sync base of a row of :func:`_stored_rows` (None for a record never in step)."""
-    if row["base_rest"] is None:
+    if row["synced"] is None:
         return None
     body = row["body"] if row["base_body"] is None else row["base_body"]
-    return from_data(kind, {**row["base_rest"], "body": body})
+    return from_data(kind, {**row["synced"], "body": body})
 
 
 def stored_categories() -> dict[str, StoredRecord]:
