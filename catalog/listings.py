@@ -43,7 +43,8 @@ def _ranked(link_model, partition, within):
         output_field=BooleanField(),
     )
     rows = (
-        rows.annotate(shown=shown)
+        rows.order_by()  # no sort but the window's (the link models order by position)
+        .annotate(shown=shown)
         .annotate(
             r=Window(
                 RowNumber(),
