@@ -46,7 +46,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=str(CORPUS))
     parser.add_argument("--copies", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--figures-only", action="store_true")
     args = parser.parse_args()
     data_dir = Path(args.data_dir).resolve()

@@ -80,7 +80,7 @@ def main():
                 "--copies",
                 "50",
                 "--repeat",
-                "3",
+                "5",
                 "--figures-only",
                 env={"DATABASE_URL": pg_bench},
             )
