@@ -6,7 +6,8 @@ Figures (best of N rounds; each round runs every figure once, so that a busy spe
 machine slows the floor and what is compared with it alike):
 
 - parse floor: reading and validating every file (``catalog.fileformat.read_folder``);
-- full import into an empty database (plan + apply: bulk inserts, tags, revisions, search);
+- full import into an empty database, as `import_guides` does it (read, with new guides' search
+  documents computed meanwhile; plan; apply: bulk inserts, tags, revisions, ranks);
 - rendering every body to HTML, timed alone: not part of an import (pages render a body when
   first shown; ``render_guides`` stores the HTML ahead of time), shown for scale;
 - no-change re-import (the plan finds nothing to do and writes nothing);
