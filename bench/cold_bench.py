@@ -9,7 +9,8 @@ corpus copied ``--copies`` times with slugs and titles suffixed and dates shifte
 tags stay real). Each is imported into its own PostgreSQL database (``DATABASE_URL``'s server,
 or BENCH_POSTGRES; SQLite files when neither answers), then a child process per collection
 times each page type with the page cache cleared before every request (median of
-``--repeat``) and counts its queries. The table gives both times, their ratio (the target:
+``--repeat``) and counts its queries; the two take turns request by request, so that a
+busy spell on the machine slows both alike. The table gives both times, their ratio (the target:
 at most 1.3) and the query counts. Search uses a distinct query for every request.
 """
 
@@ -48,6 +49,7 @@ SEARCHES = [
     "git",
 ]
 TARGET = 1.3
+PROTOCOL = "cold-bench: "
 
 
 def copy_corpus(source: Path, target: Path, copies: int):
@@ -83,7 +85,8 @@ def database(name):
 
 
 def child(args):
-    """Import the folder, then time every page type cold; print JSON."""
+    """Import the folder, say which pages there are, then time one cold request of a page
+    for each line read (``[name, n]``) and say how long it took and how many queries."""
     os.environ.update(DEBUG="0", SECRET_KEY="bench", ALLOWED_HOSTS="testserver")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guides_site.settings")
     sys.path.insert(0, str(ROOT))
@@ -137,36 +140,53 @@ def child(args):
         "sitemap tags": "/sitemap-tags.xml",
     }
     client = Client()
-    results = {}
-    for name, path in pages.items():
-        times, queries = [], 0
-        for n in range(args.repeat):
-            url = path or f"/search?q={SEARCHES[n % len(SEARCHES)]}"
-            for alias in ("default", "pages-local"):
-                caches[alias].clear()
-            with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
-                response = client.get(url)
-                times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-            queries = max(queries, len(captured))
-        results[name] = {"ms": statistics.median(times), "queries": queries}
-    print(json.dumps({"guides": Guide.objects.count(), "pages": results}))
+    _say({"guides": Guide.objects.count(), "pages": list(pages)})
+    for line in sys.stdin:  # one request per line: [page name, request number]
+        name, n = json.loads(line)
+        url = pages[name] or f"/search?q={SEARCHES[n % len(SEARCHES)]}"
+        for alias in ("default", "pages-local"):
+            caches[alias].clear()
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url)
+            elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, (url, response.status_code)
+        _say({"ms": elapsed, "queries": len(captured)})
 
 
-def measure(folder, database_url, workdir, repeat):
-    env = {**os.environ}
-    env["DATABASE_URL"] = database_url or f"sqlite:///{workdir / (folder.name + '.sqlite3')}"
-    result = subprocess.run(
-        [sys.executable, __file__, "--child", str(folder), "--repeat", str(repeat)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode:
-        sys.exit(result.stderr[-3000:])
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def _say(message):
+    print(PROTOCOL + json.dumps(message), flush=True)
+
+
+class Collection:
+    """A child process holding one collection, timing one cold request when asked."""
+
+    def __init__(self, folder, database_url, workdir):
+        env = {**os.environ}
+        env["DATABASE_URL"] = database_url or f"sqlite:///{workdir / (folder.name + '.sqlite3')}"
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--child", str(folder)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def hear(self):
+        for line in self.process.stdout:
+            if line.startswith(PROTOCOL):
+                return json.loads(line[len(PROTOCOL) :])
+        sys.exit(f"the {self.process.args[-1]} child stopped (exit {self.process.wait()})")
+
+    def time(self, name, n):
+        self.process.stdin.write(json.dumps([name, n]) + "\n")
+        self.process.stdin.flush()
+        return self.hear()
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
 
 
 def main():
@@ -186,8 +206,30 @@ def main():
     shutil.copytree(corpus, small, ignore=shutil.ignore_patterns("public"))
     copy_corpus(corpus, large, args.copies)
     small_db, large_db = database("guides_cold_small"), database("guides_cold_large")
-    one = measure(small, small_db, work, args.repeat)
-    many = measure(large, large_db, work, args.repeat)
+    collections = [Collection(small, small_db, work), Collection(large, large_db, work)]
+    ready = [collection.hear() for collection in collections]
+    # The two collections take turns, request by request (and which goes first alternates),
+    # so that a busy spell on the machine slows both alike instead of one table column.
+    times = [{name: [] for name in ready[0]["pages"]} for _ in collections]
+    queries = [dict.fromkeys(ready[0]["pages"], 0) for _ in collections]
+    for name in ready[0]["pages"]:
+        for n in range(args.repeat):
+            for side in (0, 1) if n % 2 == 0 else (1, 0):
+                answer = collections[side].time(name, n)
+                times[side][name].append(answer["ms"])
+                queries[side][name] = max(queries[side][name], answer["queries"])
+    for collection in collections:
+        collection.close()
+    one, many = (
+        {
+            "guides": ready[side]["guides"],
+            "pages": {
+                name: {"ms": statistics.median(times[side][name]), "queries": queries[side][name]}
+                for name in ready[side]["pages"]
+            },
+        }
+        for side in (0, 1)
+    )
     vendor = "PostgreSQL" if small_db else "SQLite"
     print(
         f"{vendor}; page cache cleared before each request; median of {args.repeat}; "
