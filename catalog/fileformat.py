@@ -937,7 +937,7 @@ def _plain_slug(slug):
         try:
             if yaml.safe_load(slug) == slug:
                 return slug
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):  # "0x_": PyYAML takes it for a number it can't read
             pass
     return _yaml_scalar(slug, '"')
 

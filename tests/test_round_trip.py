@@ -268,6 +268,16 @@ def test_guides_survive_serialise_then_parse(guide):
     assert parse_guide(guide.slug, serialise_guide(guide).encode()) == guide
 
 
+def test_category_slugs_yaml_cannot_read_bare_are_quoted():
+    # Found by the property test above: PyYAML takes "0x_" for a hexadecimal number and fails
+    # to read it, so the slug must be written quoted (it was a crash on export).
+    slugs = ("0x_", "0b_", "+0x_", "-0b_", "0x1f", "null", "yes")
+    guide = GuideFile(slug="g", title="G", created=dt.date(2024, 1, 1), categories=slugs)
+    text = serialise_guide(guide)
+    assert '"0x_"' in text
+    assert parse_guide("g", text.encode()) == guide
+
+
 @settings(max_examples=150, deadline=None)
 @given(slug_text, text.filter(lambda t: t.strip()), text, st.integers(-(2**31), 2**31 - 1), body)
 def test_categories_survive_serialise_then_parse(slug, title, description, sort, text_body):
