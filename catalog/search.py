@@ -59,13 +59,19 @@ def search_vector():
 DOCUMENT_COLUMNS = ("title", "tag_text", "description", "body")
 # Set (transaction-local) by a writer that supplies documents computed by document_sql().
 DOCUMENTS_GIVEN = "catalog.search_documents_given"
+# When an inserted row's document is computed by the trigger (migrations 0021, 0024): unless
+# the writer supplied one and said so.
+COMPUTES_DOCUMENT = (
+    f"NEW.search_document IS NULL OR current_setting('{DOCUMENTS_GIVEN}', true) "
+    "IS DISTINCT FROM 'on'"
+)
 
 
 @contextlib.contextmanager
 def documents_given(connection, given=True):
     """While inside, the trigger keeps the search documents that inserted rows supply
     (computed by :func:`document_sql`); only for the current transaction, and only the
-    statements inside: an update that sends a row's old document back must not keep it."""
+    statements inside: any other insert, whatever document it carries, gets the trigger's."""
     if not given or connection.vendor != "postgresql":
         yield
         return

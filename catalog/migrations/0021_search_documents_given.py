@@ -22,13 +22,11 @@ def _function(schema_editor, body):
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    from catalog.search import DOCUMENTS_GIVEN, trigger_expression
+    from catalog.search import COMPUTES_DOCUMENT, trigger_expression
 
     expression = trigger_expression(schema_editor.connection)
     _function(
-        schema_editor,
-        f"IF NEW.search_document IS NULL OR current_setting('{DOCUMENTS_GIVEN}', true) "
-        f"IS DISTINCT FROM 'on' THEN NEW.search_document := {expression}; END IF;",
+        schema_editor, f"IF {COMPUTES_DOCUMENT} THEN NEW.search_document := {expression}; END IF;"
     )
 
 

@@ -1,9 +1,11 @@
-"""The insert trigger runs its function only for rows whose search document it computes.
+"""The insert trigger decides whether its function runs; the function just computes.
 
 An import supplies new guides' documents (catalog.importer.SearchDocuments, with
 ``catalog.search_documents_given`` on); calling the PL/pgSQL function for each of those rows
-only to keep the document cost about a tenth of storing them. The condition is the one the
-function itself checks (migration 0021), now in the trigger's WHEN clause.
+only to keep the document cost about a tenth of storing them. The condition migration 0021
+put in the function (``catalog.search.COMPUTES_DOCUMENT``) moves to the insert trigger's WHEN
+clause, and the function computes the document whenever it is called, as before 0021: the
+update trigger calls it only when a document's text changed, and then the document follows.
 """
 
 from django.db import migrations
@@ -12,9 +14,12 @@ TRIGGER = "catalog_guide_search_document_insert"
 FUNCTION = "catalog_guide_search_document"
 
 
-def _create(schema_editor, when):
-    if schema_editor.connection.vendor != "postgresql":
-        return
+def _replace(schema_editor, *, body, when):
+    """The function with ``body`` (before ``RETURN NEW``) and the insert trigger with ``when``."""
+    schema_editor.execute(
+        f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger AS $$ BEGIN {body} "
+        "RETURN NEW; END $$ LANGUAGE plpgsql"
+    )
     schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON catalog_guide")
     schema_editor.execute(
         f"CREATE TRIGGER {TRIGGER} BEFORE INSERT ON catalog_guide FOR EACH ROW {when}"
@@ -23,17 +28,21 @@ def _create(schema_editor, when):
 
 
 def forwards(apps, schema_editor):
-    from catalog.search import DOCUMENTS_GIVEN
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    from catalog.search import COMPUTES_DOCUMENT, trigger_expression
 
-    _create(
-        schema_editor,
-        f"WHEN (NEW.search_document IS NULL OR current_setting('{DOCUMENTS_GIVEN}', true) "
-        "IS DISTINCT FROM 'on') ",
-    )
+    compute = f"NEW.search_document := {trigger_expression(schema_editor.connection)};"
+    _replace(schema_editor, body=compute, when=f"WHEN ({COMPUTES_DOCUMENT}) ")
 
 
 def backwards(apps, schema_editor):
-    _create(schema_editor, "")
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    from catalog.search import COMPUTES_DOCUMENT, trigger_expression
+
+    compute = f"NEW.search_document := {trigger_expression(schema_editor.connection)};"
+    _replace(schema_editor, body=f"IF {COMPUTES_DOCUMENT} THEN {compute} END IF;", when="")
 
 
 class Migration(migrations.Migration):
