@@ -531,17 +531,24 @@ class SearchDocuments:
                     self._wake.wait()
                     self._wake.clear()
                     finished = self._finished  # read before taking what was read
-                    batch = []
-                    while self._read:
-                        guide = self._read.popleft()
-                        batch.append((guide.slug, _document_texts(guide)))
-                    for start in range(0, len(batch), DOCUMENTS_BATCH):
-                        if not self._abandoned:
-                            self._compute_batch(cursor, sql, batch[start : start + DOCUMENTS_BATCH])
+                    for batch in self._take_read():
+                        self._compute_batch(cursor, sql, batch)
         except Exception:  # noqa: BLE001 - the trigger computes what is missing
             logger.warning("search documents: the second connection failed", exc_info=True)
         finally:
             helper.close()
+
+    def _take_read(self):
+        """What was read since last taken, as ``(slug, texts)`` in batches of at most
+        ``DOCUMENTS_BATCH``; none once the import is abandoned."""
+        taken = []
+        while self._read:
+            guide = self._read.popleft()
+            taken.append((guide.slug, _document_texts(guide)))
+        for start in range(0, len(taken), DOCUMENTS_BATCH):
+            if self._abandoned:
+                return
+            yield taken[start : start + DOCUMENTS_BATCH]
 
     def _compute_batch(self, cursor, sql, batch):
         columns = [[texts[n] for _, texts in batch] for n in range(len(DOCUMENT_COLUMNS))]

@@ -195,7 +195,9 @@ def test_an_import_failing_while_documents_are_given_writes_nothing(
     assert _given_setting() in ("off", "", None)
 
 
-def test_a_dry_run_and_other_databases_compute_nothing_beside(content):
+def test_a_dry_run_and_other_databases_compute_nothing_beside(content, monkeypatch):
+    asked = []
+    monkeypatch.setattr(importer, "document_sql", lambda connection: asked.append(1))
     content.category("c")
     content.guide("g", categories=("c",))
     with importer.SearchDocuments(enabled=False) as documents:
@@ -203,3 +205,4 @@ def test_a_dry_run_and_other_databases_compute_nothing_beside(content):
     assert documents._worker is None
     content.import_("--dry-run")
     assert not Guide.objects.exists()
+    assert asked == []  # no second connection was asked for a document
