@@ -35,3 +35,50 @@ def test_a_sync_base_body_moves_apart_and_back():
         assert guides.get(slug="never").synced is None
     finally:
         _migrate()
+
+
+def _external_values(table):
+    """How many values of ``table`` are stored out of line (in its TOAST table)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM {table}")
+        cursor.execute(
+            "SELECT reltoastrelid::regclass::text FROM pg_class WHERE relname = %s", [table]
+        )
+        (toast,) = cursor.fetchone()
+        cursor.execute(f"SELECT COUNT(DISTINCT chunk_id) FROM {toast}")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_documents_move_into_their_rows_and_back():
+    if connection.vendor != "postgresql":
+        pytest.skip("storage of the PostgreSQL search document")
+    import random
+
+    words = random.Random(25)
+    body = " ".join(f"w{words.getrandbits(40):x}" for _ in range(200))  # compresses poorly
+    guides = _migrate(("catalog", "0024_search_document_trigger_when")).get_model(
+        "catalog", "Guide"
+    )
+    guides.objects.create(slug="wide", title="Wide", created_on="2024-01-01", body=body)
+    try:
+        assert _external_values("catalog_guide") == 2  # the body and the document
+        guides = _migrate(("catalog", "0025_search_document_inline")).get_model("catalog", "Guide")
+        assert _external_values("catalog_guide") == 1  # the body only
+        guides.objects.create(slug="new", title="New", created_on="2024-01-01", body=body[::-1])
+        assert _external_values("catalog_guide") == 2  # and the new row's body, not its document
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM catalog_guide WHERE search_document @@ to_tsquery(%s)",
+                [body.split()[7]],
+            )
+            assert cursor.fetchone()[0] == 1
+        _migrate(("catalog", "0024_search_document_trigger_when"))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT attstorage FROM pg_attribute WHERE attrelid = 'catalog_guide'::regclass "
+                "AND attname = 'search_document'"
+            )
+            assert cursor.fetchone()[0] == "x"
+    finally:
+        _migrate()
