@@ -6,6 +6,8 @@ described by the URL that serves it, which is what an exported file's ``image`` 
 """
 
 import datetime
+import functools
+import gc
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -106,6 +108,29 @@ def _base(kind, row):
     return from_data(kind, {**row["synced"], "body": body})
 
 
+def _without_cycle_collection(build):
+    """Run ``build`` with Python's cyclic garbage collector paused.
+
+    Building every stored record allocates a dozen objects per record, none of them in a
+    reference cycle (refcounting frees whatever is dropped), yet each allocation burst set
+    off full collections that walked the whole heap, the files just read included: a
+    quarter of reading 20,000 stored guides. Cycles made meanwhile are collected after.
+    """
+
+    @functools.wraps(build)
+    def paused(*args, **kwargs):
+        if not gc.isenabled():
+            return build(*args, **kwargs)
+        gc.disable()
+        try:
+            return build(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
+
+
+@_without_cycle_collection
 def stored_categories() -> dict[str, StoredRecord]:
     rows = _stored_rows(Category, *CATEGORY_FIELDS)
     return {
@@ -128,6 +153,7 @@ def stored_categories() -> dict[str, StoredRecord]:
     }
 
 
+@_without_cycle_collection
 def stored_guides() -> dict[str, StoredRecord]:
     categories = defaultdict(list)
     for guide_id, slug in GuideCategory.objects.order_by("guide_id", "position").values_list(

@@ -126,6 +126,29 @@ def test_an_export_leaves_a_contributors_newer_file_alone(site):
     assert export(site.root, "--check")[0] == 0
 
 
+def test_reading_stored_records_pauses_the_cycle_collector_only_meanwhile(site, monkeypatch):
+    import gc
+
+    from catalog import records
+
+    import_(site.root)
+    during = []
+    base = records._base
+    monkeypatch.setattr(records, "_base", lambda *row: during.append(gc.isenabled()) or base(*row))
+    assert set(records.stored_guides()) == {"g", "h"} and gc.isenabled()
+    assert during and not any(during)
+    gc.disable()
+    try:
+        records.stored_categories()
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
+    monkeypatch.setattr(records, "_base", lambda *row: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        records.stored_guides()
+    assert gc.isenabled()
+
+
 def test_the_same_field_changed_on_both_sides_stops_both_commands(site, editor_client):
     admin_save(editor_client, "g", description="Alice's words.")
     edit_file(site, "g", "First words.", "Bob's words.")
