@@ -143,6 +143,18 @@ def test_related_guides_rank_by_shared_tags_and_stop_at_five(client, content):
     assert related[:2] == ["three", "two"] and len(related) == 5
 
 
+def test_related_guides_sharing_as_many_tags_are_the_nearest_in_the_tags_lists(content):
+    content.category("c")
+    for day in range(1, 21):  # README order is date order: g01 ... g20
+        content.guide(f"g{day:02}", categories=("c",), created=f"2024-01-{day:02}", tags=("T",))
+    content.import_()
+    guide = Guide.objects.with_page().get(slug="g10")
+    related = [g.slug for g in Guide.objects.related_to(guide)]
+    # one shared tag each: the nearest in the tag's list, newest first among those as near;
+    # of g07 and g13, as near, the later one takes the last place. Never the five newest.
+    assert related == ["g11", "g09", "g12", "g08", "g13"]
+
+
 def test_tag_pages(client, site):
     tags = html(client, "/tags")
     assert 'href="/tags/caching">Caching</a> <span class="muted">3</span>' in tags
