@@ -10,8 +10,9 @@ tags stay real). Each is imported into its own PostgreSQL database (``DATABASE_U
 or BENCH_POSTGRES; SQLite files when neither answers), then a child process per collection
 times each page type with the page cache cleared before every request (median of
 ``--repeat``) and counts its queries; the two take turns request by request, so that a
-busy spell on the machine slows both alike. The table gives both times, their ratio (the target:
-at most 1.3) and the query counts. Search uses a distinct query for every request.
+busy spell on the machine slows both alike. The guide page shows the same guide at both
+sizes. The table gives both times, their ratio (the target: at most 1.3) and the query
+counts. Search uses a distinct query for every request.
 """
 
 import argparse
@@ -140,9 +141,12 @@ def child(args):
         "sitemap tags": "/sitemap-tags.xml",
     }
     client = Client()
-    _say({"guides": Guide.objects.count(), "pages": list(pages)})
+    _say({"guides": Guide.objects.count(), "pages": pages})
     for line in sys.stdin:  # one request per line: [page name, request number]
         name, n = json.loads(line)
+        if name == "same as":  # pages to show as the other collection shows them
+            pages.update(n)
+            continue
         url = pages[name] or f"/search?q={SEARCHES[n % len(SEARCHES)]}"
         for alias in ("default", "pages-local"):
             caches[alias].clear()
@@ -179,9 +183,12 @@ class Collection:
                 return json.loads(line[len(PROTOCOL) :])
         sys.exit(f"the {self.process.args[-1]} child stopped (exit {self.process.wait()})")
 
-    def time(self, name, n):
+    def tell(self, name, n):
         self.process.stdin.write(json.dumps([name, n]) + "\n")
         self.process.stdin.flush()
+
+    def time(self, name, n):
+        self.tell(name, n)
         return self.hear()
 
     def close(self):
@@ -208,6 +215,9 @@ def main():
     small_db, large_db = database("guides_cold_small"), database("guides_cold_large")
     collections = [Collection(small, small_db, work), Collection(large, large_db, work)]
     ready = [collection.hear() for collection in collections]
+    # The same guide at both sizes (the copy keeps the original slugs): guides differ in
+    # length, and the middle one of the larger list would be another guide.
+    collections[1].tell("same as", {"guide": ready[0]["pages"]["guide"]})
     # The two collections take turns, request by request (and which goes first alternates),
     # so that a busy spell on the machine slows both alike instead of one table column.
     times = [{name: [] for name in ready[0]["pages"]} for _ in collections]
