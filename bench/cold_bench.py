@@ -11,8 +11,10 @@ or BENCH_POSTGRES; SQLite files when neither answers), then a child process per 
 times each page type with the page cache cleared before every request (median of
 ``--repeat``) and counts its queries; the two take turns request by request, so that a
 busy spell on the machine slows both alike. The guide page shows the same guide at both
-sizes. The table gives both times, their ratio (the target: at most 1.3) and the query
-counts. Search uses a distinct query for every request.
+sizes. The table gives both times, their ratio (the target: at most 1.3), the query counts
+and the pages' sizes (a page that lists fewer items than a page holds at 400 guides, a tag's
+first page or the one sitemap page, holds more at 20,000). Search uses a distinct query for
+every request.
 """
 
 import argparse
@@ -155,7 +157,7 @@ def child(args):
             response = client.get(url)
             elapsed = (time.perf_counter() - started) * 1000
         assert response.status_code == 200, (url, response.status_code)
-        _say({"ms": elapsed, "queries": len(captured)})
+        _say({"ms": elapsed, "queries": len(captured), "bytes": len(response.content)})
 
 
 def _say(message):
@@ -222,19 +224,25 @@ def main():
     # so that a busy spell on the machine slows both alike instead of one table column.
     times = [{name: [] for name in ready[0]["pages"]} for _ in collections]
     queries = [dict.fromkeys(ready[0]["pages"], 0) for _ in collections]
+    sizes = [dict.fromkeys(ready[0]["pages"], 0) for _ in collections]
     for name in ready[0]["pages"]:
         for n in range(args.repeat):
             for side in (0, 1) if n % 2 == 0 else (1, 0):
                 answer = collections[side].time(name, n)
                 times[side][name].append(answer["ms"])
                 queries[side][name] = max(queries[side][name], answer["queries"])
+                sizes[side][name] = max(sizes[side][name], answer["bytes"])
     for collection in collections:
         collection.close()
     one, many = (
         {
             "guides": ready[side]["guides"],
             "pages": {
-                name: {"ms": statistics.median(times[side][name]), "queries": queries[side][name]}
+                name: {
+                    "ms": statistics.median(times[side][name]),
+                    "queries": queries[side][name],
+                    "kb": sizes[side][name] / 1024,
+                }
                 for name in ready[side]["pages"]
             },
         }
@@ -245,16 +253,19 @@ def main():
         f"{vendor}; page cache cleared before each request; median of {args.repeat}; "
         f"{one['guides']:,} guides against {many['guides']:,}"
     )
-    print(f"{'page':<22}{'ms small':>10}{'ms large':>10}{'ratio':>7}{'queries':>9}  within")
+    print(
+        f"{'page':<22}{'ms small':>10}{'ms large':>10}{'ratio':>7}{'queries':>9}{'KB':>10}  within"
+    )
     worst = 0
     for name, small_row in one["pages"].items():
         large_row = many["pages"][name]
         ratio = large_row["ms"] / small_row["ms"]
         worst = max(worst, ratio)
         queries = f"{small_row['queries']}/{large_row['queries']}"
+        size = f"{small_row['kb']:.0f}/{large_row['kb']:.0f}"
         print(
             f"{name:<22}{small_row['ms']:>10.1f}{large_row['ms']:>10.1f}{ratio:>7.2f}"
-            f"{queries:>9}  {'yes' if ratio <= TARGET else 'NO'}"
+            f"{queries:>9}{size:>10}  {'yes' if ratio <= TARGET else 'NO'}"
         )
     print(f"target: every page at most {TARGET}x; worst {worst:.2f}x")
     shutil.rmtree(work, ignore_errors=True)

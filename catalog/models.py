@@ -200,7 +200,7 @@ class GuideQuerySet(models.QuerySet):
         candidates tie than there are places, the later in their lists are chosen; the
         chosen are then shown newest first.
         """
-        ranks = {item.tag_id: item.rank for item in guide.tagged_items.all() if item.rank}
+        ranks = {i.tag_id: i.rank for i in guide.tagged_items.all() if i.rank is not None}
         if not ranks:
             return self.none()
 
