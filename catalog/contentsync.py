@@ -33,7 +33,7 @@ from django.utils import timezone
 from .changes import keep_losing_versions
 from .exporter import apply_export_plan, build_export_plan
 from .fileformat import ContentError, parse_category, parse_guide, read_folder
-from .files import write_atomic
+from .files import remove_if_orphaned, write_atomic
 from .gitrepo import GitError, Repo
 from .importer import ConflictError, SearchDocuments, apply_plan, build_plan, plan_summary
 from .models import Category, Guide, GuideRevision, SyncRun
@@ -252,8 +252,11 @@ def _commit(repo, top, data_rel, report):
 
 
 def _commit_leftovers(repo, top, data_rel, report):
-    """Files a killed run wrote but did not commit are committed; anyone else's are refused."""
-    dirty = repo.dirty(data_rel, "README.md")
+    """Files a killed run wrote but did not commit are committed, and the temporary files of
+    one killed mid-write removed; anyone else's are refused."""
+    dirty = [
+        path for path in repo.dirty(data_rel, "README.md") if not remove_if_orphaned(top / path)
+    ]
     if not dirty:
         return
     records = {"guides": stored_guides(), "categories": stored_categories()}

@@ -3,26 +3,38 @@
 import contextlib
 import glob
 import os
+import re
 import tempfile
 from pathlib import Path
 
+# write_atomic's temporary file of ``name``: ".<name>.<writer's pid>.<random>.tmp"
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+\.tmp")
+
+
+def remove_if_orphaned(path: str | Path) -> bool:
+    """Remove ``path`` if it is a temporary file of :func:`write_atomic` whose writer is gone
+    (killed before its rename); whether it was one (a live writer's file is left alone)."""
+    path = Path(path)
+    match = _TEMPORARY.fullmatch(path.name)
+    if match is None:
+        return False
+    try:
+        os.kill(int(match["pid"]), 0)
+    except ProcessLookupError:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return True
+    except PermissionError:
+        pass
+    return False
+
 
 def _remove_orphans(path: Path) -> None:
-    """Remove temporary files of ``path`` whose writer is gone (killed before its rename).
-
-    Their names carry the writer's process id; a live writer's file is left alone.
-    """
-    for orphan in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        pid = orphan.name[len(path.name) + 2 :].split(".", 1)[0]
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            with contextlib.suppress(FileNotFoundError):
-                orphan.unlink()
-        except PermissionError:
-            pass
+    """Remove the temporary files of ``path`` whose writer is gone."""
+    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        match = _TEMPORARY.fullmatch(candidate.name)
+        if match is not None and match["name"] == path.name:
+            remove_if_orphaned(candidate)
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:

@@ -209,6 +209,25 @@ def test_a_run_killed_after_writing_files_is_finished_by_the_next(repos, alice):
     assert "Written, not committed." in repos.remote_file("data/guides/g.md")
 
 
+def test_a_run_killed_mid_write_leaves_a_temporary_file_the_next_removes(repos, alice):
+    sync(repos)
+    admin_edit(alice, "g", description="Written, not committed.")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    guides = repos.site / "data" / "guides"
+    orphan = guides / f".g.md.{gone.pid}.k1ll3d_x.tmp"
+    orphan.write_bytes(b"---\ntitle: half a fi")
+    live = guides / f".h.md.{os.getpid()}.w0rk1ng.tmp"  # a writer still running: not ours
+    live.write_bytes(b"---\n")
+    with pytest.raises(CommandError, match=r"uncommitted changes.*\.h\.md\.\d+\.w0rk1ng\.tmp"):
+        sync(repos)
+    assert live.exists()
+    live.unlink()
+    out = sync(repos)
+    assert not orphan.exists() and git(repos.site, "status", "--porcelain").strip() == ""
+    assert "Written, not committed." in repos.remote_file("data/guides/g.md"), out
+
+
 # --- the Content sync page ------------------------------------------------------------------
 
 
