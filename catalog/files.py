@@ -7,8 +7,8 @@ import re
 import tempfile
 from pathlib import Path
 
-# write_atomic's temporary file of ``name``: ".<name>.<writer's pid>.<random>.tmp"
-_TEMPORARY = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+\.tmp")
+# write_atomic's temporary file of a file: ".<its name>.<writer's pid>.<random>.tmp"
+_TEMPORARY = re.compile(r"\..+\.(?P<pid>\d+)\.[^.]+\.tmp")
 
 
 def remove_if_orphaned(path: str | Path) -> bool:
@@ -30,11 +30,9 @@ def remove_if_orphaned(path: str | Path) -> bool:
 
 
 def _remove_orphans(path: Path) -> None:
-    """Remove the temporary files of ``path`` whose writer is gone."""
+    """Remove the temporary files beside ``path`` whose writer is gone."""
     for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        match = _TEMPORARY.fullmatch(candidate.name)
-        if match is not None and match["name"] == path.name:
-            remove_if_orphaned(candidate)
+        remove_if_orphaned(candidate)
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:
