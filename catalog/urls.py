@@ -35,13 +35,17 @@ site_urlpatterns = [
     path(
         "sitemap.xml",
         public_page(on_site_origin(sitemap_views.index)),
-        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        {
+            "sitemaps": SITEMAPS,
+            "sitemap_url_name": "sitemap_section",
+            "template_name": "catalog/sitemap_index.xml",
+        },
         name="sitemap",
     ),
     path(
         "sitemap-<str:section>.xml",
         public_page(on_site_origin(sitemap_views.sitemap)),
-        {"sitemaps": SITEMAPS},
+        {"sitemaps": SITEMAPS, "template_name": "catalog/sitemap.xml"},
         name="sitemap_section",
     ),
     path("robots.txt", views.robots_txt, name="robots"),
