@@ -38,7 +38,7 @@ from .fileformat import (
 )
 from .gitrepo import last_commit_times
 from .models import (
-    NOT_RENDERED,
+    NO_RENDERING,
     Category,
     Guide,
     GuideCategory,
@@ -292,8 +292,7 @@ def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
 
     def values(item):
         return {
-            "body_html": "",
-            "rendered_with": NOT_RENDERED,
+            **NO_RENDERING,
             "updated_at": kind_plan.times.get(item.slug, now),
             **sync_base_values(kind_plan.bases[item.slug], now),
             **record_values(item, names),

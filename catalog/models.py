@@ -78,6 +78,18 @@ def published_tags():
     )
 
 
+# What templates/catalog/_guide_card.html shows of a guide.
+CARD_FIELDS = (
+    "slug",
+    "title",
+    "description",
+    "image",
+    "diagram",
+    "image_width",
+    "image_height",
+    "diagram_variants",
+)
+
 # How many places before and after a guide, in each of its tags' lists, related guides are
 # looked for: enough to find guides of the same period sharing several tags, and a bound that
 # keeps the guide page's cost flat.
@@ -105,9 +117,11 @@ class GuideQuerySet(models.QuerySet):
 
         return self if may_see_drafts(user) else self.published()
 
-    def with_cards(self):
-        """Everything a guide card shows, in a fixed number of queries."""
-        return self.prefetch_related(
+    def with_cards(self, *also):
+        """Everything a guide card shows, in a fixed number of queries; ``also``: more fields
+        to load. Only the card's fields are read: a page of cards otherwise carries every
+        guide's body, HTML, sync base and search document from the database."""
+        return self.only(*CARD_FIELDS, *also).prefetch_related(
             models.Prefetch("tagged_items", queryset=TaggedGuide.objects.select_related("tag"))
         )
 
@@ -248,16 +262,20 @@ class GuideQuerySet(models.QuerySet):
 
 
 NOT_RENDERED = 0
+# What a record stores while its body is not rendered (an import clears the rendering).
+NO_RENDERING = {"body_html": "", "body_text": "", "rendered_with": NOT_RENDERED}
 
 
 class Content(models.Model):
     """What guides and categories share: identity, text, stored HTML and provenance.
 
-    ``body_html`` is a cache of the rendered body, valid when ``rendered_with`` is the current
-    ``RENDERER_VERSION``: a save fills it, an import clears it (rendering costs several times
-    more than the rest of an import) and ``render_guides`` fills it ahead of time. Pages read
-    ``html``, which renders a record whose cache is empty or stale; the page cache keeps the
-    result, so a body is rendered about once per content version, not per request.
+    ``body_html`` is a cache of the rendered body and ``body_text`` of its plain text (search
+    excerpts), valid when ``rendered_with`` is the current ``RENDERER_VERSION``
+    (catalog.rendering.stored_rendering): a save fills them, an import clears them (rendering
+    costs several times more than the rest of an import) and ``render_guides`` fills them
+    ahead of time. Pages read ``html`` and ``text``, which render a record whose cache is
+    empty or stale; the page cache keeps the result, so a body is rendered about once per
+    content version, not per request.
     """
 
     slug = models.CharField(max_length=MAX_SLUG_CHARS, unique=True, validators=[slug_validator])
@@ -266,6 +284,7 @@ class Content(models.Model):
     image = models.CharField(max_length=1000, blank=True, help_text="URL or site path")
     body = MarkdownxField(blank=True)
     body_html = models.TextField(blank=True, editable=False)
+    body_text = models.TextField(blank=True, editable=False)
     rendered_with = models.PositiveIntegerField(default=NOT_RENDERED, editable=False)
     extra = models.JSONField(
         default=list,
@@ -292,12 +311,13 @@ class Content(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        from .rendering import RENDERER_VERSION, render_markdown  # Markdown loads only when used
+        from .rendering import stored_rendering  # Markdown loads only when used
 
-        self.body_html = render_markdown(self.body)
-        self.rendered_with = RENDERER_VERSION
+        for name, value in stored_rendering(self.body).items():
+            setattr(self, name, value)
         self.updated_at = timezone.now()
         self.__dict__.pop("html", None)
+        self.__dict__.pop("text", None)
         with transaction.atomic():
             super().save(*args, **kwargs)
             old = getattr(self, "_loaded_slug", None)
@@ -318,6 +338,15 @@ class Content(models.Model):
         if self.rendered_with == RENDERER_VERSION:
             return self.body_html
         return render_markdown(self.body)
+
+    @cached_property
+    def text(self):
+        """The words of the rendered body on one line, as search excerpts quote them."""
+        from .rendering import RENDERER_VERSION, plain_text
+
+        if self.rendered_with == RENDERER_VERSION:
+            return self.body_text
+        return plain_text(self.html)
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -764,7 +793,7 @@ def render_stored_html(*, everything=False) -> int:
     meanwhile is never paired with HTML of the old text. Pages look the same before and after
     (they render what is not stored), so no cached page needs to be refreshed.
     """
-    from .rendering import RENDERER_VERSION, render_markdown
+    from .rendering import RENDERER_VERSION, stored_rendering
 
     count = 0
     for model in (Category, Guide):
@@ -772,9 +801,7 @@ def render_stored_html(*, everything=False) -> int:
         if not everything:
             records = records.exclude(rendered_with=RENDERER_VERSION)
         for pk, body in list(records.values_list("pk", "body")):
-            count += model.objects.filter(pk=pk, body=body).update(
-                body_html=render_markdown(body), rendered_with=RENDERER_VERSION
-            )
+            count += model.objects.filter(pk=pk, body=body).update(**stored_rendering(body))
     return count
 
 

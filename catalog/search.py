@@ -25,6 +25,8 @@ MAX_TERMS = 8
 WEIGHTS = {"title": 8, "tag": 4, "description": 2, "body": 1}
 SEARCH_CONFIG = "english"
 SNIPPET_CHARS = 220
+# What add_headlines reads of a guide (the body only when its stored text is stale).
+EXCERPT_FIELDS = ("body", "body_text", "rendered_with")
 _START, _STOP = "\x02", "\x03"
 
 
@@ -138,17 +140,15 @@ def _full_text(text):
 def add_headlines(guides, query):
     """Give each guide shown an excerpt of its text around the match.
 
-    Excerpts come from the rendered body as a reader sees it (catalog.rendering.plain_text:
-    no markdown syntax, no URLs), never from the markdown. On PostgreSQL ``ts_headline``
+    Excerpts come from the rendered body as a reader sees it (``Guide.text``, stored with
+    the HTML: no markdown syntax, no URLs), never from the markdown. On PostgreSQL ``ts_headline``
     picks and marks the words (stemmed: "caching" marks "cache"), one query for the page.
     """
-    from .rendering import plain_text
-
     guides = list(guides)
     terms = search_terms(query)
     if not guides or not terms:
         return guides
-    texts = {g.pk: plain_text(g.html) for g in guides}
+    texts = {g.pk: g.text for g in guides}
     if full_text():
         headlines = _full_text_headlines(texts, " ".join(terms))
     else:

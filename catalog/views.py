@@ -15,7 +15,7 @@ from .fileformat import SLUG_RE
 from .listings import RankedPaginator
 from .models import Category, Guide, SlugRedirect, published_tags
 from .origin import absolute_url
-from .search import add_headlines, search_guides, search_terms, suggestion
+from .search import EXCERPT_FIELDS, add_headlines, search_guides, search_terms, suggestion
 
 CATEGORY_PAGE_SIZE = 48
 TAG_PAGE_SIZE = 48
@@ -176,6 +176,10 @@ def tag_detail(request, slug):
     return render(request, "catalog/tag_detail.html", {"tag": tag, "page": page})
 
 
+def _search_results(query):
+    return Paginator(search_guides(query).with_cards(*EXCERPT_FIELDS), SEARCH_PAGE_SIZE)
+
+
 @require_safe
 @public_page
 def search(request):
@@ -183,11 +187,13 @@ def search(request):
     terms = search_terms(query)
     page, corrected = None, ""
     if terms:
-        paginator = Paginator(search_guides(query).with_cards(), SEARCH_PAGE_SIZE)
+        paginator = Paginator(search_guides(query).with_cards(*EXCERPT_FIELDS), SEARCH_PAGE_SIZE)
         if not paginator.count:
             corrected = suggestion(query)  # typo tolerance: show what the nearest words find
             if corrected:
-                paginator = Paginator(search_guides(corrected).with_cards(), SEARCH_PAGE_SIZE)
+                paginator = Paginator(
+                    search_guides(corrected).with_cards(*EXCERPT_FIELDS), SEARCH_PAGE_SIZE
+                )
         page = paginator.get_page(request.GET.get("page"))
         page.object_list = add_headlines(page.object_list, corrected or query)
     context = {"query": query, "terms": terms, "page": page, "corrected": corrected}

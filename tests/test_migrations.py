@@ -82,3 +82,26 @@ def test_search_documents_move_into_their_rows_and_back():
             assert cursor.fetchone()[0] == "x"
     finally:
         _migrate()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rendered_bodies_get_their_plain_text_and_unrendered_ones_wait():
+    from catalog.rendering import RENDERER_VERSION, render_markdown
+
+    guides = _migrate(("catalog", "0025_search_document_inline")).get_model("catalog", "Guide")
+    html = render_markdown("## Caching\n\nKeep **hot** data near [the reader](https://x.test).")
+    common = {"created_on": "2024-01-01", "body": "x", "body_html": html}
+    guides.objects.create(slug="rendered", title="R", rendered_with=RENDERER_VERSION, **common)
+    guides.objects.create(slug="stale", title="S", rendered_with=0, **common)
+    try:
+        _migrate(("catalog", "0026_body_text"))
+        from catalog.models import Guide
+
+        assert Guide.objects.get(slug="rendered").body_text == (
+            "Caching Keep hot data near the reader."
+        )
+        stale = Guide.objects.get(slug="stale")
+        assert stale.body_text == ""
+        assert stale.text == "x"  # rendered when asked for, until render_guides stores it
+    finally:
+        _migrate()
