@@ -167,6 +167,19 @@ def test_every_page_type_runs_at_most_6_queries_on_factory_data(
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("url", ["/", "/guides/net", "/tags/alpha", "/search?q=guide"])
+def test_card_lists_read_no_bodies_or_search_documents(client, big, url):
+    cache.clear()
+    caches["pages-local"].clear()
+    response = client.get(url)
+    context = response.context
+    guides = list(context["latest"] if url == "/" else context["page"].object_list)
+    assert guides
+    for guide in guides:
+        assert {"body_html", "synced_body", "search_document"} <= guide.get_deferred_fields()
+        assert ("body_text" in guide.get_deferred_fields()) == (not url.startswith("/search"))
+
+
 def test_related_guides_are_the_ones_sharing_most_tags_nearby(client, big):
     guide = Guide.objects.with_page().get(slug="g005")
     related = list(Guide.objects.related_to(guide))

@@ -69,3 +69,27 @@ def test_a_typo_shows_what_the_nearest_words_find_on_postgresql(client, kafka):
     assert "No guide matches “qqqzzzxx”" in page and "Showing" not in page
     page = client.get("/search", {"q": "cachng"}).content.decode()
     assert "/guides/r" in page  # a tag's words are candidates too
+
+
+def test_excerpts_quote_the_stored_text_once_bodies_are_rendered(client, site):
+    from catalog.models import Guide, SiteState, render_stored_html
+    from catalog.rendering import plain_text
+
+    assert Guide.objects.get(slug="g").body_text == ""  # an import stores no rendering
+    render_stored_html()
+    guide = Guide.objects.get(slug="g")
+    assert guide.body_text == plain_text(guide.body_html) != ""
+    Guide.objects.filter(pk=guide.pk).update(body_text="Stored words on cache warming.")
+    SiteState.bump()
+    assert re.sub(r"</?mark>", "", _excerpt(client, "cache")) == "…Stored words on cache warming.…"
+
+
+def test_a_saved_guide_stores_its_text_beside_its_html(site):
+    from catalog.models import Guide
+
+    guide = Guide.objects.get(slug="g")
+    guide.body = "Plain **words** and [a link](https://example.com/x)."
+    guide.save()
+    guide.refresh_from_db()
+    assert guide.body_text == "Plain words and a link."
+    assert guide.text == guide.body_text
