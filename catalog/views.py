@@ -2,7 +2,7 @@
 anonymous GETs go through the page cache (catalog.caching)."""
 
 from django.conf import settings
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -15,7 +15,14 @@ from .fileformat import SLUG_RE
 from .listings import RankedPaginator
 from .models import Category, Guide, SlugRedirect, published_tags
 from .origin import absolute_url
-from .search import EXCERPT_FIELDS, add_headlines, search_guides, search_terms, suggestion
+from .search import (
+    EXCERPT_FIELDS,
+    SearchPaginator,
+    add_headlines,
+    search_guides,
+    search_terms,
+    suggestion,
+)
 
 CATEGORY_PAGE_SIZE = 48
 TAG_PAGE_SIZE = 48
@@ -176,8 +183,9 @@ def tag_detail(request, slug):
     return render(request, "catalog/tag_detail.html", {"tag": tag, "page": page})
 
 
-def _search_results(query):
-    return Paginator(search_guides(query).with_cards(*EXCERPT_FIELDS), SEARCH_PAGE_SIZE)
+def _search_results(request, query):
+    matches = search_guides(query).with_cards(*EXCERPT_FIELDS)
+    return SearchPaginator(matches, SEARCH_PAGE_SIZE, request.GET.get("page"))
 
 
 @require_safe
@@ -187,13 +195,11 @@ def search(request):
     terms = search_terms(query)
     page, corrected = None, ""
     if terms:
-        paginator = Paginator(search_guides(query).with_cards(*EXCERPT_FIELDS), SEARCH_PAGE_SIZE)
+        paginator = _search_results(request, query)
         if not paginator.count:
             corrected = suggestion(query)  # typo tolerance: show what the nearest words find
             if corrected:
-                paginator = Paginator(
-                    search_guides(corrected).with_cards(*EXCERPT_FIELDS), SEARCH_PAGE_SIZE
-                )
+                paginator = _search_results(request, corrected)
         page = paginator.get_page(request.GET.get("page"))
         page.object_list = add_headlines(page.object_list, corrected or query)
     context = {"query": query, "terms": terms, "page": page, "corrected": corrected}

@@ -204,6 +204,30 @@ def test_search_results_paginate_and_never_error_on_bad_pages(client, content):
     assert 'href="?q=widget&amp;page=2"' in html(client, "/search?q=widget&page=junk")
 
 
+def test_search_pages_hold_the_ranked_results_in_order_once_each(client, content):
+    from catalog.search import search_guides
+
+    content.category("c")
+    for n in range(47):  # ranks that tie and ranks that differ, dates that tie
+        where = {0: {"title": f"Widget {n}"}, 1: {"description": "a widget"}}.get(n % 3, {})
+        body = "widget " * (1 + n % 4) + "\n"
+        created = f"2024-01-{1 + n % 9:02d}"
+        content.guide(f"g-{n:02d}", categories=("c",), created=created, body=body, **where)
+    content.guide("draft", title="Widget draft", categories=("c",), draft=True)
+    content.import_()
+    ranked = search_guides("widget").values_list("slug", flat=True)
+    expected = [f"/guides/{slug}" for slug in ranked]
+    assert len(expected) == 47
+    shown = []
+    for number in (1, 2, 3):
+        page = html(client, f"/search?q=widget&page={number}")
+        assert "47 guides match" in page
+        shown += re.findall(r'class="card-link" href="([^"]+)"', page)
+    assert shown == expected
+    last = re.findall(r'class="card-link" href="([^"]+)"', html(client, "/search?q=widget&page=9"))
+    assert last == expected[40:]
+
+
 def test_feeds_are_valid_atom_without_drafts(client, site):
     root = ET.fromstring(client.get("/feed.xml").content)
     titles = [e.find(f"{ATOM}title").text for e in root.iter(f"{ATOM}entry")]
