@@ -330,23 +330,26 @@ class Content(models.Model):
     def get_absolute_url(self):
         return reverse("catalog:detail", args=[self.slug])
 
+    @property
+    def rendering_is_stored(self):
+        """Whether ``body_html`` and ``body_text`` hold the current renderer's output."""
+        from .rendering import RENDERER_VERSION
+
+        return self.rendered_with == RENDERER_VERSION
+
     @cached_property
     def html(self):
         """The body as safe HTML: the stored rendering if it is current, else rendered now."""
-        from .rendering import RENDERER_VERSION, render_markdown
+        from .rendering import render_markdown
 
-        if self.rendered_with == RENDERER_VERSION:
-            return self.body_html
-        return render_markdown(self.body)
+        return self.body_html if self.rendering_is_stored else render_markdown(self.body)
 
     @cached_property
     def text(self):
         """The words of the rendered body on one line, as search excerpts quote them."""
-        from .rendering import RENDERER_VERSION, plain_text
+        from .rendering import plain_text
 
-        if self.rendered_with == RENDERER_VERSION:
-            return self.body_text
-        return plain_text(self.html)
+        return self.body_text if self.rendering_is_stored else plain_text(self.html)
 
     @classmethod
     def from_db(cls, db, field_names, values):

@@ -149,13 +149,16 @@ class SearchPaginator(Paginator):
     of its time in those two passes. Here one query ranks the matches once into a work
     table that gives both the count and the keys of the requested page (``number``: what
     the request asked for; another page costs one more such query), and the page's guides
-    are then read by key. Elsewhere (SQLite), Django's Paginator as it is.
+    are then read from ``cards`` by key alone (with the search condition as well, the
+    database would look every match up in the index again). Elsewhere (SQLite), Django's
+    Paginator as it is.
     """
 
-    def __init__(self, matches, per_page, number):
+    def __init__(self, matches, per_page, number, cards):
         super().__init__(matches, per_page)
         self._requested = number
         self._keys = {}
+        self._cards = cards
 
     @cached_property
     def count(self):
@@ -175,7 +178,7 @@ class SearchPaginator(Paginator):
         keys = self._keys.get(number)
         if keys is None:
             keys = self._keys[number] = self._scan(number)[1]
-        guides = {guide.pk: guide for guide in self.object_list.filter(pk__in=keys)}
+        guides = {guide.pk: guide for guide in self._cards.filter(pk__in=keys)}
         return self._get_page([guides[pk] for pk in keys if pk in guides], number, self)
 
     def _scan(self, number):
@@ -209,24 +212,35 @@ def add_headlines(guides, query):
     terms = search_terms(query)
     if not guides or not terms:
         return guides
-    texts = {g.pk: g.text for g in guides}
     if full_text():
-        headlines = _full_text_headlines(texts, " ".join(terms))
+        headlines = _full_text_headlines(guides, " ".join(terms))
     else:
-        headlines = {pk: _portable_headline(text, terms) for pk, text in texts.items()}
+        headlines = {g.pk: _portable_headline(g.text, terms) for g in guides}
     for guide in guides:
         guide.headline = headlines.get(guide.pk, "")
     return guides
 
 
-def _full_text_headlines(texts, query):
-    rows = ", ".join(["(%s, %s)"] * len(texts))
+def _full_text_headlines(guides, query):
+    """``ts_headline`` of each guide's text: the stored text where it is current, read where
+    it lies (sending twenty texts back to the database cost more than a third as much as
+    the headlines themselves), else the text rendered now."""
+    stored = [g.pk for g in guides if g.rendering_is_stored]
+    given = [(g.pk, g.text) for g in guides if not g.rendering_is_stored]
+    sources, params = [], []
+    if stored:
+        table = connection.ops.quote_name(Guide._meta.db_table)
+        sources.append(f"SELECT id, body_text FROM {table} WHERE id = ANY(%s)")
+        params.append(stored)
+    if given:
+        sources.append("VALUES " + ", ".join(["(%s::bigint, %s::text)"] * len(given)))
+        params += [value for row in given for value in row]
     options = f"StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=12"
-    params = [value for pk, text in texts.items() for value in (pk, text)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT v.id, ts_headline(%s::regconfig, v.text, "
-            f"websearch_to_tsquery(%s::regconfig, %s), %s) FROM (VALUES {rows}) AS v(id, text)",
+            f"websearch_to_tsquery(%s::regconfig, %s), %s) "
+            f"FROM ({' UNION ALL '.join(sources)}) AS v(id, text)",
             [SEARCH_CONFIG, SEARCH_CONFIG, query, options, *params],
         )
         return dict(cursor.fetchall())

@@ -93,3 +93,17 @@ def test_a_saved_guide_stores_its_text_beside_its_html(site):
     guide.refresh_from_db()
     assert guide.body_text == "Plain words and a link."
     assert guide.text == guide.body_text
+
+
+def test_a_page_of_rendered_and_unrendered_guides_quotes_each(client, content):
+    from catalog.models import Guide
+
+    content.category("c")
+    content.guide("a", title="A", categories=("c",), body="Cache **warming** before a launch.\n")
+    content.guide("b", title="B", categories=("c",), body="A cold *cache* misses often.\n")
+    content.import_()
+    Guide.objects.get(slug="a").save()  # rendered and stored; "b" is not
+    page = client.get("/search", {"q": "cache"}).content.decode()
+    excerpts = re.findall(r'<p class="card-text snippet">(.*?)</p>', page, re.S)
+    texts = sorted(re.sub(r"</?mark>", "", excerpt).strip("…") for excerpt in excerpts)
+    assert texts == ["A cold cache misses often.", "Cache warming before a launch."]
