@@ -22,7 +22,6 @@ from django.core.validators import RegexValidator
 from django.db import connection, models, transaction
 from django.db.models import F
 from django.db.models.functions import Abs, Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
@@ -31,6 +30,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
 from .fileformat import MAX_SLUG_CHARS, SLUG_RE, image_reference, slug_clash_problem
+from .paths import slug_path
 
 _LEADING_IMAGE_RE = re.compile(
     r'\A\s*<p>\s*<img (?=[^>]*\bsrc="(?P<src>[^"]*)")'
@@ -328,7 +328,7 @@ class Content(models.Model):
             self._loaded_slug = self.slug
 
     def get_absolute_url(self):
-        return reverse("catalog:detail", args=[self.slug])
+        return slug_path("catalog:detail", self.slug)
 
     @property
     def rendering_is_stored(self):

@@ -9,10 +9,10 @@ response grows with the collection. Pages are ranges of primary keys (catalog.li
 
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
-from django.urls import reverse
 
 from .listings import KeyRangePaginator
 from .models import Category, Guide, published_tags
+from .paths import slug_path
 
 PAGE_SIZE = 500
 
@@ -52,7 +52,7 @@ class TagSitemap(Sitemap):
         return published_tags()
 
     def location(self, item):
-        return reverse("catalog:tag", args=[item.slug])
+        return slug_path("catalog:tag", item.slug)
 
 
 SITEMAPS = {"categories": CategorySitemap, "guides": GuideSitemap, "tags": TagSitemap}

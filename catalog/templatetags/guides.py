@@ -9,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from catalog.paths import slug_path
 from catalog.search import search_terms, snippet
 
 register = template.Library()
@@ -20,6 +21,12 @@ _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u
 def ld_json(data):
     """JSON for a ``<script type="application/ld+json">`` element that no value can close."""
     return mark_safe(json.dumps(data, cls=DjangoJSONEncoder).translate(_JSON_SCRIPT_ESCAPES))
+
+
+@register.filter
+def tag_path(slug):
+    """A tag's page, as ``{% url 'catalog:tag' slug %}`` gives it (catalog.paths)."""
+    return slug_path("catalog:tag", slug)
 
 
 @register.filter
