@@ -25,6 +25,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -165,7 +166,17 @@ def child(args):
             response = client.get(url)
             elapsed = (time.perf_counter() - started) * 1000
         assert response.status_code == 200, (url, response.status_code)
-        _say({"ms": elapsed, "queries": len(captured), "bytes": len(response.content)})
+        found = (
+            re.search(rb"([0-9,]+) guides? match", response.content) if not pages[name] else None
+        )
+        _say(
+            {
+                "ms": elapsed,
+                "queries": len(captured),
+                "bytes": len(response.content),
+                "matches": int(found[1].replace(b",", b"")) if found else None,
+            }
+        )
 
 
 def _pin(connection, cpu):
@@ -272,6 +283,7 @@ def main():
     samples = [{name: {} for name in ready[0]["pages"]} for _ in collections]
     queries = [dict.fromkeys(ready[0]["pages"], 0) for _ in collections]
     sizes = [dict.fromkeys(ready[0]["pages"], 0) for _ in collections]
+    matches = [{}, {}]  # search query number: how many guides it found
     for name, url in ready[0]["pages"].items():
         variants = len(SEARCHES) if url is None else 1
         for n in range(args.repeat * variants):
@@ -280,6 +292,8 @@ def main():
                 samples[side][name].setdefault(n % variants, []).append(answer["ms"])
                 queries[side][name] = max(queries[side][name], answer["queries"])
                 sizes[side][name] = max(sizes[side][name], answer["bytes"])
+                if answer["matches"] is not None:
+                    matches[side][n % variants] = answer["matches"]
     for collection in collections:
         collection.close()
     vendor = "PostgreSQL" if small_db else "SQLite"
@@ -307,6 +321,14 @@ def main():
             f"  {'yes' if ratio <= TARGET else 'NO'}"
         )
     print(f"target: every page at most {TARGET}x; worst {worst:.2f}x")
+    print("\nsearch, query by query (fastest of each; matches at 400 / at 20,000):")
+    for n, text in enumerate(SEARCHES):
+        fastest = [min(samples[side]["search"][n]) for side in (0, 1)]
+        found = "/".join(f"{matches[side].get(n, 0):,}" for side in (0, 1))
+        print(
+            f"  {text:<22}{fastest[0]:>8.1f}{fastest[1]:>8.1f}{fastest[1] / fastest[0]:>7.2f}"
+            f"{found:>14}"
+        )
     shutil.rmtree(work, ignore_errors=True)
 
 
