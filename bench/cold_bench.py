@@ -321,7 +321,9 @@ def main():
             f"  {'yes' if ratio <= TARGET else 'NO'}"
         )
     print(f"target: every page at most {TARGET}x; worst {worst:.2f}x")
-    print("\nsearch, query by query (fastest of each; matches at 400 / at 20,000):")
+    print(
+        f"\nsearch, query by query (fastest of each; matches at {guides[0]:,} / at {guides[1]:,}):"
+    )
     for n, text in enumerate(SEARCHES):
         fastest = [min(samples[side]["search"][n]) for side in (0, 1)]
         found = "/".join(f"{matches[side].get(n, 0):,}" for side in (0, 1))

@@ -124,6 +124,15 @@ def main():
             env={"BENCH_POSTGRES": POSTGRES},
         )
     )
+    sections.append(
+        run(
+            "Cold renders, real corpus against itself (the machine's noise)",
+            "cold_bench.py",
+            "--copies",
+            "1",
+            env={"BENCH_POSTGRES": POSTGRES},
+        )
+    )
     text = (
         f"# Benchmark results\n\nMade by `make bench` on {dt.date.today().isoformat()}: "
         f"{machine()}.\nLoad is generated on the same machine (loopback only), so "
