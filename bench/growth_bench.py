@@ -111,17 +111,23 @@ def main():
 
     rows = []
     for n in args.sizes:
-        work = Path(tempfile.mkdtemp(prefix=f"guides-growth-{n}-"))
-        subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "make_corpus.py"), str(n), str(work / "data")],
-            check=True,
-        )
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", str(work / "data"), str(work)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
+        with tempfile.TemporaryDirectory(prefix=f"guides-growth-{n}-") as folder:
+            work = Path(folder)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(ROOT / "bench" / "make_corpus.py"),
+                    str(n),
+                    str(work / "data"),
+                ],
+                check=True,
+            )
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(work / "data"), str(work)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
         rows.append((n, json.loads(out.strip().splitlines()[-1])))
     base = rows[0][1]["import"]
     print(f"database: {rows[0][1]['vendor']}; {os.cpu_count()} CPUs")
