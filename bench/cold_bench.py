@@ -22,6 +22,7 @@ ratios it gives are the machine's noise.
 """
 
 import argparse
+import atexit
 import datetime as dt
 import json
 import os
@@ -265,6 +266,7 @@ def main():
     if not (corpus / "guides").is_dir():
         sys.exit(f"the real corpus is not at {corpus}")
     work = Path(tempfile.mkdtemp(prefix="guides-cold-"))
+    atexit.register(shutil.rmtree, work, True)  # also when a child stops the run
     small, large = work / "real", work / f"copied-{args.copies}"
     shutil.copytree(corpus, small, ignore=shutil.ignore_patterns("public"))
     copy_corpus(corpus, large, args.copies)
@@ -331,7 +333,6 @@ def main():
             f"  {text:<22}{fastest[0]:>8.1f}{fastest[1]:>8.1f}{fastest[1] / fastest[0]:>7.2f}"
             f"{found:>14}"
         )
-    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
