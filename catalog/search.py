@@ -141,6 +141,9 @@ def _full_text(text):
     )
 
 
+MAX_PAGE = 2**31  # its offset must fit the database's integers
+
+
 class SearchPaginator(Paginator):
     """Search results a page at a time, on PostgreSQL counted and ranked in one pass.
 
@@ -165,8 +168,10 @@ class SearchPaginator(Paginator):
         if not full_text():
             return super().count
         try:
-            number = max(1, int(self._requested))
+            number = int(self._requested)
         except (TypeError, ValueError):
+            number = 1
+        if not 1 <= number <= MAX_PAGE:  # not a page: Paginator.get_page picks one
             number = 1
         total, self._keys[number] = self._scan(number)
         return total

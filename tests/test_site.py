@@ -201,6 +201,8 @@ def test_search_results_paginate_and_never_error_on_bad_pages(client, content):
     assert html(client, "/search?q=widget").count('class="card"') == 20
     assert html(client, "/search?q=widget&page=2").count('class="card"') == 5
     assert html(client, "/search?q=widget&page=99").count('class="card"') == 5
+    for junk in ("99999999999999999999999", "9223372036854775807", "-5", "0", "1e3", "nan"):
+        assert html(client, f"/search?q=widget&page={junk}").count('class="card"') in (5, 20)
     assert 'href="?q=widget&amp;page=2"' in html(client, "/search?q=widget&page=junk")
 
 
