@@ -120,9 +120,15 @@ class GuideQuerySet(models.QuerySet):
     def with_cards(self, *also):
         """Everything a guide card shows, in a fixed number of queries; ``also``: more fields
         to load. Only the card's fields are read: a page of cards otherwise carries every
-        guide's body, HTML, sync base and search document from the database."""
+        guide's body, HTML, sync base and search document from the database. A card's tags
+        are ``card_tags``, a plain list: the prefetched ``tagged_items`` manager made a
+        queryset for each guide and another for each card that listed them."""
         return self.only(*CARD_FIELDS, *also).prefetch_related(
-            models.Prefetch("tagged_items", queryset=TaggedGuide.objects.select_related("tag"))
+            models.Prefetch(
+                "tagged_items",
+                queryset=TaggedGuide.objects.select_related("tag"),
+                to_attr="card_tags",
+            )
         )
 
     def with_page(self):
