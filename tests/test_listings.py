@@ -180,6 +180,23 @@ def test_card_lists_read_no_bodies_or_search_documents(client, big, url):
         assert ("body_text" in guide.get_deferred_fields()) == (not url.startswith("/search"))
 
 
+@pytest.mark.parametrize("url", ["/", "/guides/net", "/tags/alpha", "/search?q=guide"])
+def test_every_card_lists_its_guides_tags(client, big, url):
+    cache.clear()
+    caches["pages-local"].clear()
+    body = client.get(url).content.decode()
+    cards = re.findall(r'<article class="card">(.*?)</article>', body, re.S)
+    assert cards
+    for card in cards:
+        slug = re.search(r'class="card-link" href="/guides/([^"]+)"', card)[1]
+        shown = set(re.findall(r'<li class="tag"><a href="/tags/([^"]+)">([^<]+)</a>', card))
+        expected = {
+            (item.tag.slug, item.tag.name)
+            for item in TaggedGuide.objects.filter(content_object__slug=slug).select_related("tag")
+        }
+        assert shown == expected and expected, (url, slug)
+
+
 def test_related_guides_are_the_ones_sharing_most_tags_nearby(client, big):
     guide = Guide.objects.with_page().get(slug="g005")
     related = list(Guide.objects.related_to(guide))
