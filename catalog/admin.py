@@ -24,7 +24,7 @@ from django.utils.html import format_html
 from taggit import admin as taggit_admin
 from taggit.forms import MergeTagsForm
 
-from . import changes, contentsync, fileformat, review, roles
+from . import changes, contentsync, fileformat, review, roles, search
 from .models import (
     Category,
     Guide,
@@ -294,7 +294,12 @@ class GuideAdmin(admin.ModelAdmin):
     inlines = [GuideCategoryInline]
     list_display = ["title", "category_list", "tag_list", "state", "created_on", "updated_at"]
     list_filter = [StateFilter, "category_links__category", TagFilter, CreatedYearFilter]
+    # What the search box looks in; catalog.search.editor_matches decides how.
     search_fields = ["title", "slug", "description", "body", "tagged_items__tag__name"]
+    search_help_text = (
+        "Guides with every word: in the title or slug (part of a word will do), or "
+        "anywhere in the guide as the site's search finds it."
+    )
     date_hierarchy = "created_on"
     ordering = ["-updated_at"]
     prepopulated_fields = {"slug": ["title"]}
@@ -309,6 +314,9 @@ class GuideAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_page()
+
+    def get_search_results(self, request, queryset, search_term):
+        return search.editor_matches(queryset, search_term), False
 
     def get_changeform_initial_data(self, request):
         return {

@@ -16,7 +16,18 @@ from functools import cached_property
 
 from django.core.paginator import Paginator
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.lookups import IContains
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -251,19 +262,29 @@ def _full_text_headlines(guides, query):
         return dict(cursor.fetchall())
 
 
+def _tag_match(term):
+    return Exists(
+        TaggedGuide.objects.filter(content_object=OuterRef("pk"), tag__name__icontains=term)
+    )
+
+
+def _portable_match(term):
+    """Where the portable search finds a word: part of the title, description, body or a
+    tag's name."""
+    return (
+        Q(title__icontains=term)
+        | Q(description__icontains=term)
+        | Q(body__icontains=term)
+        | _tag_match(term)
+    )
+
+
 def _portable(terms):
     guides = Guide.objects.published()
     score = Value(0)
     for term in terms:
-        tag_match = Exists(
-            TaggedGuide.objects.filter(content_object=OuterRef("pk"), tag__name__icontains=term)
-        )
-        guides = guides.filter(
-            Q(title__icontains=term)
-            | Q(description__icontains=term)
-            | Q(body__icontains=term)
-            | tag_match
-        )
+        tag_match = _tag_match(term)
+        guides = guides.filter(_portable_match(term))
         score = score + Case(
             When(title__icontains=term, then=Value(WEIGHTS["title"])),
             When(tag_match, then=Value(WEIGHTS["tag"])),
@@ -272,6 +293,43 @@ def _portable(terms):
             output_field=IntegerField(),
         )
     return guides.annotate(score=score).order_by("-score", "-created_on", "slug")
+
+
+class _ILikeContains(IContains):
+    """``icontains`` written as ``ILIKE``, which pg_trgm's indexes serve (Django's
+    ``UPPER(…) LIKE UPPER(…)`` is served by none, so it reads every row)."""
+
+    lookup_name = "ilike_contains"
+
+    def get_rhs_op(self, connection, rhs):
+        return f"ILIKE {rhs}"
+
+
+CharField.register_lookup(_ILikeContains)
+
+
+def editor_matches(guides, text):
+    """The admin's search: ``guides`` (drafts and all) that match every word of ``text``,
+    either as part of the title or slug, or where the site's search finds a word: on
+    PostgreSQL the search document (stemmed: "caching" finds "cache"), elsewhere part of the
+    description, body or a tag's name.
+
+    Django's own admin search compared every guide's body, and matched tags through a join
+    that made every result row distinct over whole guide rows: 2.5 s a page at 20,000 guides
+    on PostgreSQL. Here every condition is one an index serves there (pg_trgm's on the title
+    and slug, migrations 0016 and 0027; the document's GIN), and no row is repeated.
+    """
+    for term in search_terms(text):
+        if full_text():
+            found = (
+                Q(title__ilike_contains=term)
+                | Q(slug__ilike_contains=term)
+                | Q(search_document=_search_query(term))
+            )
+        else:
+            found = Q(slug__icontains=term) | _portable_match(term)
+        guides = guides.filter(found)
+    return guides
 
 
 def snippet(guide) -> str:
