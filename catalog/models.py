@@ -97,12 +97,16 @@ RELATED_WINDOW = 200
 
 
 class GuideQuerySet(models.QuerySet):
-    def published(self):
+    @staticmethod
+    def _published():
         """The guides visitors may see: the only definition of it. A guide scheduled with
         ``publish_at`` is not one of them before that moment (see SiteState.publish_due)."""
-        return self.filter(draft=False).filter(
+        return models.Q(draft=False) & (
             models.Q(publish_at__isnull=True) | models.Q(publish_at__lte=timezone.now())
         )
+
+    def published(self):
+        return self.filter(self._published())
 
     def scheduled(self):
         """Guides to be published at a later moment (not drafts, ``publish_at`` ahead)."""
@@ -144,7 +148,9 @@ class GuideQuerySet(models.QuerySet):
         return self.published().order_by("-created_on", "-slug")
 
     def drafts(self):
-        return self.exclude(pk__in=self.published().values("pk"))
+        """Every guide not published (drafts and scheduled ones): the rows themselves tell,
+        with no second pass over the table to list the published."""
+        return self.exclude(self._published())
 
     def for_category_page(self, category):
         return self.published().filter(category_links__category=category).in_readme_order()

@@ -132,3 +132,24 @@ def test_export_and_import_carry_the_moment_through_the_files(content, scheduled
     assert 'publishAt: "2031-05-05T09:30:00Z"' in text
     content.import_()
     assert Guide.objects.get(slug="old").publish_at == MOMENT + dt.timedelta(days=1)
+
+
+def test_drafts_are_every_guide_not_published_read_from_the_rows_alone(content):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    content.category("c")
+    content.guide("out", categories=("c",))
+    content.guide("draft", categories=("c",), draft=True)
+    content.guide("soon", categories=("c",))
+    content.guide("was-due", categories=("c",))
+    content.import_()
+    now = timezone.now()
+    Guide.objects.filter(slug="soon").update(publish_at=now + dt.timedelta(days=1))
+    Guide.objects.filter(slug="was-due").update(publish_at=now - dt.timedelta(days=1))
+    published = set(Guide.objects.published().values_list("slug", flat=True))
+    with CaptureQueriesContext(connection) as captured:
+        drafts = set(Guide.objects.drafts().values_list("slug", flat=True))
+    assert published == {"out", "was-due"} and drafts == {"draft", "soon"}
+    (query,) = captured.captured_queries
+    assert query["sql"].upper().count("SELECT") == 1  # no second pass listing the published
