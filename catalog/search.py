@@ -296,8 +296,8 @@ def _portable(terms):
 
 
 class _ILikeContains(IContains):
-    """``icontains`` written as ``ILIKE``, which pg_trgm's indexes serve (Django's
-    ``UPPER(…) LIKE UPPER(…)`` is served by none, so it reads every row)."""
+    """``icontains`` written as ``ILIKE`` (PostgreSQL), which pg_trgm's indexes serve;
+    Django's ``UPPER(…) LIKE UPPER(…)`` is served by none, so it reads every row."""
 
     lookup_name = "ilike_contains"
 
@@ -306,6 +306,12 @@ class _ILikeContains(IContains):
 
 
 CharField.register_lookup(_ILikeContains)
+
+
+def _contains(field, term):
+    """Part of ``field`` is ``term``, whatever the case."""
+    lookup = "ilike_contains" if full_text() else "icontains"
+    return Q(**{f"{field}__{lookup}": term})
 
 
 def editor_matches(guides, text):
@@ -320,16 +326,23 @@ def editor_matches(guides, text):
     and slug, migrations 0016 and 0027; the document's GIN), and no row is repeated.
     """
     for term in search_terms(text):
+        found = _contains("title", term) | _contains("slug", term)
         if full_text():
-            found = (
-                Q(title__ilike_contains=term)
-                | Q(slug__ilike_contains=term)
-                | Q(search_document=_search_query(term))
-            )
+            found |= Q(search_document=_search_query(term))
         else:
-            found = Q(slug__icontains=term) | _portable_match(term)
+            found |= _portable_match(term)
         guides = guides.filter(found)
     return guides
+
+
+def revision_matches(revisions, text):
+    """The admin's search of revisions: every word part of the revision's title or of its
+    guide's slug (the guides found first, by their index, instead of a join on every
+    revision)."""
+    for term in search_terms(text):
+        guides = Guide.objects.filter(_contains("slug", term)).values("pk")
+        revisions = revisions.filter(_contains("title", term) | Q(guide__in=guides))
+    return revisions
 
 
 def snippet(guide) -> str:

@@ -200,6 +200,35 @@ def test_admin_search_finds_every_word_in_titles_slugs_tags_and_text(editor, sea
             assert " ILIKE " in sql and "@@" in sql and "UPPER(" not in sql, sql
 
 
+def test_revision_list_is_newest_first_and_searches_titles_and_slugs(editor, searchable):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import GuideRevision
+
+    kafka = Guide.objects.get(slug="kafka-intro")
+    GuideRevision.objects.create(guide=kafka, source="admin", title="Kafka, revised")
+
+    def rows(query=""):
+        html = editor.get("/admin/catalog/guiderevision/", {"q": query}).content.decode()
+        return re.findall(r'<td class="field-title">([^<]*)</td>', html)
+
+    assert rows()[0] == "Kafka, revised" and len(rows()) == 4
+    assert rows("revis") == ["Kafka, revised"]  # part of a title
+    assert rows("intro") == ["Kafka, revised", "Kafka in five minutes"]  # part of a slug
+    assert rows("hashing 101") == ["Consistent hashing"]  # every word, either place
+    with CaptureQueriesContext(connection) as captured:
+        editor.get("/admin/catalog/guiderevision/")
+    listed = [q["sql"] for q in captured.captured_queries if "catalog_guiderevision" in q["sql"]]
+    assert listed
+    for sql in listed:  # a list page reads no revision text, and no guide's
+        assert '"catalog_guiderevision"."body"' not in sql, sql
+        assert '"catalog_guide"."body"' not in sql, sql
+    revision = GuideRevision.objects.get(title="Consistent hashing")
+    page = editor.get(f"/admin/catalog/guiderevision/{revision.pk}/change/").content.decode()
+    assert "Rings of caches." in page  # one revision's page shows its text
+
+
 def test_add_guide_keeps_category_order_and_never_splits_tags(editor, site):
     data = with_categories(guide_form(), "sec", "net")
     response = editor.post("/admin/catalog/guide/add/", data)
