@@ -18,7 +18,9 @@ median of their fastest. The guide page shows the same guide at both sizes. The 
 both costs, their ratio (the target: at most 1.3), the query counts and the pages' sizes (a
 page that lists fewer items than a page holds at 400 guides, a tag's first page or the one
 sitemap page, holds more at 20,000). ``--copies 1`` times the corpus against itself: the
-ratios it gives are the machine's noise.
+ratios it gives are the machine's noise. The admin's guide list, search, draft filter and
+revisions (``ADMIN_PAGES``, as a superuser sees them) are timed too and shown in the table,
+outside the target, which is the public pages'.
 """
 
 import argparse
@@ -58,6 +60,15 @@ SEARCHES = [
     "git",
 ]
 TARGET = 1.3
+# Editors' pages, timed beside the public ones but not part of the target (the issue names
+# public pages): the guide list, its search and draft filter, and the revisions.
+ADMIN_PAGES = {
+    "admin: guides": "/admin/catalog/guide/",
+    "admin: guide search": "/admin/catalog/guide/?q=cache",
+    "admin: drafts": "/admin/catalog/guide/?state=draft",
+    "admin: revisions": "/admin/catalog/guiderevision/",
+    "admin: revision search": "/admin/catalog/guiderevision/?q=cache",
+}
 PROTOCOL = "cold-bench: "
 
 
@@ -106,6 +117,7 @@ def child(args):
 
     django.setup()
     from django.conf import settings
+    from django.contrib.auth.models import User
     from django.core.cache import caches
     from django.core.management import call_command
     from django.db import connection
@@ -151,7 +163,10 @@ def child(args):
         "sitemap categories": "/sitemap-categories.xml",
         "sitemap tags": "/sitemap-tags.xml",
     }
+    pages.update(ADMIN_PAGES)
     client = Client()
+    editor = Client()  # the admin's pages, as a superuser sees them
+    editor.force_login(User.objects.create_superuser("cold-bench", password=None))
     _pin(connection, args.cpu)
     _say({"guides": Guide.objects.count(), "pages": pages})
     for line in sys.stdin:  # one request per line: [page name, request number]
@@ -164,7 +179,7 @@ def child(args):
             caches[alias].clear()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
-            response = client.get(url)
+            response = (editor if url.startswith("/admin/") else client).get(url)
             elapsed = (time.perf_counter() - started) * 1000
         assert response.status_code == 200, (url, response.status_code)
         found = (
@@ -314,15 +329,19 @@ def main():
         fastest = [cost(samples[side][name]) for side in (0, 1)]
         middle = [statistics.median(sum(samples[side][name].values(), [])) for side in (0, 1)]
         ratio = fastest[1] / fastest[0]
-        worst = max(worst, ratio)
+        if name in ADMIN_PAGES:
+            within = "(admin)"
+        else:
+            worst = max(worst, ratio)
+            within = "yes" if ratio <= TARGET else "NO"
         print(
             f"{name:<22}{fastest[0]:>10.1f}{fastest[1]:>10.1f}{ratio:>7.2f}"
             f"{f'{middle[0]:.1f}/{middle[1]:.1f}':>14}"
             f"{f'{queries[0][name]}/{queries[1][name]}':>9}"
             f"{f'{sizes[0][name] / 1024:.0f}/{sizes[1][name] / 1024:.0f}':>10}"
-            f"  {'yes' if ratio <= TARGET else 'NO'}"
+            f"  {within}"
         )
-    print(f"target: every page at most {TARGET}x; worst {worst:.2f}x")
+    print(f"target: every public page at most {TARGET}x; worst {worst:.2f}x")
     print(
         f"\nsearch, query by query (fastest of each; matches at {guides[0]:,} / at {guides[1]:,}):"
     )
