@@ -297,8 +297,8 @@ class GuideAdmin(admin.ModelAdmin):
     # What the search box looks in; catalog.search.editor_matches decides how.
     search_fields = ["title", "slug", "description", "body", "tagged_items__tag__name"]
     search_help_text = (
-        "Guides with every word: in the title or slug (part of a word will do), or "
-        "anywhere in the guide as the site's search finds it."
+        "Guides with every word: in the title (part of a word will do), at the start of the "
+        "slug, or anywhere in the guide as the site's search finds it."
     )
     date_hierarchy = "created_on"
     ordering = ["-updated_at"]

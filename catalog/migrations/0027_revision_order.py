@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0027_slug_trigrams"),
+        ("catalog", "0026_body_text"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
