@@ -3,10 +3,11 @@
 On PostgreSQL, full-text search: a weighted ``SearchVector`` (title A, tags B, description C,
 body D) stored in ``Guide.search_document`` by the database itself as a row is written (a
 trigger compiled from :func:`search_vector`, migration 0010) and indexed with GIN,
-``SearchRank`` over the stored vector for the order, and ``SearchHeadline`` for the excerpts
-of the guides on the page shown (never for every match). Elsewhere (SQLite), a portable path:
+``SearchRank`` over the stored vector for the order. Elsewhere (SQLite), a portable path:
 case-insensitive substring matches scored by where each word matched, which gives the same
-order for title, tag, description and body matches.
+order for title, tag, description and body matches. Either way, excerpts of the guides on the
+page shown (never of every match) are built here (:func:`add_headlines`) from the words that
+the search's own rule matches.
 """
 
 import contextlib
@@ -37,7 +38,8 @@ MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
 WEIGHTS = {"title": 8, "tag": 4, "description": 2, "body": 1}
 SEARCH_CONFIG = "english"
-SNIPPET_CHARS = 220
+SNIPPET_CHARS = 160
+SNIPPET_LEAD = 40  # of them before the first word of the passage
 # The order of results (PostgreSQL): best rank first, then newest.
 RESULT_ORDER = ("-rank", "-created_on", "slug")
 # What add_headlines reads of a guide (the body only when its stored text is stale).
@@ -218,48 +220,139 @@ class SearchPaginator(Paginator):
 
 
 def add_headlines(guides, query):
-    """Give each guide shown an excerpt of its text around the match.
+    """Give each guide shown an excerpt of its text around the match (``headline``: the
+    excerpt with the query's words between _START and _STOP; see :func:`snippet`).
 
     Excerpts come from the rendered body as a reader sees it (``Guide.text``, stored with
-    the HTML: no markdown syntax, no URLs), never from the markdown. On PostgreSQL ``ts_headline``
-    picks and marks the words (stemmed: "caching" marks "cache"), one query for the page.
+    the HTML: no markdown syntax, no URLs), never from the markdown. Which words match is
+    the search's own rule: on PostgreSQL the search configuration's stems ("caching" marks
+    "cache"), elsewhere the terms as parts of words. Only words that begin as a query word
+    does are looked at, so an excerpt costs the same whatever the length of the text
+    (``ts_headline`` read every word of every text shown: the guides that rank best, which
+    fill the first page of a large collection, are the longest).
     """
     guides = list(guides)
     terms = search_terms(query)
     if not guides or not terms:
         return guides
+    texts = {guide.pk: guide.text for guide in guides}
     if full_text():
-        headlines = _full_text_headlines(guides, " ".join(terms))
+        hits, needed = _full_text_hits(texts, terms)
     else:
-        headlines = {g.pk: _portable_headline(g.text, terms) for g in guides}
+        hits, needed = _portable_hits(texts, terms), len(terms)
     for guide in guides:
-        guide.headline = headlines.get(guide.pk, "")
+        guide.headline = excerpt(texts[guide.pk], hits.get(guide.pk), needed)
     return guides
 
 
-def _full_text_headlines(guides, query):
-    """``ts_headline`` of each guide's text: the stored text where it is current, read where
-    it lies (sending twenty texts back to the database cost more than a third as much as
-    the headlines themselves), else the text rendered now."""
-    stored = [g.pk for g in guides if g.rendering_is_stored]
-    given = [(g.pk, g.text) for g in guides if not g.rendering_is_stored]
-    sources, params = [], []
-    if stored:
-        table = connection.ops.quote_name(Guide._meta.db_table)
-        sources.append(f"SELECT id, body_text FROM {table} WHERE id = ANY(%s)")
-        params.append(stored)
-    if given:
-        sources.append("VALUES " + ", ".join(["(%s::bigint, %s::text)"] * len(given)))
-        params += [value for row in given for value in row]
-    options = f"StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=12"
+def excerpt(text, hits, needed):
+    """About SNIPPET_CHARS of ``text`` around its best passage, each hit between _START and
+    _STOP; "" without ``hits``: ``(start, end, query word)`` in text order.
+
+    The passage, as ``ts_headline`` chose it: of the places where ``needed`` distinct
+    query words occur (a cover: from one hit to where the last missing word first follows),
+    the one with the most hits within SNIPPET_CHARS, then the shortest, then the first;
+    where the text has fewer words than that, its beginning.
+    """
+    if not hits:
+        return ""
+    first = _best_cover(hits, SNIPPET_CHARS) if len({h[2] for h in hits}) >= needed else 0
+    start = max(0, first - SNIPPET_LEAD)
+    if start:
+        space = text.find(" ", start, first)
+        start = space + 1 if space >= 0 else first
+    stop = start + SNIPPET_CHARS
+    if stop < len(text):
+        space = text.rfind(" ", first, stop)
+        stop = space if space > first else stop
+    parts, at = [], start
+    for begin, end, _ in hits:
+        if begin >= max(start, at) and end <= stop:
+            parts += [text[at:begin], _START, text[begin:end], _STOP]
+            at = end
+    parts.append(text[at:stop])
+    return " ".join("".join(parts).split())
+
+
+def _best_cover(hits, span):
+    """The offset where :func:`excerpt`'s passage starts (every distinct word of ``hits``
+    counted as needed)."""
+    wanted = len({word for _, _, word in hits})
+    best, seen, end, near = None, {}, 0, 0
+    for begin, (start, _, word) in enumerate(hits):
+        while end < len(hits) and len(seen) < wanted:
+            seen[hits[end][2]] = seen.get(hits[end][2], 0) + 1
+            end += 1
+        if len(seen) < wanted:
+            break
+        near = max(near, begin)
+        while near < len(hits) and hits[near][0] < start + span:
+            near += 1
+        score = (near - begin, start - hits[end - 1][0])
+        if best is None or score > best[0]:
+            best = (score, start)
+        seen[word] -= 1
+        if not seen[word]:
+            del seen[word]
+    return best[1]
+
+
+# The rest of a word, as the database's parser may see one or several ("cache-aside").
+_WORD_REST = r"(?:[\w.+#'/-]*\w)?"
+
+
+def _prefix(term):
+    """The start that every word sharing ``term``'s stem has: Snowball keeps a word's first
+    letters, but for a final "y" that may turn into "i" ("spy", "spies")."""
+    if len(term) > 4:
+        return term[:4]
+    return term[: len(term) - 1] if len(term) > 2 else term
+
+
+def _full_text_hits(texts, terms):
+    """``({key: hits}, how many distinct stems a cover needs)`` for ``texts`` (``{key:
+    text}``): the words of each text that the search configuration makes one of the
+    query's stems. Words that begin as a term does are candidates; the database stems them
+    and the query, in one query."""
+    prefixes = sorted({re.escape(_prefix(term)) for term in terms}, key=len, reverse=True)
+    candidate = re.compile(rf"\b(?:{'|'.join(prefixes)}){_WORD_REST}", re.IGNORECASE)
+    found = {
+        key: [(m.start(), m.end(), m.group(0).casefold()) for m in candidate.finditer(text)]
+        for key, text in texts.items()
+    }
+    words = sorted({word for hits in found.values() for _, _, word in hits})
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT v.id, ts_headline(%s::regconfig, v.text, "
-            f"websearch_to_tsquery(%s::regconfig, %s), %s) "
-            f"FROM ({' UNION ALL '.join(sources)}) AS v(id, text)",
-            [SEARCH_CONFIG, SEARCH_CONFIG, query, options, *params],
+            "WITH q AS (SELECT tsvector_to_array(to_tsvector(%s::regconfig, %s)) AS stems) "
+            "SELECT NULL, unnest(stems) FROM q UNION ALL "
+            "SELECT w, s FROM unnest(%s::text[]) AS w, "
+            "unnest(tsvector_to_array(to_tsvector(%s::regconfig, w))) AS s "
+            "WHERE s IN (SELECT unnest(stems) FROM q)",
+            [SEARCH_CONFIG, " ".join(terms), words, SEARCH_CONFIG],
         )
-        return dict(cursor.fetchall())
+        rows = cursor.fetchall()
+    stems = {}  # a word's stems ("rate-limiting": rate, limit)
+    for word, stem in rows:
+        if word is not None:
+            stems.setdefault(word, []).append(stem)
+    hits = {
+        key: [(start, end, stem) for start, end, word in candidates for stem in stems.get(word, ())]
+        for key, candidates in found.items()
+    }
+    # websearch_to_tsquery: "or" between words makes either one enough.
+    needed = 1 if "or" in terms else sum(word is None for word, _ in rows)
+    return hits, needed
+
+
+def _portable_hits(texts, terms):
+    """``{key: hits}``: where each text has a term as part of a word, whatever the case."""
+    pattern = re.compile(
+        "|".join(f"({re.escape(t)})" for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE
+    )
+    return {
+        key: [(m.start(), m.end(), m.lastindex) for m in pattern.finditer(text)]
+        for key, text in texts.items()
+    }
 
 
 def _tag_match(term):
@@ -352,20 +445,6 @@ def snippet(guide) -> str:
         return ""
     text = escape(headline)
     return mark_safe(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))
-
-
-def _portable_headline(body, terms):
-    if not terms or not body:
-        return ""
-    pattern = re.compile(
-        "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE
-    )
-    first = pattern.search(body)
-    if first is None:
-        return ""
-    start = max(0, first.start() - SNIPPET_CHARS // 3)
-    excerpt = " ".join(body[start : start + SNIPPET_CHARS].split())
-    return pattern.sub(lambda m: f"{_START}{m.group(0)}{_STOP}", excerpt)
 
 
 # --- "did you mean": the nearest title words and tags (PostgreSQL, pg_trgm) ------------------

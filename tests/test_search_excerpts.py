@@ -107,3 +107,83 @@ def test_a_page_of_rendered_and_unrendered_guides_quotes_each(client, content):
     excerpts = re.findall(r'<p class="card-text snippet">(.*?)</p>', page, re.S)
     texts = sorted(re.sub(r"</?mark>", "", excerpt).strip("…") for excerpt in excerpts)
     assert texts == ["A cold cache misses often.", "Cache warming before a launch."]
+
+
+FILLER = "Unrelated words about queues and logs fill this paragraph of the guide. " * 40
+
+PASSAGES = {
+    "first": "The cache is mentioned here once, alone. ",
+    "best": "Cache eviction decides what a full cache drops: the eviction policy. ",
+}
+
+
+@pytest.fixture
+def long_guide(content):
+    content.category("c")
+    body = PASSAGES["first"] + FILLER + PASSAGES["best"] + FILLER
+    content.guide("long", title="Eviction", categories=("c",), body=body + "\n")
+    content.import_()
+
+
+def test_the_excerpt_is_the_passage_with_every_word_however_long_the_text(client, long_guide):
+    text = re.sub(r"</?mark>", "", _excerpt(client, "cache eviction"))
+    assert "Cache eviction decides what a full cache drops" in text
+    assert len(text) < 300  # a passage, not the text
+    assert "mentioned here once" not in text
+
+
+def test_the_excerpt_of_one_word_is_where_it_occurs_most(client, long_guide):
+    excerpt = _excerpt(client, "cache")
+    assert "<mark>Cache</mark> eviction decides what a full <mark>cache</mark>" in excerpt
+
+
+def test_without_every_word_in_its_text_a_guide_is_quoted_from_the_beginning(client, content):
+    content.category("c")
+    body = "Sharding splits a table. " + FILLER + "A cache in front of it. " + FILLER
+    content.guide("s", title="Sharding and cache", categories=("c",), body=body + "\n")
+    content.import_()
+    page = client.get("/search", {"q": "sharding cache"}).content.decode()
+    assert "/guides/s" in page
+    excerpt = _excerpt(client, "sharding cache")
+    assert excerpt.startswith("…<mark>Sharding</mark> splits a table.")
+
+
+def test_every_word_of_a_joined_word_is_marked(client, content):
+    from django.db import connection
+
+    content.category("c")
+    body = FILLER + "Gateways apply rate-limiting rules per client. " + FILLER
+    content.guide("r", title="Gateways", categories=("c",), body=body + "\n")
+    content.import_()
+    excerpt = _excerpt(client, "rate limiting")
+    assert "rules per client" in excerpt
+    if connection.vendor == "postgresql":  # the search configuration's stems
+        assert "<mark>rate-limiting</mark>" in excerpt
+        assert "<mark>rate-limiting</mark>" in _excerpt(client, "limits rates")
+    else:
+        assert "<mark>rate</mark>-<mark>limiting</mark>" in excerpt
+
+
+@pytest.mark.parametrize(
+    ("hits", "needed", "expected"),
+    [
+        ([], 1, ""),
+        ([(4, 9, "a")], 1, "one \x02match\x03 here"),
+        ([(4, 9, "a")], 2, "one \x02match\x03 here"),  # no cover: the beginning
+    ],
+)
+def test_an_excerpt_marks_its_hits(hits, needed, expected):
+    from catalog.search import excerpt
+
+    assert excerpt("one match here", hits, needed) == expected
+
+
+def test_an_excerpt_starts_a_little_before_its_passage_at_a_space():
+    from catalog.search import SNIPPET_CHARS, SNIPPET_LEAD, excerpt
+
+    text = "word " * 100 + "needle " + "word " * 100
+    at = text.index("needle")
+    result = excerpt(text, [(at, at + 6, "n")], 1)
+    assert result.startswith("word ") and "\x02needle\x03" in result
+    assert result.index("\x02") <= SNIPPET_LEAD
+    assert len(result) <= SNIPPET_CHARS + 2
