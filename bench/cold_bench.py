@@ -1,6 +1,7 @@
 """Cold renders per page type: the real corpus (400 guides) against it copied 50 times.
 
     python bench/cold_bench.py [--copies 50] [--repeat 15] [--cpu N] [--corpus DIR]
+                               [--pages PAGE ...]
 
 Every edit, publish or import bumps the content version, so every cached page is rendered
 again on its next request: that cold render is what a large collection pays. This builds two
@@ -273,6 +274,9 @@ def main():
         default=max(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         help="the one CPU both collections' requests run on (default: the last one)",
     )
+    parser.add_argument(
+        "--pages", nargs="+", metavar="PAGE", help="time only these pages (names as in the table)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -301,6 +305,11 @@ def main():
     queries = [dict.fromkeys(ready[0]["pages"], 0) for _ in collections]
     sizes = [dict.fromkeys(ready[0]["pages"], 0) for _ in collections]
     matches = [{}, {}]  # search query number: how many guides it found
+    if args.pages:
+        unknown = set(args.pages) - set(ready[0]["pages"])
+        if unknown:
+            sys.exit(f"no such page: {', '.join(sorted(unknown))}")
+        ready[0]["pages"] = {name: ready[0]["pages"][name] for name in args.pages}
     for name, url in ready[0]["pages"].items():
         variants = len(SEARCHES) if url is None else 1
         for n in range(args.repeat * variants):
@@ -342,6 +351,8 @@ def main():
             f"  {within}"
         )
     print(f"target: every public page at most {TARGET}x; worst {worst:.2f}x")
+    if "search" not in ready[0]["pages"]:
+        return
     print(
         f"\nsearch, query by query (fastest of each; matches at {guides[0]:,} / at {guides[1]:,}):"
     )
