@@ -227,9 +227,9 @@ def add_headlines(guides, query):
     the HTML: no markdown syntax, no URLs), never from the markdown. Which words match is
     the search's own rule: on PostgreSQL the search configuration's stems ("caching" marks
     "cache"), elsewhere the terms as parts of words. Only words that begin as a query word
-    does are looked at, so an excerpt costs the same whatever the length of the text
-    (``ts_headline`` read every word of every text shown: the guides that rank best, which
-    fill the first page of a large collection, are the longest).
+    does are stemmed, so an excerpt costs little however long the text (``ts_headline``
+    stemmed every word of every text shown: the guides that rank best, which fill the first
+    page of a large collection, are the longest).
     """
     guides = list(guides)
     terms = search_terms(query)
