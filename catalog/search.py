@@ -45,6 +45,7 @@ RESULT_ORDER = ("-rank", "-created_on", "slug")
 # What add_headlines reads of a guide (the body only when its stored text is stale).
 EXCERPT_FIELDS = ("body", "body_text", "rendered_with")
 _START, _STOP = "\x02", "\x03"
+_NO_MARKERS = str.maketrans(_START + _STOP, "  ")  # a text's own: spaces, offsets kept
 
 
 def search_terms(query: str) -> list[str]:
@@ -265,6 +266,7 @@ def excerpt(text, hits, needed):
     if stop < len(text):
         space = text.rfind(" ", first, stop)
         stop = space if space > first else stop
+    text = text.translate(_NO_MARKERS)
     parts, at = [], start
     for begin, end, _ in hits:
         if begin >= max(start, at) and end <= stop:

@@ -187,3 +187,18 @@ def test_an_excerpt_starts_a_little_before_its_passage_at_a_space():
     assert result.startswith("word ") and "\x02needle\x03" in result
     assert result.index("\x02") <= SNIPPET_LEAD
     assert len(result) <= SNIPPET_CHARS + 2
+
+
+def test_a_texts_own_control_characters_cannot_open_a_mark():
+    from catalog.search import excerpt, snippet
+
+    text = "a \x02stray\x03 byte then the cache"
+    at = text.index("cache")
+    headline = excerpt(text, [(at, at + 5, "c")], 1)
+
+    class Shown:
+        pass
+
+    shown = Shown()
+    shown.headline = headline
+    assert str(snippet(shown)) == "a stray byte then the <mark>cache</mark>"
