@@ -316,7 +316,10 @@ def _full_text_hits(texts, terms):
     text}``): the words of each text that the search configuration makes one of the
     query's stems. Words that begin as a term does are candidates; the database stems them
     and the query, in one query."""
-    prefixes = sorted({re.escape(_prefix(term)) for term in terms}, key=len, reverse=True)
+    parts = {part for term in terms for part in re.findall(r"\w+", term)}
+    if any(len(part) > 1 for part in parts):  # "api's": "api" ("s" is no word to look for)
+        parts = {part for part in parts if len(part) > 1}
+    prefixes = sorted({re.escape(_prefix(part)) for part in parts}, key=len, reverse=True)
     candidate = re.compile(rf"\b(?:{'|'.join(prefixes)}){_WORD_REST}", re.IGNORECASE)
     found = {
         key: [(m.start(), m.end(), m.group(0).casefold()) for m in candidate.finditer(text)]

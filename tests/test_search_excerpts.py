@@ -202,3 +202,16 @@ def test_a_texts_own_control_characters_cannot_open_a_mark():
     shown = Shown()
     shown.headline = headline
     assert str(snippet(shown)) == "a stray byte then the <mark>cache</mark>"
+
+
+def test_a_query_word_with_punctuation_marks_its_word_on_postgresql(client, content):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("stems: the full-text search's; SQLite matches the word as typed")
+    content.category("c")
+    body = FILLER + "An API gateway routes each call. Native code in C++ is fast. " + FILLER
+    content.guide("g", title="Edges", categories=("c",), body=body + "\n")
+    content.import_()
+    assert "An API <mark>gateway</mark> routes" in _excerpt(client, "gateway's")
+    assert "in <mark>C</mark>++ is fast" in _excerpt(client, "c++")
