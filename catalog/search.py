@@ -45,7 +45,6 @@ RESULT_ORDER = ("-rank", "-created_on", "slug")
 # What add_headlines reads of a guide (the body only when its stored text is stale).
 EXCERPT_FIELDS = ("body", "body_text", "rendered_with")
 _START, _STOP = "\x02", "\x03"
-_NO_MARKERS = str.maketrans(_START + _STOP, "  ")  # a text's own: spaces, offsets kept
 
 
 def search_terms(query: str) -> list[str]:
@@ -221,28 +220,38 @@ class SearchPaginator(Paginator):
 
 
 def add_headlines(guides, query):
-    """Give each guide shown an excerpt of its text around the match (``headline``: the
-    excerpt with the query's words between _START and _STOP; see :func:`snippet`).
+    """Mark the query's words in what each guide shown says of itself: ``marked_title``,
+    ``marked_description`` and ``headline``, an excerpt of its text around the match (the
+    words between _START and _STOP; :func:`marked_html` makes them HTML).
 
     Excerpts come from the rendered body as a reader sees it (``Guide.text``, stored with
-    the HTML: no markdown syntax, no URLs), never from the markdown. Which words match is
-    the search's own rule: on PostgreSQL the search configuration's stems ("caching" marks
-    "cache"), elsewhere the terms as parts of words. Only words that begin as a query word
-    does are stemmed, so an excerpt costs little however long the text (``ts_headline``
-    stemmed every word of every text shown: the guides that rank best, which fill the first
-    page of a large collection, are the longest).
+    the HTML: no markdown syntax, no URLs), never from the markdown. Which words are marked
+    is the search's own rule: on PostgreSQL the search configuration's stems ("caching"
+    marks "Cache"), elsewhere the terms as parts of words. Only words that begin as a query
+    word does are stemmed, so an excerpt costs little however long the text
+    (``ts_headline`` stemmed every word of every text shown: the guides that rank best,
+    which fill the first page of a large collection, are the longest).
     """
     guides = list(guides)
     terms = search_terms(query)
     if not guides or not terms:
         return guides
-    texts = {guide.pk: guide.text for guide in guides}
+    texts = {}
+    for guide in guides:
+        texts[guide.pk, "title"] = guide.title
+        texts[guide.pk, "description"] = guide.description or ""
+        texts[guide.pk, "text"] = guide.text
     if full_text():
         hits, needed = _full_text_hits(texts, terms)
     else:
         hits, needed = _portable_hits(texts, terms), len(terms)
     for guide in guides:
-        guide.headline = excerpt(texts[guide.pk], hits.get(guide.pk), needed)
+        title, description = (guide.pk, "title"), (guide.pk, "description")
+        guide.marked_title = _marked(texts[title], hits[title], 0, len(texts[title]))
+        guide.marked_description = _marked(
+            texts[description], hits[description], 0, len(texts[description])
+        )
+        guide.headline = excerpt(texts[guide.pk, "text"], hits[guide.pk, "text"], needed)
     return guides
 
 
@@ -266,7 +275,14 @@ def excerpt(text, hits, needed):
     if stop < len(text):
         space = text.rfind(" ", first, stop)
         stop = space if space > first else stop
-    text = text.translate(_NO_MARKERS)
+    return _marked(text, hits, start, stop)
+
+
+def _marked(text, hits, start, stop):
+    """``text[start:stop]`` on one line, each of ``hits`` inside it between _START and
+    _STOP (the text's own marker characters become spaces)."""
+    if _START in text or _STOP in text:
+        text = text.replace(_START, " ").replace(_STOP, " ")
     parts, at = [], start
     for begin, end, _ in hits:
         if begin >= max(start, at) and end <= stop:
@@ -443,13 +459,16 @@ def revision_matches(revisions, text):
     return revisions
 
 
-def snippet(guide) -> str:
-    """The guide's excerpt (see add_headlines), escaped, with the terms in ``<mark>``."""
-    headline = getattr(guide, "headline", "") or ""
-    if _START not in headline:
-        return ""
-    text = escape(headline)
+def marked_html(marked) -> str:
+    """A string marked by :func:`add_headlines`, escaped, with the words in ``<mark>``."""
+    text = escape(marked or "")
     return mark_safe(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))
+
+
+def snippet(guide) -> str:
+    """The guide's excerpt (see add_headlines) as HTML; "" when no word of it is marked."""
+    headline = getattr(guide, "headline", "") or ""
+    return marked_html(headline) if _START in headline else ""
 
 
 # --- "did you mean": the nearest title words and tags (PostgreSQL, pg_trgm) ------------------

@@ -215,3 +215,25 @@ def test_a_query_word_with_punctuation_marks_its_word_on_postgresql(client, cont
     content.import_()
     assert "An API <mark>gateway</mark> routes" in _excerpt(client, "gateway's")
     assert "in <mark>C</mark>++ is fast" in _excerpt(client, "c++")
+
+
+def test_titles_and_descriptions_are_marked_by_the_searchs_own_rule(client, content):
+    from django.db import connection
+
+    content.category("c")
+    content.guide(
+        "t",
+        title="Cache <b>layers</b> & caching",
+        categories=("c",),
+        description="Where a cached page lives.",
+        body="Text.\n",
+    )
+    content.import_()
+    page = client.get("/search", {"q": "caching"}).content.decode()
+    title = re.search(r'<h3 class="card-title">(.*?)</h3>', page, re.S)[1]
+    if connection.vendor == "postgresql":  # stems: every form of the word
+        assert title == "<mark>Cache</mark> &lt;b&gt;layers&lt;/b&gt; &amp; <mark>caching</mark>"
+        assert "Where a <mark>cached</mark> page lives." in page
+    else:  # the term as part of a word
+        assert title == "Cache &lt;b&gt;layers&lt;/b&gt; &amp; <mark>caching</mark>"
+        assert "Where a cached page lives." in page

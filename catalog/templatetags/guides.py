@@ -2,7 +2,6 @@
 
 import datetime
 import json
-import re
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
@@ -10,7 +9,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from catalog.paths import slug_path
-from catalog.search import search_terms, snippet
+from catalog.search import marked_html, snippet
 
 register = template.Library()
 
@@ -30,20 +29,11 @@ def tag_path(slug):
 
 
 @register.filter
-def highlight(text, query):
-    """Escape ``text`` and wrap each search term found in it in ``<mark>``."""
-    text = str(text or "")
-    terms = sorted(search_terms(query), key=len, reverse=True)
-    if not terms:
-        return escape(text)
-    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
-    parts, position = [], 0
-    for match in pattern.finditer(text):
-        parts.append(escape(text[position : match.start()]))
-        parts.append(f"<mark>{escape(match.group(0))}</mark>")
-        position = match.end()
-    parts.append(escape(text[position:]))
-    return mark_safe("".join(parts))
+def marked(guide, field):
+    """The guide's ``field`` (title or description) with the search's words in ``<mark>``,
+    as catalog.search.add_headlines marked them; escaped, unmarked, where it did not."""
+    marked = getattr(guide, f"marked_{field}", None)
+    return marked_html(marked) if marked is not None else escape(getattr(guide, field) or "")
 
 
 @register.filter
