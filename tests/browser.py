@@ -41,7 +41,7 @@ class PageWatch:
         self.console_errors, self.failed, self.outside = [], [], []
         page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
-        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        page.on("requestfailed", self._request_failed)
         page.on(
             "dialog", lambda d: (self.console_errors.append(f"dialog: {d.message}"), d.dismiss())
         )
@@ -55,6 +55,14 @@ class PageWatch:
                 route.abort()
 
         page.route("**/*", route)
+
+    def _request_failed(self, request):
+        """A request that got no answer. Not one the browser gave up itself because the
+        page went on (a lazy image still loading when the test clicks a link: ERR_ABORTED,
+        seen on a loaded machine); a server that fails to answer is ERR_EMPTY_RESPONSE,
+        ERR_CONNECTION_* and the like."""
+        if request.failure != "net::ERR_ABORTED":
+            self.failed.append(f"{request.url} ({request.failure})")
 
 
 def broken_images(page):
