@@ -246,10 +246,9 @@ def add_headlines(guides, query):
     else:
         hits, needed = _portable_hits(texts, terms), len(terms)
     for guide in guides:
-        title, description = (guide.pk, "title"), (guide.pk, "description")
-        guide.marked_title = _marked(texts[title], hits[title], 0, len(texts[title]))
+        guide.marked_title = _marked(texts[guide.pk, "title"], hits[guide.pk, "title"])
         guide.marked_description = _marked(
-            texts[description], hits[description], 0, len(texts[description])
+            texts[guide.pk, "description"], hits[guide.pk, "description"]
         )
         guide.headline = excerpt(texts[guide.pk, "text"], hits[guide.pk, "text"], needed)
     return guides
@@ -266,7 +265,8 @@ def excerpt(text, hits, needed):
     """
     if not hits:
         return ""
-    first = _best_cover(hits, SNIPPET_CHARS) if len({h[2] for h in hits}) >= needed else 0
+    words = len({word for _, _, word in hits})
+    first = _best_cover(hits, words, SNIPPET_CHARS) if words >= needed else 0
     start = max(0, first - SNIPPET_LEAD)
     if start:
         space = text.find(" ", start, first)
@@ -278,9 +278,10 @@ def excerpt(text, hits, needed):
     return _marked(text, hits, start, stop)
 
 
-def _marked(text, hits, start, stop):
+def _marked(text, hits, start=0, stop=None):
     """``text[start:stop]`` on one line, each of ``hits`` inside it between _START and
     _STOP (the text's own marker characters become spaces)."""
+    stop = len(text) if stop is None else stop
     if _START in text or _STOP in text:
         text = text.replace(_START, " ").replace(_STOP, " ")
     parts, at = [], start
@@ -292,10 +293,9 @@ def _marked(text, hits, start, stop):
     return " ".join("".join(parts).split())
 
 
-def _best_cover(hits, span):
-    """The offset where :func:`excerpt`'s passage starts (every distinct word of ``hits``
-    counted as needed)."""
-    wanted = len({word for _, _, word in hits})
+def _best_cover(hits, wanted, span):
+    """The offset where :func:`excerpt`'s passage starts: ``wanted``, how many distinct
+    words ``hits`` has, all needed."""
     best, seen, end, near = None, {}, 0, 0
     for begin, (start, _, word) in enumerate(hits):
         while end < len(hits) and len(seen) < wanted:
@@ -342,6 +342,8 @@ def _full_text_hits(texts, terms):
         for key, text in texts.items()
     }
     words = sorted({word for hits in found.values() for _, _, word in hits})
+    if not words:  # nothing to mark, whatever the query's stems
+        return found, 0
     with connection.cursor() as cursor:
         cursor.execute(
             "WITH q AS (SELECT tsvector_to_array(to_tsvector(%s::regconfig, %s)) AS stems) "

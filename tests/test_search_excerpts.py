@@ -111,16 +111,13 @@ def test_a_page_of_rendered_and_unrendered_guides_quotes_each(client, content):
 
 FILLER = "Unrelated words about queues and logs fill this paragraph of the guide. " * 40
 
-PASSAGES = {
-    "first": "The cache is mentioned here once, alone. ",
-    "best": "Cache eviction decides what a full cache drops: the eviction policy. ",
-}
-
 
 @pytest.fixture
 def long_guide(content):
     content.category("c")
-    body = PASSAGES["first"] + FILLER + PASSAGES["best"] + FILLER
+    first = "The cache is mentioned here once, alone. "
+    best = "Cache eviction decides what a full cache drops: the eviction policy. "
+    body = first + FILLER + best + FILLER
     content.guide("long", title="Eviction", categories=("c",), body=body + "\n")
     content.import_()
 
@@ -169,13 +166,21 @@ def test_every_word_of_a_joined_word_is_marked(client, content):
     [
         ([], 1, ""),
         ([(4, 9, "a")], 1, "one \x02match\x03 here"),
-        ([(4, 9, "a")], 2, "one \x02match\x03 here"),  # no cover: the beginning
     ],
 )
 def test_an_excerpt_marks_its_hits(hits, needed, expected):
     from catalog.search import excerpt
 
     assert excerpt("one match here", hits, needed) == expected
+
+
+def test_an_excerpt_without_every_needed_word_is_the_beginning():
+    from catalog.search import excerpt
+
+    text = "start " + "word " * 100 + "match"
+    at = text.index("match")
+    assert excerpt(text, [(at, at + 5, "a")], 1).endswith("\x02match\x03")
+    assert excerpt(text, [(at, at + 5, "a")], 2).startswith("start word")  # no cover
 
 
 def test_an_excerpt_starts_a_little_before_its_passage_at_a_space():
@@ -190,17 +195,13 @@ def test_an_excerpt_starts_a_little_before_its_passage_at_a_space():
 
 
 def test_a_texts_own_control_characters_cannot_open_a_mark():
+    from types import SimpleNamespace
+
     from catalog.search import excerpt, snippet
 
     text = "a \x02stray\x03 byte then the cache"
     at = text.index("cache")
-    headline = excerpt(text, [(at, at + 5, "c")], 1)
-
-    class Shown:
-        pass
-
-    shown = Shown()
-    shown.headline = headline
+    shown = SimpleNamespace(headline=excerpt(text, [(at, at + 5, "c")], 1))
     assert str(snippet(shown)) == "a stray byte then the <mark>cache</mark>"
 
 

@@ -32,8 +32,8 @@ def tag_path(slug):
 def marked(guide, field):
     """The guide's ``field`` (title or description) with the search's words in ``<mark>``,
     as catalog.search.add_headlines marked them; escaped, unmarked, where it did not."""
-    marked = getattr(guide, f"marked_{field}", None)
-    return marked_html(marked) if marked is not None else escape(getattr(guide, field) or "")
+    text = getattr(guide, f"marked_{field}", None)
+    return marked_html(text) if text is not None else escape(getattr(guide, field) or "")
 
 
 @register.filter
