@@ -49,11 +49,14 @@ def postgres_database(name):
 
 
 def run(title, script, *args, env=None):
+    """Run one benchmark; ``env`` names its database and cache, and without them it gets
+    the defaults (SQLite, local memory) whatever the caller's environment says."""
     print(f"\n## {title}\n", flush=True)
+    inherited = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / script), *args],
         cwd=ROOT,
-        env={**os.environ, **(env or {})},
+        env={**inherited, **(env or {})},
         capture_output=True,
         text=True,
     )
