@@ -271,6 +271,47 @@ def test_sitemap_lists_categories_guides_and_tags_with_lastmod(client, site):
     assert all(urls[loc] is not None for loc in urls if "/guides/" in loc)
 
 
+def test_sitemap_sections_are_pages_of_at_most_their_limit(client, content, monkeypatch):
+    """Every section page the index lists holds at most ``limit`` URLs (500 in production;
+    4 here), and together they hold every published guide and used tag once, with gaps in
+    the keys (deleted guides) and drafts among them."""
+    from catalog import sitemaps
+
+    monkeypatch.setattr(sitemaps._Section, "limit", 4)
+    monkeypatch.setattr(sitemaps.TagSitemap, "limit", 4)
+    content.category("c")
+    for n in range(23):
+        content.guide(f"g-{n:02d}", categories=("c",), tags=(f"T{n % 9}",), draft=n % 5 == 0)
+    content.import_()
+    Guide.objects.filter(slug__in=["g-07", "g-08", "g-09"]).delete()
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    pages = [
+        loc.text.removeprefix(settings.GUIDES_SITE_ORIGIN) for loc in index.iter(f"{SITEMAP}loc")
+    ]
+    shown = []
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        urls = [
+            u.find(f"{SITEMAP}loc").text
+            for u in ET.fromstring(response.content).iter(f"{SITEMAP}url")
+        ]
+        assert len(urls) <= 4, path
+        shown += [re.sub(r"^https?://[^/]+", "", url) for url in urls]
+    assert len(shown) == len(set(shown))
+    published = sorted(
+        f"/guides/{slug}" for slug in Guide.objects.published().values_list("slug", flat=True)
+    )
+    assert sorted(p for p in shown if p.startswith("/guides/g-")) == published
+    assert len(published) == 15 and sum(p.startswith("/sitemap-guides.xml") for p in pages) >= 4
+    tags = {f"T{n % 9}" for n in range(23) if n % 5 and n not in (7, 8, 9)}
+    assert sorted(p for p in shown if p.startswith("/tags/")) == sorted(
+        f"/tags/{t.lower()}" for t in tags
+    )
+    last = sum(p.startswith("/sitemap-guides.xml") for p in pages)
+    assert client.get(f"/sitemap-guides.xml?p={last + 1}").status_code == 404
+
+
 def test_robots_txt_points_at_the_sitemap(client):
     text = html(client, "/robots.txt")
     assert "Disallow: /admin/" in text
