@@ -17,7 +17,7 @@ definition of "published") and writes only the rows whose rank or count changed.
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, F, Max, Value, When, Window
+from django.db.models import BooleanField, Case, Count, F, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils.functional import cached_property
 
@@ -192,20 +192,42 @@ class RankedPaginator(Paginator):
 
 
 class KeyRangePaginator(Paginator):
-    """Sitemap pages by ranges of primary keys instead of offsets.
+    """Sitemap pages by blocks of primary keys instead of offsets.
 
-    Page N holds the items whose key falls in the Nth block of ``per_page`` keys, so no page
-    holds more than ``per_page`` URLs and each is one index range scan; the number of pages
-    comes from the highest key.
+    Keys are cut into blocks of ``per_page`` (1-500, 501-1000, ...) and page N holds the
+    items of the Nth block that holds any, so no page holds more than ``per_page`` URLs,
+    each is one index range scan, and none is empty: deleted guides and drafts leave gaps
+    in the keys (on PostgreSQL keys run on after a collection is deleted and imported
+    again), and a sitemap without a URL is invalid. Which blocks hold items is one query
+    (``_blocks``) that jumps from each block to the next one's first item: an index probe a
+    page, however many items there are.
     """
 
     @cached_property
+    def _blocks(self):
+        """The first key of each block holding an item, in order."""
+        sql, params = self.object_list.order_by().values(k=F("pk")).query.sql_with_params()
+        size = self.per_page
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "WITH RECURSIVE blocks(k) AS ("
+                f"SELECT MIN(items.k) FROM ({sql}) AS items "
+                f"UNION ALL SELECT (SELECT MIN(items.k) FROM ({sql}) AS items "
+                "WHERE items.k > ((blocks.k - 1) / %s + 1) * %s) "
+                "FROM blocks WHERE blocks.k IS NOT NULL"
+                ") SELECT k FROM blocks WHERE k IS NOT NULL",
+                [*params, *params, size, size],
+            )
+            return [k for (k,) in cursor.fetchall()]
+
+    @cached_property
     def num_pages(self):
-        top = self.object_list.aggregate(top=Max("pk"))["top"] or 0
-        return max(1, -(-top // self.per_page))
+        return max(1, len(self._blocks))
 
     def page(self, number):
         number = self.validate_number(number)
-        low = (number - 1) * self.per_page
+        if not self._blocks:  # nothing at all: the one page Paginator allows, empty
+            return Page(self.object_list.none(), number, self)
+        low = (self._blocks[number - 1] - 1) // self.per_page * self.per_page
         rows = self.object_list.filter(pk__gt=low, pk__lte=low + self.per_page)
         return Page(rows.order_by("pk"), number, self)
