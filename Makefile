@@ -26,8 +26,10 @@ db: setup
 	$(DEV_ENV) $(PY) manage.py migrate --verbosity 0
 	$(DEV_ENV) $(PY) manage.py import_guides
 
+# Absolute URLs (feeds, sitemaps, canonical links) name the port served, unless set.
 run: db
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	GUIDES_BASE_URL=$${GUIDES_BASE_URL:-http://127.0.0.1:$(PORT)/guides} \
+		$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production-style: gunicorn with 2 workers per CPU (+1), whitenoise for static files.
 # Needs SECRET_KEY and ALLOWED_HOSTS in the environment (see README, "Deploying").
