@@ -109,6 +109,8 @@ def test_make_run_takes_a_port():
         ["make", "-n", "run", "PORT=8123"], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert "runserver 127.0.0.1:8123" in result.stdout, result.stdout + result.stderr
+    # absolute URLs (feeds, sitemaps) name the port served unless GUIDES_BASE_URL is set
+    assert "${GUIDES_BASE_URL:-http://127.0.0.1:8123/guides}" in result.stdout, result.stdout
 
 
 def test_the_corpus_is_found_through_guides_corpus(tmp_path):
