@@ -207,16 +207,16 @@ class KeyRangePaginator(Paginator):
     def _blocks(self):
         """The first key of each block holding an item, in order."""
         sql, params = self.object_list.order_by().values(k=F("pk")).query.sql_with_params()
-        size = self.per_page
-        with connection.cursor() as cursor:
+        size = int(self.per_page)
+        key = self.object_list.model._meta.pk.cast_db_type(connection)
+        with connection.cursor() as cursor:  # from 0 (before every key), block end to block end
             cursor.execute(
-                "WITH RECURSIVE blocks(k) AS ("
-                f"SELECT MIN(items.k) FROM ({sql}) AS items "
-                f"UNION ALL SELECT (SELECT MIN(items.k) FROM ({sql}) AS items "
-                "WHERE items.k > ((blocks.k - 1) / %s + 1) * %s) "
+                f"WITH RECURSIVE blocks(k) AS (SELECT CAST(0 AS {key}) UNION ALL "
+                f"SELECT (SELECT MIN(items.k) FROM ({sql}) AS items "
+                f"WHERE items.k > (blocks.k + {size - 1}) / {size} * {size}) "
                 "FROM blocks WHERE blocks.k IS NOT NULL"
-                ") SELECT k FROM blocks WHERE k IS NOT NULL",
-                [*params, *params, size, size],
+                ") SELECT k FROM blocks WHERE k > 0",
+                params,
             )
             return [k for (k,) in cursor.fetchall()]
 
