@@ -117,9 +117,11 @@ def trigger_expression(connection) -> str:
 
 def document_sql(connection) -> str:
     """A query giving the search document of each guide in four parallel text arrays
-    (title, tag text, description, body), in the arrays' order."""
+    (title, tag text, description, body), in the arrays' order. The arrays go in binary
+    (``%b``, for a server-side binding psycopg cursor): as text, every body would be escaped
+    element by element by the thread that also has to read the files."""
     columns = ", ".join(DOCUMENT_COLUMNS)
-    arrays = ", ".join(["%s::text[]"] * len(DOCUMENT_COLUMNS))
+    arrays = ", ".join(["%b::text[]"] * len(DOCUMENT_COLUMNS))
     return (
         f"SELECT {document_expression(connection)} "
         f'FROM unnest({arrays}) WITH ORDINALITY AS "catalog_guide"({columns}, n) ORDER BY n'

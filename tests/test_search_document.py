@@ -69,7 +69,10 @@ def test_documents_computed_while_reading_are_the_triggers(postgres, small_batch
     content.category("c")
     for n in range(8):
         content.guide(
-            f"g{n}", title=f"Guide {n} zebra{n}", categories=("c",), tags=(f"Tag{n}", "Shared")
+            f"g{n}",
+            title=f"Guide {n} zebra{n}: Zürich, naïve café ✓",
+            categories=("c",),
+            tags=(f"Tag{n}", "Shared", "Größe"),
         )
     with CaptureQueriesContext(connection) as queries:
         content.import_()
@@ -78,6 +81,7 @@ def test_documents_computed_while_reading_are_the_triggers(postgres, small_batch
     assert stale_documents() == []
     assert [g.slug for g in search_guides("zebra5")] == ["g5"]
     assert [g.slug for g in search_guides("tag7")] == ["g7"]
+    assert [g.slug for g in search_guides("zürich zebra3")] == ["g3"]
 
 
 def test_an_import_stores_the_documents_of_the_second_connection(
