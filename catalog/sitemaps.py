@@ -18,12 +18,18 @@ from .paths import slug_path
 PAGE_SIZE = 500
 
 
-class _Section(Sitemap):
+class _KeyPaged(Sitemap):
+    """A section paged by blocks of keys, at most ``limit`` URLs a page."""
+
     limit = PAGE_SIZE
 
     @property
     def paginator(self):
         return KeyRangePaginator(self.items(), self.limit)
+
+
+class _Section(_KeyPaged):
+    """A section of records that know when they last changed."""
 
     def lastmod(self, item):
         return item.updated_at
@@ -42,13 +48,7 @@ class GuideSitemap(_Section):
         return Guide.objects.published().in_readme_order().only("slug", "updated_at")
 
 
-class TagSitemap(Sitemap):
-    limit = PAGE_SIZE
-
-    @property
-    def paginator(self):
-        return KeyRangePaginator(self.items(), self.limit)
-
+class TagSitemap(_KeyPaged):
     def items(self):
         return published_tags()
 
