@@ -20,8 +20,10 @@ median over the rounds of each round's ratio ("per round"). On a machine whose c
 half speed for seconds at a time, the best of a figure three times the floor's length
 rarely falls wholly in a fast spell when the floor's best does, so best against best
 overstates the ratio there (0.125 s against a typical 0.19 s floor on 2026-11-30); a round
-pairs figures measured moments apart, under the same conditions. The database is a temporary SQLite
-file unless DATABASE_URL is set (e.g. to the local PostgreSQL; its tables are emptied).
+pairs figures measured moments apart, under the same conditions.
+
+The database is a temporary SQLite file unless DATABASE_URL is set (e.g. to the local
+PostgreSQL; its tables are emptied).
 ``--copies 50`` imports the corpus copied 50 times (20,000 guides; made in a temporary folder
 as cold_bench.py makes it, never kept); ``--figures-only`` leaves out the rendering figure and
 the whole-process runs, which at that size take minutes and are not import targets.
