@@ -1,4 +1,4 @@
-"""The content version, pushed to each process by PostgreSQL instead of read per request.
+"""The content version, kept in each process instead of read per request.
 
 A cached page costs one cache read and one read of the content version; on PostgreSQL the
 version read is a network round trip that took about half the time of a cached page. So each
@@ -14,16 +14,25 @@ picked up. While the thread has no working connection, :func:`current` answers N
 callers read the version from the database as before: nothing is ever served from a version
 the thread could not confirm.
 
-Off on SQLite (a local read costs microseconds) and when ``GUIDES_VERSION_WATCH`` is false
-(the test suite, whose transactions the thread's own connection cannot see).
+On SQLite there is no server to announce anything; instead each thread keeps the state it
+read last on its connection, with that connection's ``PRAGMA data_version``, which moves
+whenever another connection (another process or thread) commits to the database file. While
+it stands still the kept state is the file's: the pragma costs ~2 µs, where reading the
+state through Django's cursor and decoding it cost ~30 µs, a sixth of a cached page (170
+against 140 µs in process). The connection's own commits do not move it, so a bump made on
+it forgets the kept state at commit (:func:`announce`).
+
+Both are off when ``GUIDES_VERSION_WATCH`` is false (the test suite, whose transactions the
+watch's own connection cannot see, and which flushes the database between tests).
 """
 
 import logging
 import os
+import sqlite3
 import threading
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +43,10 @@ RETRY_SECONDS = 1.0
 
 
 def enabled():
-    return getattr(settings, "GUIDES_VERSION_WATCH", True) and connection.vendor == "postgresql"
+    return getattr(settings, "GUIDES_VERSION_WATCH", True) and connection.vendor in (
+        "postgresql",
+        "sqlite",
+    )
 
 
 class _Watcher:
@@ -117,19 +129,51 @@ class _Watcher:
                 threading.Event().wait(RETRY_SECONDS)
 
 
+class _FileVersion(threading.local):
+    """SQLite: the state this thread read last, and the connection and ``data_version`` it
+    was read at."""
+
+    read_at = None
+    state = None
+
+    def current(self):
+        from .models import SiteState
+
+        try:
+            connection.ensure_connection()
+            raw = connection.connection
+            (version,) = raw.execute("PRAGMA data_version").fetchone()
+            if self.read_at != (raw, version):  # read after the pragma: never older than it
+                self.read_at, self.state = None, SiteState.current()
+                self.read_at = (raw, version)
+        except (DatabaseError, sqlite3.Error):
+            self.forget()
+            return None
+        return self.state
+
+    def forget(self):
+        self.read_at, self.state = None, None
+
+
 _watcher = _Watcher()
+_file_version = _FileVersion()
 
 
 def current():
     """The content version as last announced, or None: read it from the database."""
     if not enabled() or connection.in_atomic_block:
         return None  # inside a transaction, only the database knows what it has seen
+    if connection.vendor == "sqlite":
+        return _file_version.current()
     return _watcher.current()
 
 
 def announce():
     """Called by a bump, in its transaction: tell every process once it commits (whether or
     not this one watches: the servers may, a command or a shell does not)."""
+    if connection.vendor == "sqlite":
+        transaction.on_commit(_file_version.forget)
+        return
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:

@@ -1,6 +1,8 @@
-"""The content version pushed by PostgreSQL (catalog.versionwatch): cached pages read no
-database, every change is taken within moments, and a lost connection falls back to reading
-the version per request until the watch is back."""
+"""The content version kept in memory (catalog.versionwatch): on PostgreSQL pushed by the
+server, so cached pages read no database, every change is taken within moments, and a lost
+connection falls back to reading the version per request until the watch is back; on SQLite
+kept while the file's ``data_version`` stands still, so a cached page reads no table, and a
+change committed on any connection is taken by the next request."""
 
 import time
 
@@ -8,9 +10,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from bench.servers import Gunicorn
 from catalog import versionwatch
 from catalog.changes import save_guide
 from catalog.models import Guide, SiteState
+from tests.served import fetch, manage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,6 +31,19 @@ def watching(settings, content):
     yield
     versionwatch._watcher.stop()
     _terminate_watch()
+
+
+@pytest.fixture
+def watching_file(settings, content):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's counterpart of the version watch (PRAGMA data_version)")
+    settings.GUIDES_VERSION_WATCH = True
+    content.category("c", title="Cat")
+    content.guide("g", title="First title", categories=("c",))
+    content.import_()
+    versionwatch._file_version.forget()
+    yield
+    versionwatch._file_version.forget()
 
 
 def _terminate_watch():
@@ -93,3 +110,76 @@ def test_a_lost_watch_falls_back_to_the_database_then_comes_back(watching, clien
         assert client.get("/guides/c").status_code == 200
     assert any("catalog_sitestate" in q["sql"] for q in queries)  # read per request meanwhile
     assert _until(lambda: _announced_version() == SiteState.current().version)
+
+
+def _other_connection_commits(sql):
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    with other.cursor() as cursor:
+        cursor.execute(sql)
+    other.close()
+
+
+def test_sqlite_a_cached_page_reads_no_table(watching_file, client):
+    assert "First title" in client.get("/guides/c").content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/guides/c")
+    assert response.status_code == 200 and "First title" in response.content.decode()
+    assert len(queries) == 0, [q["sql"] for q in queries]
+    assert _announced_version() == SiteState.current().version
+
+
+def test_sqlite_changes_on_this_connection_and_others_are_taken(watching_file, client):
+    client.get("/guides/c")
+    kept = _announced_version()
+    guide = Guide.objects.with_page().get(slug="g")
+    guide.title = "Edited here"
+    save_guide(guide)  # this connection's own commit: data_version does not move for it
+    assert _announced_version() == SiteState.current().version == kept + 1
+    assert "Edited here" in client.get("/guides/c").content.decode()
+
+    # Another connection (another process, a shell) commits: the next request takes it.
+    _other_connection_commits(
+        "UPDATE catalog_sitestate SET version = version + 1, changed_at = CURRENT_TIMESTAMP "
+        "WHERE id = 1"
+    )
+    assert _announced_version() == kept + 2
+    _other_connection_commits("UPDATE catalog_guide SET title = 'Edited there' WHERE slug = 'g'")
+    _other_connection_commits(
+        "UPDATE catalog_sitestate SET version = version + 1, changed_at = CURRENT_TIMESTAMP "
+        "WHERE id = 1"
+    )
+    assert "Edited there" in client.get("/guides/c").content.decode()
+
+
+def test_sqlite_a_rolled_back_change_keeps_the_version(watching_file, client):
+    from django.db import transaction
+
+    client.get("/guides/c")
+    kept = _announced_version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        SiteState.bump()
+        raise RuntimeError("rolled back")
+    assert _announced_version() == SiteState.current().version == kept
+
+
+def test_sqlite_server_workers_take_a_change_another_process_commits(served):
+    """Gunicorn's workers keep the version they read; an import run beside them (another
+    process, as from CI or cron) moves the file's data_version, and every worker's next page
+    shows the change."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's counterpart of the version watch (PRAGMA data_version)")
+    content, env = served
+    with Gunicorn(env, workers=2) as server:
+        for path in ("/guides/c", "/guides/g"):
+            for _ in range(6):  # both workers keep the version and the page
+                status, _, body = fetch(server.url + path)
+                assert status == 200 and b"First" in body
+        content.guide(
+            "g", title="Renamed in a pull request", categories=("c",), image="/images/ok.png"
+        )
+        manage(env, "import_guides", "-v", "0")
+        for path in ("/guides/c", "/guides/g"):
+            for _ in range(6):
+                assert b"Renamed in a pull request" in fetch(server.url + path)[2]
