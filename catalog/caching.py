@@ -80,12 +80,13 @@ class _Entry:
     Constructing one validates the request's host first (a DisallowedHost answers 400), so a
     cached page is never served to a host the site does not answer for. The version is the
     one announced to this process (catalog.versionwatch) when there is one, else read from
-    the database; ``fresh`` always reads it, as before a page is rendered and stored.
+    the database; ``fresh`` takes only the database's version at this moment, as before a
+    page is rendered and stored.
     """
 
     def __init__(self, request, *, fresh=False):
         request.get_host()
-        state = None if fresh else versionwatch.current()
+        state = versionwatch.current(fresh=fresh)
         self.announced = state is not None
         if state is None:
             state = _current_state()

@@ -159,13 +159,17 @@ _watcher = _Watcher()
 _file_version = _FileVersion()
 
 
-def current():
-    """The content version as last announced, or None: read it from the database."""
+def current(fresh=False):
+    """The content version as last announced, or None: read it from the database.
+
+    ``fresh``: only a version that is the database's at this moment, as a page about to be
+    rendered and stored needs: SQLite's (its pragma has just said that nothing was committed
+    since it was read), never PostgreSQL's, which may lag a commit by a notification."""
     if not enabled() or connection.in_atomic_block:
         return None  # inside a transaction, only the database knows what it has seen
     if connection.vendor == "sqlite":
         return _file_version.current()
-    return _watcher.current()
+    return None if fresh else _watcher.current()
 
 
 def announce():

@@ -7,6 +7,7 @@ change committed on any connection is taken by the next request."""
 import time
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -151,6 +152,22 @@ def test_sqlite_changes_on_this_connection_and_others_are_taken(watching_file, c
         "WHERE id = 1"
     )
     assert "Edited there" in client.get("/guides/c").content.decode()
+
+
+def test_sqlite_a_page_rendered_after_a_change_reads_the_version_once(watching_file, client):
+    client.get("/guides/c")
+    _other_connection_commits(
+        "UPDATE catalog_sitestate SET version = version + 1, changed_at = CURRENT_TIMESTAMP "
+        "WHERE id = 1"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/guides/c").status_code == 200  # a new version: rendered
+    assert sum("catalog_sitestate" in q["sql"] for q in queries) == 1
+    caches["default"].clear()
+    caches["pages-local"].clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/guides/c").status_code == 200  # rendered again, nothing changed
+    assert not any("catalog_sitestate" in q["sql"] for q in queries)
 
 
 def test_sqlite_a_rolled_back_change_keeps_the_version(watching_file, client):
