@@ -20,28 +20,31 @@ from tests.served import fetch, manage
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def watching(settings, content):
-    if connection.vendor != "postgresql":
-        pytest.skip("the version watch is PostgreSQL's (LISTEN/NOTIFY)")
+def _watched_site(settings, content, vendor, why):
+    """A one-guide site with the watch on, on ``vendor`` only (skipped elsewhere, ``why``)."""
+    if connection.vendor != vendor:
+        pytest.skip(why)
     settings.GUIDES_VERSION_WATCH = True
     content.category("c", title="Cat")
     content.guide("g", title="First title", categories=("c",))
     content.import_()
+
+
+@pytest.fixture
+def watching(settings, content):
+    _watched_site(settings, content, "postgresql", "the version watch is PostgreSQL's")
     versionwatch._watcher.stop()  # a new watch for this test
     yield
     versionwatch._watcher.stop()
     _terminate_watch()
 
 
+SQLITE_ONLY = "SQLite's counterpart of the version watch (PRAGMA data_version)"
+
+
 @pytest.fixture
 def watching_file(settings, content):
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite's counterpart of the version watch (PRAGMA data_version)")
-    settings.GUIDES_VERSION_WATCH = True
-    content.category("c", title="Cat")
-    content.guide("g", title="First title", categories=("c",))
-    content.import_()
+    _watched_site(settings, content, "sqlite", SQLITE_ONLY)
     versionwatch._file_version.forget()
     yield
     versionwatch._file_version.forget()
@@ -186,7 +189,7 @@ def test_sqlite_server_workers_take_a_change_another_process_commits(served):
     process, as from CI or cron) moves the file's data_version, and every worker's next page
     shows the change."""
     if connection.vendor != "sqlite":
-        pytest.skip("SQLite's counterpart of the version watch (PRAGMA data_version)")
+        pytest.skip(SQLITE_ONLY)
     content, env = served
     with Gunicorn(env, workers=2) as server:
         for path in ("/guides/c", "/guides/g"):
