@@ -144,8 +144,7 @@ class _FileVersion(threading.local):
             raw = connection.connection
             (version,) = raw.execute("PRAGMA data_version").fetchone()
             if self.read_at != (raw, version):  # read after the pragma: never older than it
-                self.read_at, self.state = None, SiteState.current()
-                self.read_at = (raw, version)
+                self.state, self.read_at = SiteState.current(), (raw, version)
         except (DatabaseError, sqlite3.Error):
             self.forget()
             return None
