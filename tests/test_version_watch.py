@@ -50,6 +50,24 @@ def watching_file(settings, content):
     versionwatch._file_version.forget()
 
 
+# A content change committed elsewhere: the version moves on (either database's SQL).
+BUMP_ELSEWHERE = (
+    "UPDATE catalog_sitestate SET version = version + 1, changed_at = CURRENT_TIMESTAMP "
+    "WHERE id = 1"
+)
+
+
+def _other_connection_commits(*statements):
+    """Run ``statements`` on a connection of their own (another process, a shell)."""
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    with other.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+    other.close()
+
+
 def _terminate_watch():
     with connection.cursor() as cursor:
         cursor.execute(
@@ -94,15 +112,7 @@ def test_changes_from_this_process_and_others_are_taken(watching, client):
     with connection.cursor() as cursor:
         cursor.execute("SELECT version FROM catalog_sitestate WHERE id = 1")
         [version] = cursor.fetchone()
-    from django.db import connections
-
-    other = connections.create_connection("default")
-    with other.cursor() as cursor:
-        cursor.execute(
-            "UPDATE catalog_sitestate SET version = version + 1, changed_at = now() WHERE id = 1"
-        )
-        cursor.execute(f"NOTIFY {versionwatch.CHANNEL}")
-    other.close()
+    _other_connection_commits(BUMP_ELSEWHERE, f"NOTIFY {versionwatch.CHANNEL}")
     assert _until(lambda: _announced_version() == version + 1)
 
 
@@ -114,15 +124,6 @@ def test_a_lost_watch_falls_back_to_the_database_then_comes_back(watching, clien
         assert client.get("/guides/c").status_code == 200
     assert any("catalog_sitestate" in q["sql"] for q in queries)  # read per request meanwhile
     assert _until(lambda: _announced_version() == SiteState.current().version)
-
-
-def _other_connection_commits(sql):
-    from django.db import connections
-
-    other = connections.create_connection("default")
-    with other.cursor() as cursor:
-        cursor.execute(sql)
-    other.close()
 
 
 def test_sqlite_a_cached_page_reads_no_table(watching_file, client):
@@ -144,25 +145,16 @@ def test_sqlite_changes_on_this_connection_and_others_are_taken(watching_file, c
     assert "Edited here" in client.get("/guides/c").content.decode()
 
     # Another connection (another process, a shell) commits: the next request takes it.
-    _other_connection_commits(
-        "UPDATE catalog_sitestate SET version = version + 1, changed_at = CURRENT_TIMESTAMP "
-        "WHERE id = 1"
-    )
+    _other_connection_commits(BUMP_ELSEWHERE)
     assert _announced_version() == kept + 2
     _other_connection_commits("UPDATE catalog_guide SET title = 'Edited there' WHERE slug = 'g'")
-    _other_connection_commits(
-        "UPDATE catalog_sitestate SET version = version + 1, changed_at = CURRENT_TIMESTAMP "
-        "WHERE id = 1"
-    )
+    _other_connection_commits(BUMP_ELSEWHERE)
     assert "Edited there" in client.get("/guides/c").content.decode()
 
 
 def test_sqlite_a_page_rendered_after_a_change_reads_the_version_once(watching_file, client):
     client.get("/guides/c")
-    _other_connection_commits(
-        "UPDATE catalog_sitestate SET version = version + 1, changed_at = CURRENT_TIMESTAMP "
-        "WHERE id = 1"
-    )
+    _other_connection_commits(BUMP_ELSEWHERE)
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/guides/c").status_code == 200  # a new version: rendered
     assert sum("catalog_sitestate" in q["sql"] for q in queries) == 1
