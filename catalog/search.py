@@ -3,7 +3,9 @@
 On PostgreSQL, full-text search: a weighted ``SearchVector`` (title A, tags B, description C,
 body D) stored in ``Guide.search_document`` by the database itself as a row is written (a
 trigger compiled from :func:`search_vector`, migration 0010) and indexed with GIN,
-``SearchRank`` over the stored vector for the order. Elsewhere (SQLite), a portable path:
+``SearchRank`` over the stored vector for the order; once a process's search index is at the
+current content version, it finds the same guides from those documents and orders them by
+BM25 (catalog.searchindex), whatever the matches. Elsewhere (SQLite), a portable path:
 case-insensitive substring matches scored by where each word matched, which gives the same
 order for title, tag, description and body matches. Either way, excerpts of the guides on the
 page shown (never of every match) are built here (:func:`add_headlines`) from the words that
@@ -37,6 +39,8 @@ from .models import Guide, TaggedGuide
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
 WEIGHTS = {"title": 8, "tag": 4, "description": 2, "body": 1}
+# The weight letter each part has in the search document (PostgreSQL), heaviest first.
+WEIGHT_LETTERS = {"title": "A", "tag": "B", "description": "C", "body": "D"}
 SEARCH_CONFIG = "english"
 SNIPPET_CHARS = 160
 SNIPPET_LEAD = 40  # of them before the first word of the passage
@@ -66,11 +70,12 @@ def search_vector():
     """The weighted document; migration 0007 indexes exactly this expression."""
     from django.contrib.postgres.search import SearchVector
 
+    letter = WEIGHT_LETTERS
     return (
-        SearchVector("title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("tag_text", weight="B", config=SEARCH_CONFIG)
-        + SearchVector("description", weight="C", config=SEARCH_CONFIG)
-        + SearchVector("body", weight="D", config=SEARCH_CONFIG)
+        SearchVector("title", weight=letter["title"], config=SEARCH_CONFIG)
+        + SearchVector("tag_text", weight=letter["tag"], config=SEARCH_CONFIG)
+        + SearchVector("description", weight=letter["description"], config=SEARCH_CONFIG)
+        + SearchVector("body", weight=letter["body"], config=SEARCH_CONFIG)
     )
 
 
@@ -168,15 +173,18 @@ class SearchPaginator(Paginator):
     table that gives both the count and the keys of the requested page (``number``: what
     the request asked for; another page costs one more such query), and the page's guides
     are then read from ``cards`` by key alone (with the search condition as well, the
-    database would look every match up in the index again). Elsewhere (SQLite), Django's
-    Paginator as it is.
+    database would look every match up in the index again). That query still ranks every
+    match; where the process's search index is at the current content version
+    (catalog.searchindex), it gives the count and the keys instead, whatever the matches.
+    Elsewhere (SQLite), Django's Paginator as it is.
     """
 
-    def __init__(self, matches, per_page, number, cards):
+    def __init__(self, matches, per_page, number, cards, terms=()):
         super().__init__(matches, per_page)
         self._requested = number
         self._keys = {}
         self._cards = cards
+        self._terms = terms
 
     @cached_property
     def count(self):
@@ -203,6 +211,11 @@ class SearchPaginator(Paginator):
 
     def _scan(self, number):
         """(how many guides match, the keys of page ``number`` in result order)."""
+        from .searchindex import find
+
+        found = find(self._terms, (number - 1) * self.per_page, self.per_page)
+        if found is not None:
+            return found
         fields = [name.lstrip("-") for name in RESULT_ORDER]
         ranked = self.object_list.order_by().values("pk", *fields)
         sql, params = ranked.query.sql_with_params()

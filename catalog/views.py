@@ -186,7 +186,9 @@ def tag_detail(request, slug):
 def _search_results(request, query):
     matches = search_guides(query).with_cards(*EXCERPT_FIELDS)
     cards = Guide.objects.with_cards(*EXCERPT_FIELDS)
-    return SearchPaginator(matches, SEARCH_PAGE_SIZE, request.GET.get("page"), cards)
+    return SearchPaginator(
+        matches, SEARCH_PAGE_SIZE, request.GET.get("page"), cards, search_terms(query)
+    )
 
 
 @require_safe

@@ -240,6 +240,8 @@ GUIDES_PAGE_CACHE_SECONDS = int(os.environ.get("GUIDES_PAGE_CACHE_SECONDS", "360
 # How long a draft's review link works (catalog.review).
 GUIDES_REVIEW_LINK_DAYS = int(os.environ.get("GUIDES_REVIEW_LINK_DAYS", "7"))
 GUIDES_VERSION_WATCH = os.environ.get("GUIDES_VERSION_WATCH", "1") != "0"
+# PostgreSQL: each process answers searches from an index in memory (catalog.searchindex).
+GUIDES_SEARCH_INDEX = os.environ.get("GUIDES_SEARCH_INDEX", "1") != "0"
 
 # REDIS_URL gives every app server one shared cache; without it each process has its own
 # (pages stay correct either way: the content version they are keyed by is in the database).

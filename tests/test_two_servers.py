@@ -1,4 +1,5 @@
-"""Two gunicorn app servers sharing one PostgreSQL and one Redis never serve a stale page.
+"""Two gunicorn app servers sharing one PostgreSQL and one Redis never serve a stale page,
+nor a search from a stale index (each has its own, catalog.searchindex).
 
 Runs where the test database is PostgreSQL and Redis answers on 127.0.0.1:6379 (CI's second
 pass); elsewhere it is skipped, saying why.
@@ -24,6 +25,7 @@ from catalog.models import Guide
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = "redis://127.0.0.1:6379/15"
 pytestmark = pytest.mark.django_db(transaction=True)
+FOUND = 'href="/guides/g"'  # the guide among a search's results
 
 
 def _get(url):
@@ -80,11 +82,15 @@ def test_edit_publish_and_import_show_on_both_servers_at_once(servers, content):
     for url in (a, b):
         assert "First title" in _get(url + "/guides/c")
         assert "First title" in _get(url + "/guides/c")  # now served from the shared cache
+        assert FOUND in _get(url + "/search?q=first")  # each server's search index
 
     guide = Guide.objects.get(slug="g")
     guide.title = "Edited title"
     guide.save()
     assert _shows(b + "/guides/c", "Edited title") and _shows(a + "/guides/c", "Edited title")
+    for url in (a, b):
+        assert _shows(url + "/search?q=edited", FOUND)
+        assert FOUND not in _get(url + "/search?q=first")
 
     publish_guides(Guide.objects.filter(slug="d"))
     assert _shows(a + "/guides/c", "Hidden draft") and _shows(b + "/", "Hidden draft")
@@ -101,5 +107,7 @@ def test_edit_publish_and_import_show_on_both_servers_at_once(servers, content):
     )
     assert result.returncode == 0, result.stderr
     assert _shows(a + "/guides/g", "Imported title") and _shows(b + "/guides/g", "Imported title")
+    for url in (a, b):
+        assert _shows(url + "/search?q=imported", FOUND)
     health = _get(a + "/healthz")
     assert '"cache": {"ok": true' in health

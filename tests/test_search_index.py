@@ -1,0 +1,191 @@
+"""The search index each process keeps (catalog.searchindex, PostgreSQL) finds exactly what
+the database's search finds, in its own order, and never answers from an older version of
+the content than the page it is asked for."""
+
+import datetime as dt
+import time
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from catalog import searchindex
+from catalog.changes import publish_guides, save_guide
+from catalog.models import Guide, SiteState
+from catalog.search import search_guides, search_terms
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RANKS = "ts_rank"  # in the database's search query only
+
+
+@pytest.fixture
+def index(settings, monkeypatch):
+    """A new index for this process (the test database is flushed between tests)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the search index serves PostgreSQL's full-text search")
+    settings.GUIDES_SEARCH_INDEX = True
+    fresh = searchindex._Index()
+    monkeypatch.setattr(searchindex, "_index", fresh)
+    yield fresh
+    if fresh.builder is not None:
+        fresh.builder.join(10)
+
+
+def _found(query, offset=0, limit=100):
+    """(count, slugs) as the index gives them; fails if the database had to answer."""
+    found = searchindex.find(search_terms(query), offset, limit)
+    assert found is not None, "the index did not answer"
+    count, keys = found
+    slugs = dict(Guide.objects.filter(pk__in=keys).values_list("pk", "slug"))
+    return count, [slugs[pk] for pk in keys]
+
+
+def _database(query):
+    return sorted(search_guides(query).values_list("slug", flat=True))
+
+
+def _page(client, query):
+    """The search page's text, and whether the database ranked its results."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/search", {"q": query})
+    assert response.status_code == 200
+    return response.content.decode(), any(RANKS in q["sql"] for q in queries)
+
+
+WORDS = {
+    "caching": dict(title="Caching at the edge", body="Keep copies near readers.\n"),
+    "limits": dict(title="Quotas", body="Rate-limiting protects an API.\n"),
+    "apart": dict(title="Rates", body="A rate without a limit, and a limiting rate.\n"),
+    "broker": dict(title="Brokers", tags=("Kafka",), body="Partitions and offsets.\n"),
+    "oauth": dict(title="OAuth 2.0 flows", body="Kubernetes's tokens expire.\n"),
+    "cpp": dict(title="Where C++ runs", description="Native code.", body="Compilers.\n"),
+    "e2e": dict(title="Tests", body="End-to-end tests of a state-of-the-art stack.\n"),
+    "ends": dict(title="Ends", body="From end to end, the state of the art.\n"),
+    "hidden": dict(title="Caching secrets", draft=True),
+}
+
+
+@pytest.fixture
+def site(content, index):
+    content.category("c")
+    for slug, fields in WORDS.items():
+        content.guide(slug, categories=("c",), **{"tags": ("Misc",), **fields})
+    content.import_()
+    return content
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "cache",  # stemmed: "Caching"
+        "the cache",  # a stop word left out
+        "what is",  # stop words only: nothing
+        "rate-limiting",  # a phrase: "rate-limit", "rate", "limit" in a row
+        "rate limit",  # both words, anywhere
+        "end-to-end",  # a phrase with a stop word inside
+        "state-of-the-art",
+        "end",
+        "kafka",  # a tag
+        "kafka or quotas",  # either
+        "cache or",
+        "oauth 2.0",
+        "kubernetes's",
+        "c++",
+        "native",  # a description
+        "secrets",  # only in a draft
+        "nothing-like-it",
+    ],
+)
+def test_the_index_finds_what_the_database_finds(site, query):
+    count, slugs = _found(query)
+    assert sorted(slugs) == _database(query) and count == len(slugs)
+
+
+def test_the_index_says_how_many_and_gives_any_page(site):
+    count, slugs = _found("rate")
+    assert count == 2 and sorted(slugs) == ["apart", "limits"]
+    assert _found("rate", 0, 1)[1] + _found("rate", 1, 1)[1] == slugs
+    assert _found("rate", 2, 1) == (2, [])
+
+
+def test_title_beats_tag_beats_description_beats_body_then_newest_then_slug(content, index):
+    content.category("c")
+    content.guide("in-body", categories=("c",), title="One", body="Zebra.\n")
+    content.guide("in-description", categories=("c",), title="Two", description="Zebra.")
+    content.guide("in-tag", categories=("c",), title="Three", tags=("Zebra",))
+    content.guide("in-title", categories=("c",), title="Zebra")
+    # Equal texts score the same: newest first, then by slug, on every page (the index holds
+    # them oldest first, so a page cut before the ties were all read would show old ones).
+    dates = {"same-a": "2023-01-01", "same-b": "2024-01-01", "same-c": "2025-01-01"}
+    for slug, created in {**dates, "same-d": "2025-01-01"}.items():
+        content.guide(slug, categories=("c",), title="Okapi", created=created)
+    content.import_()
+    assert _found("zebra")[1] == ["in-title", "in-tag", "in-description", "in-body"]
+    expected = ["same-c", "same-d", "same-b", "same-a"]
+    assert _found("okapi")[1] == expected
+    assert [_found("okapi", n, 1)[1][0] for n in range(4)] == expected
+
+
+def test_every_change_is_searched_at_once(site, client, monkeypatch):
+    page, ranked = _page(client, "zebra")
+    assert "No guide matches" in page and not ranked  # the index answered, at this version
+
+    guide = Guide.objects.get(slug="broker")
+    guide.body = "A zebra reads the partitions.\n"
+    save_guide(guide)
+    page, ranked = _page(client, "zebra")
+    assert "Brokers" in page and not ranked
+
+    save_guide(Guide.objects.get(slug="broker"), tags=["Streams"])
+    assert _found("kafka") == (0, []) and _found("streams")[1] == ["broker"]
+
+    publish_guides(Guide.objects.filter(slug="hidden"))
+    assert _found("secrets")[1] == ["hidden"]
+    publish_guides(Guide.objects.filter(slug="hidden"), publish=False)
+    assert _found("secrets") == (0, [])
+
+    Guide.objects.filter(slug="broker").delete()
+    SiteState.bump()
+    assert _found("zebra") == (0, [])
+
+
+def test_a_scheduled_guide_is_found_from_its_moment(site, client, monkeypatch):
+    moment = timezone.now() + dt.timedelta(hours=1)
+    guide = Guide.objects.get(slug="cpp")
+    guide.publish_at = moment
+    save_guide(guide)
+    assert "Where C++ runs" not in _page(client, "compilers")[0]
+    monkeypatch.setattr(timezone, "now", lambda: moment + dt.timedelta(seconds=1))
+    page, ranked = _page(client, "compilers")  # the first request after it publishes it
+    assert "Where C++ runs" in page and not ranked
+
+
+def test_inside_a_transaction_the_database_answers(site):
+    assert _found("zebras") == (0, [])
+    with transaction.atomic():  # what it wrote is not the index's, bumped or not
+        Guide.objects.filter(slug="broker").update(body="Zebras.")
+        assert searchindex.find(["zebras"], 0, 10) is None
+        assert _database("zebras") == ["broker"]
+        SiteState.bump()
+        assert searchindex.find(["zebras"], 0, 10) is None
+    assert _found("zebras")[1] == ["broker"]
+
+
+def _until(condition, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_many_changes_are_indexed_aside_while_the_database_answers(
+    site, index, client, monkeypatch
+):
+    monkeypatch.setattr(searchindex, "INLINE_CHANGES", 2)
+    page, ranked = _page(client, "rate")
+    assert "Quotas" in page and "Rates" in page and ranked
+    _until(lambda: index.builder is None)
+    page, ranked = _page(client, "rate")
+    assert "Quotas" in page and "Rates" in page and not ranked
