@@ -109,6 +109,13 @@ class _Index:
         self.snapshot = None
         self.builder = None
 
+    def forked(self):
+        """In a forked child: start again, keeping what the parent built out of reach of the
+        garbage collector (dropping its writer would wait for threads this process does not
+        have), with a new lock (one of the parent's threads may have held it)."""
+        self.inherited = dict(vars(self))
+        self.__init__()
+
     def _reset(self):
         self.pid = os.getpid()
         self.schema = _schema()
@@ -289,6 +296,7 @@ def _find(snapshot, query, offset, limit):
 
 
 _index = _Index()
+os.register_at_fork(after_in_child=lambda: _index.forked())
 
 
 def find(terms, offset, limit):

@@ -3,9 +3,14 @@ the database's search finds, in its own order, and never answers from an older v
 the content than the page it is asked for."""
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -189,3 +194,52 @@ def test_many_changes_are_indexed_aside_while_the_database_answers(
     _until(lambda: index.builder is None)
     page, ranked = _page(client, "rate")
     assert "Quotas" in page and "Rates" in page and not ranked
+
+
+FORK = """
+import os, sys, threading, time
+import django
+django.setup()
+from django.db import connections
+from catalog import searchindex
+print(searchindex.find(["rate"], 0, 10)[0], flush=True)
+held = threading.Event()
+def hold():
+    with searchindex._index.lock:
+        held.set()
+        time.sleep(2)
+threading.Thread(target=hold).start()
+held.wait()
+child = os.fork()
+if child == 0:
+    connections["default"].connection = None
+    print(searchindex.find(["rate"], 0, 10)[0], flush=True)
+    os._exit(0)
+os.waitpid(child, 0)
+"""
+
+
+def test_a_forked_process_builds_its_own_index(site):
+    """A worker forked from a process that searched (and whose thread held the index's lock
+    at that moment) answers from an index of its own instead of waiting forever."""
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "guides_site.settings",
+        "DEBUG": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", FORK],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)  # the parent and its stuck child
+        out, err = process.communicate()
+    assert out.split() == ["2", "2"], err
