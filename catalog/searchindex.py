@@ -283,11 +283,14 @@ def _find(snapshot, query, offset, limit):
     then newest, then by slug. Equal scores (copies of one text) are all read before the
     order is cut, so that a page never depends on how the index happened to store them."""
     searcher, want = snapshot.searcher, offset + limit
-    fetch = want + 1
+    # Never more than the index holds: the collector makes room for as many as asked for
+    # (a page number in the billions would ask for terabytes).
+    most = max(searcher.num_docs, 1)
+    fetch = min(want + 1, most)
     result = searcher.search(query, limit=fetch, count=True)
     hits = result.hits
-    while len(hits) == fetch and hits[want - 1][0] == hits[-1][0]:
-        fetch *= 8
+    while len(hits) == fetch < most and hits[want - 1][0] == hits[-1][0]:
+        fetch = min(fetch * 8, most)
         hits = searcher.search(query, limit=fetch, count=False).hits
     keys = searcher.fast_field_values("pk", [address for _, address in hits])
     scores = {pk: score for pk, (score, _) in zip(keys, hits, strict=True)}

@@ -113,6 +113,13 @@ def test_the_index_says_how_many_and_gives_any_page(site):
     assert count == 2 and sorted(slugs) == ["apart", "limits"]
     assert _found("rate", 0, 1)[1] + _found("rate", 1, 1)[1] == slugs
     assert _found("rate", 2, 1) == (2, [])
+    assert _found("rate", 2**31 * 20, 20) == (2, [])  # asks the index for no more than it has
+
+
+def test_any_page_number_is_answered(site, client):
+    for page in ("2", "2147483647", "-1", "x"):
+        response = client.get("/search", {"q": "rate", "page": page})
+        assert response.status_code == 200 and "2 guides match" in response.content.decode()
 
 
 def test_title_beats_tag_beats_description_beats_body_then_newest_then_slug(content, index):
