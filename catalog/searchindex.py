@@ -51,8 +51,8 @@ LEXEMES = "lexemes"  # the parts' analyzer: the database's lexemes, split at spa
 INLINE_CHANGES = 200
 WRITER_HEAP = 50_000_000
 READ_CHUNK = 1000
-# A row's version: PostgreSQL writes a new one (another ``xmin``, transaction, or ``ctid``,
-# place) whenever a row is written, even twice in one transaction.
+# A row's version: every write of a row changes it (``xmin``, the writing transaction, and
+# ``ctid``, where the row now lies: two writes in one transaction differ in the second).
 ROW_VERSION = RawSQL("xmin::text || ctid::text", [])
 
 
@@ -129,7 +129,7 @@ class _Index:
         self.builder = None
 
     def _own(self):
-        if self.pid != os.getpid():  # first use in this process, or a fork of one that had it
+        if self.pid != os.getpid():  # first use in this process
             with self.lock:
                 if self.pid != os.getpid():
                     self._reset()
