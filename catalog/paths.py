@@ -9,6 +9,7 @@ reversal with the slug quoted as ``reverse`` quotes it. A slug no such route acc
 or holding "/") is handed to ``reverse``, which refuses it.
 """
 
+import re
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -17,6 +18,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 
 _MARKER = "slug-marker"
 _SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse leaves unquoted
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")  # what quote leaves as it is, whatever ``safe``
 
 
 @lru_cache(maxsize=64)
@@ -25,9 +27,20 @@ def _around(route, prefix, urlconf):
     return head, tail
 
 
+def slug_paths(route):
+    """:func:`slug_path` for ``route``, the route's reversal looked up once: for a page of
+    many (the script prefix and URLconf are thread-local lookups, a sixth of a path)."""
+    head, tail = _around(route, get_script_prefix(), get_urlconf())
+
+    def path(slug):
+        if not slug or "/" in slug:
+            return reverse(route, args=[slug])
+        plain = _PLAIN.fullmatch(slug) is not None  # nothing to quote: most slugs
+        return f"{head}{slug if plain else quote(slug, safe=_SAFE)}{tail}"
+
+    return path
+
+
 def slug_path(route, slug):
     """``reverse(route, args=[slug])`` for a route whose one argument is a ``str`` slug."""
-    if not slug or "/" in slug:
-        return reverse(route, args=[slug])
-    head, tail = _around(route, get_script_prefix(), get_urlconf())
-    return f"{head}{quote(slug, safe=_SAFE)}{tail}"
+    return slug_paths(route)(slug)

@@ -8,24 +8,36 @@ empty, and each section's latest ``lastmod`` is one aggregate over an index rath
 walk over every item.
 """
 
+from functools import cached_property
+
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 
 from .listings import KeyRangePaginator
 from .models import Category, Guide, published_tags
-from .paths import slug_path
+from .paths import slug_paths
 
 PAGE_SIZE = 500
 
 
 class _KeyPaged(Sitemap):
-    """A section paged by blocks of keys, at most ``limit`` URLs a page."""
+    """A section paged by blocks of keys, at most ``limit`` URLs a page. Items are rows of
+    the values a URL needs, not model instances: making 500 instances (each announced to
+    the init signals) was most of a page's cost."""
 
     limit = PAGE_SIZE
+    route = None
 
     @property
     def paginator(self):
         return KeyRangePaginator(self.items(), self.limit)
+
+    def location(self, item):
+        return self._paths(item.slug)
+
+    @cached_property
+    def _paths(self):
+        return slug_paths(self.route)
 
 
 class _Section(_KeyPaged):
@@ -39,21 +51,30 @@ class _Section(_KeyPaged):
 
 
 class CategorySitemap(_Section):
+    route = "catalog:detail"
+
     def items(self):
-        return Category.objects.in_readme_order().only("slug", "updated_at")
+        return Category.objects.in_readme_order().values_list(
+            "pk", "slug", "updated_at", named=True
+        )
 
 
 class GuideSitemap(_Section):
+    route = "catalog:detail"
+
     def items(self):
-        return Guide.objects.published().in_readme_order().only("slug", "updated_at")
+        return (
+            Guide.objects.published()
+            .in_readme_order()
+            .values_list("pk", "slug", "updated_at", named=True)
+        )
 
 
 class TagSitemap(_KeyPaged):
-    def items(self):
-        return published_tags()
+    route = "catalog:tag"
 
-    def location(self, item):
-        return slug_path("catalog:tag", item.slug)
+    def items(self):
+        return published_tags().values_list("pk", "slug", named=True)
 
 
 SITEMAPS = {"categories": CategorySitemap, "guides": GuideSitemap, "tags": TagSitemap}
