@@ -175,11 +175,11 @@ class SearchPaginator(Paginator):
     are then read from ``cards`` by key alone (with the search condition as well, the
     database would look every match up in the index again). That query still ranks every
     match; where the process's search index is at the current content version
-    (catalog.searchindex), it gives the count and the keys instead, whatever the matches.
-    Elsewhere (SQLite), Django's Paginator as it is.
+    (catalog.searchindex), it gives the count and the keys of ``terms`` (the query's words)
+    instead, whatever the matches. Elsewhere (SQLite), Django's Paginator as it is.
     """
 
-    def __init__(self, matches, per_page, number, cards, terms=()):
+    def __init__(self, matches, per_page, number, cards, terms):
         super().__init__(matches, per_page)
         self._requested = number
         self._keys = {}
