@@ -186,7 +186,7 @@ class _Index:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 state = SiteState.current()
-                rows = dict(Guide.objects.published().values_list("pk", ROW_VERSION))
+                rows = dict(Guide.objects.published().order_by("pk").values_list("pk", ROW_VERSION))
                 changed = [pk for pk, row in rows.items() if self.rows.get(pk) != row]
                 if most is not None and len(changed) > most:
                     return False
