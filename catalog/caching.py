@@ -92,6 +92,7 @@ class _Entry:
             state = _current_state()
         if state.publish_is_due:  # a scheduled guide's moment has come: publish it first
             state, self.announced = SiteState.publish_due(), False
+        self.state = state
         stamp = f"{state.version}.{state.changed_at.timestamp():.6f}"
         path = page_identity(request)
         self.etag = f'"{_digest(stamp + path)}"'
@@ -142,6 +143,7 @@ def public_page(view):
             return response
         if entry.announced:  # render and store under the database's own version
             entry = _Entry(request, fresh=True)
+        request.content_state = entry.state  # what the page shows is of this version
         response = view(request, *args, **kwargs)
         if hasattr(response, "render"):
             response = response.render()

@@ -175,16 +175,18 @@ class SearchPaginator(Paginator):
     are then read from ``cards`` by key alone (with the search condition as well, the
     database would look every match up in the index again). That query still ranks every
     match; where the process's search index is at the current content version
-    (catalog.searchindex), it gives the count and the keys of ``terms`` (the query's words)
+    (catalog.searchindex) as ``state`` (the content version the page is stored under; None:
+    the database's now), it gives the count and the keys of ``terms`` (the query's words)
     instead, whatever the matches. Elsewhere (SQLite), Django's Paginator as it is.
     """
 
-    def __init__(self, matches, per_page, number, cards, terms):
+    def __init__(self, matches, per_page, number, cards, terms, state=None):
         super().__init__(matches, per_page)
         self._requested = number
         self._keys = {}
         self._cards = cards
         self._terms = terms
+        self._state = state
 
     @cached_property
     def count(self):
@@ -213,7 +215,7 @@ class SearchPaginator(Paginator):
         """(how many guides match, the keys of page ``number`` in result order)."""
         from .searchindex import find
 
-        found = find(self._terms, (number - 1) * self.per_page, self.per_page)
+        found = find(self._terms, (number - 1) * self.per_page, self.per_page, self._state)
         if found is not None:
             return found
         fields = [name.lstrip("-") for name in RESULT_ORDER]

@@ -302,15 +302,15 @@ _index = _Index()
 os.register_at_fork(after_in_child=lambda: _index.forked())
 
 
-def find(terms, offset, limit):
+def find(terms, offset, limit, state=None):
     """``(count, keys)`` of the published guides matching ``terms`` (catalog.search's
-    words), or None: ask the database (off, not PostgreSQL, inside a transaction, or the
-    index not at the current content version yet)."""
-    from . import versionwatch
-
+    words) at content version ``state`` (the page's; None: the database's now), or None:
+    ask the database (off, not PostgreSQL, inside a transaction, or the index not at that
+    version yet). Never the version announced to the process, which may lag a commit: a
+    page stored under the new version would keep the old results."""
     if not enabled() or connection.in_atomic_block:
         return None
-    snapshot = _index.snapshot_at(_key(versionwatch.current() or SiteState.current()))
+    snapshot = _index.snapshot_at(_key(state or SiteState.current()))
     if snapshot is None:
         return None
     words = _query_words(terms)

@@ -187,7 +187,12 @@ def _search_results(request, query):
     matches = search_guides(query).with_cards(*EXCERPT_FIELDS)
     cards = Guide.objects.with_cards(*EXCERPT_FIELDS)
     return SearchPaginator(
-        matches, SEARCH_PAGE_SIZE, request.GET.get("page"), cards, search_terms(query)
+        matches,
+        SEARCH_PAGE_SIZE,
+        request.GET.get("page"),
+        cards,
+        search_terms(query),
+        getattr(request, "content_state", None),
     )
 
 

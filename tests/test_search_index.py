@@ -250,3 +250,19 @@ def test_a_forked_process_builds_its_own_index(site):
         os.killpg(process.pid, signal.SIGKILL)  # the parent and its stuck child
         out, err = process.communicate()
     assert out.split() == ["2", "2"], err
+
+
+def test_a_search_page_is_stored_with_results_of_the_version_it_is_stored_under(
+    site, client, monkeypatch
+):
+    """A process's announced version may lag a commit by a notification; the page is then
+    rendered and stored under the database's version, and so must its results be."""
+    from catalog import versionwatch
+
+    assert _found("zebra") == (0, [])  # the index is at this version
+    announced = SiteState.current()
+    guide = Guide.objects.get(slug="broker")
+    guide.body = "A zebra reads the partitions.\n"
+    save_guide(guide)
+    monkeypatch.setattr(versionwatch, "current", lambda fresh=False: None if fresh else announced)
+    assert "Brokers" in _page(client, "zebra")[0]
