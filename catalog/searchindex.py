@@ -69,16 +69,18 @@ def _schema():
 
 
 def _parts_sql(connection):
-    """Each guide's search document as four texts, one per part (``WEIGHT_LETTERS``): its
-    lexemes in the order they stand, joined by spaces (stop words leave no gap: they are
-    never searched for, and the words of one query word still stand together)."""
+    """Each guide's key, creation day and slug (its place among equal scores), and its
+    search document as four texts, one per part (``WEIGHT_LETTERS``): its lexemes in the
+    order they stand, joined by spaces (stop words leave no gap: they are never searched
+    for, and the words of one query word still stand together)."""
     quote = connection.ops.quote_name
     parts = ", ".join(
         f"string_agg(u.lexeme, ' ' ORDER BY p.position) FILTER (WHERE p.weight = '{letter}')"
         for letter in WEIGHT_LETTERS.values()
     )
     return (
-        f"SELECT g.{quote('id')}, {parts} FROM {quote(Guide._meta.db_table)} g "
+        f"SELECT g.{quote('id')}, g.{quote('created_on')}, g.{quote('slug')}, {parts} "
+        f"FROM {quote(Guide._meta.db_table)} g "
         f"LEFT JOIN LATERAL unnest(g.{quote('search_document')}) u ON true "
         "LEFT JOIN LATERAL unnest(u.positions, u.weights) AS p(position, weight) ON true "
         f"WHERE g.{quote('id')} = ANY(%s) GROUP BY g.{quote('id')}"
@@ -194,18 +196,13 @@ class _Index:
                 for pk in [*changed, *(pk for pk in self.rows if pk not in rows)]:
                     self.writer.delete_documents_by_term("pk", pk)
                     order.pop(pk, None)
-                order.update(
-                    (pk, (-created.toordinal(), slug))
-                    for pk, created, slug in Guide.objects.filter(pk__in=changed).values_list(
-                        "pk", "created_on", "slug"
-                    )
-                )
                 sql = _parts_sql(connection)
                 for start in range(0, len(changed), READ_CHUNK):
                     with connection.cursor() as cursor:
                         cursor.execute(sql, [changed[start : start + READ_CHUNK]])
-                        for pk, *parts in cursor.fetchall():
+                        for pk, created, slug, *parts in cursor.fetchall():
                             self.writer.add_document(_document(pk, parts))
+                            order[pk] = (-created.toordinal(), slug)
             self.writer.commit()
         except BaseException:
             self.writer.rollback()
