@@ -389,7 +389,8 @@ def _insert_rows(model, rows):
                 raw = cursor.cursor
                 raw.execute(f"SELECT {names} FROM {table} WHERE false")
                 types = [column.type_code for column in raw.description]
-                raw.connection.adapters.register_dumper(None, _SearchDocumentDumper)
+                # on this cursor: it copied the connection's adapters when it was made
+                raw.adapters.register_dumper(None, _SearchDocumentDumper)
                 with raw.copy(sql) as copy:
                     copy.set_types(types)
                     for row in prepared():
