@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -441,8 +441,12 @@ class GuideAdmin(admin.ModelAdmin):
         "Sync now" (catalog.contentsync)."""
         if not roles.may(request.user, roles.SYNC):
             raise PermissionDenied
-        data_dir = contentsync.content_data_dir()
-        if request.method == "POST":
+        try:
+            data_dir = contentsync.content_data_dir()
+        except contentsync.SyncError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            data_dir = None
+        if request.method == "POST" and data_dir is not None:
             if "sync" in request.POST:
                 if not settings.GUIDES_CONTENT_REPO:
                     self.message_user(
@@ -456,7 +460,14 @@ class GuideAdmin(admin.ModelAdmin):
             else:
                 kind, slug, side = (request.POST.get(k, "") for k in ("kind", "slug", "side"))
                 if kind in ("guides", "categories") and side in ("files", "database"):
-                    contentsync.decide(kind, slug, side, data_dir)
+                    try:
+                        contentsync.decide(kind, slug, side, data_dir)
+                    except contentsync.UnknownRecord as exc:
+                        raise Http404(str(exc)) from None
+                    except fileformat.ContentError as exc:
+                        problems = "; ".join(str(p) for p in exc.problems)
+                        self.message_user(request, problems, messages.ERROR)
+                        return HttpResponseRedirect(request.path)
                     taken = "the file's" if side == "files" else "the database's"
                     self.message_user(
                         request,
@@ -466,7 +477,7 @@ class GuideAdmin(admin.ModelAdmin):
                     )
                     return HttpResponseRedirect(request.path)
         run = SyncRun.objects.select_related("started_by").first()
-        statuses, errors = contentsync.sync_status(data_dir)
+        statuses, errors = contentsync.sync_status(data_dir) if data_dir else ([], [])
         return TemplateResponse(
             request,
             "admin/catalog/content_sync.html",

@@ -34,7 +34,7 @@ from .changes import keep_losing_versions
 from .exporter import apply_export_plan, build_export_plan
 from .fileformat import ContentError, parse_category, parse_guide, read_folder
 from .files import remove_if_orphaned, write_atomic
-from .gitrepo import GitError, Repo
+from .gitrepo import GitError, Repo, check_name
 from .importer import ConflictError, SearchDocuments, apply_plan, build_plan, plan_summary
 from .models import Category, Guide, GuideRevision, SyncRun
 from .readme import TocMarkerError, readme_with_current_toc
@@ -78,6 +78,25 @@ def _settings_data_dir(top: Path) -> Path:
     return configured if configured.is_relative_to(top.resolve()) else top / "data"
 
 
+def inside_clone(top: Path, path: Path) -> Path:
+    """``path`` if its real path, every link resolved, lies inside the clone at ``top``; else
+    SyncError naming it. The clone's files come from contributors: a committed symbolic link
+    must not make the sync read or write outside it (the same rule as ``public/``)."""
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(Path(os.path.realpath(top))):
+        raise SyncError(
+            f"{path}: is a symbolic link to {real}, outside the clone {top}; "
+            "the sync reads and writes only inside it. Nothing was changed."
+        )
+    return path
+
+
+def _check_clone_paths(top, data_rel):
+    """The data folder and the README, each time the clone's files may have changed."""
+    inside_clone(top, top / data_rel)
+    inside_clone(top, top / "README.md")
+
+
 def sync_content(
     repo_dir,
     *,
@@ -89,6 +108,10 @@ def sync_content(
     progress=None,
 ) -> SyncReport:
     report = SyncReport(progress=progress)
+    try:
+        check_name("remote", remote), check_name("branch", branch)
+    except GitError as exc:
+        raise SyncError(str(exc)) from None
     repo = Repo(
         repo_dir,
         token=getattr(settings, "GUIDES_GIT_TOKEN", ""),
@@ -98,7 +121,8 @@ def sync_content(
         raise SyncError(f"{repo_dir}: not a git repository (set GUIDES_CONTENT_REPO or --repo)")
     top = repo.top()
     data = _settings_data_dir(top)
-    data_rel = data.relative_to(top.resolve()).as_posix()
+    data_rel = data.relative_to(top).as_posix()
+    _check_clone_paths(top, data_rel)
     if not repo.has_remote(remote):
         raise SyncError(f"{top}: has no remote {remote!r}")
     try:
@@ -141,6 +165,7 @@ def _sync(repo, top, data_rel, report, *, remote, branch, review, dry_run, on_co
         if repo.count(f"HEAD..{upstream}"):
             say(f"merging {upstream}")
             repo.merge(upstream)
+            _check_clone_paths(top, data_rel)
         say("importing")
         _import(data, on_conflict, report)
         say("exporting")
@@ -271,7 +296,7 @@ def _commit_leftovers(repo, top, data_rel, report):
                 ours = updated == current
             except (OSError, UnicodeDecodeError, TocMarkerError):
                 ours = False
-        elif kind in records and path.suffix == ".md" and path.is_file():
+        elif kind in records and path.suffix == ".md" and path.is_file() and not path.is_symlink():
             record = records[kind].get(path.stem)
             try:
                 ours = record is not None and parse[kind](path.stem, path.read_bytes()) == (
@@ -450,11 +475,13 @@ class RecordStatus:
 
 
 def content_data_dir():
-    """The folder the Content sync page compares with: the clone's, else GUIDES_DATA_DIR."""
+    """The folder the Content sync page compares with: the clone's, else GUIDES_DATA_DIR.
+    SyncError if the clone's data folder leaves it."""
     if settings.GUIDES_CONTENT_REPO:
         repo = Repo(settings.GUIDES_CONTENT_REPO)
         if repo.is_work_tree():
-            return _settings_data_dir(repo.top())
+            top = repo.top()
+            return inside_clone(top, _settings_data_dir(top))
     return Path(settings.GUIDES_DATA_DIR)
 
 
@@ -490,14 +517,27 @@ def sync_status(data_dir):
     return statuses, folder.errors
 
 
+class UnknownRecord(LookupError):
+    """No such record, or no readable file of it inside the data folder, to decide for."""
+
+
 def decide(kind, slug, side, data_dir):
     """Decide a conflict for one record: the next import (``"files"``) or export
-    (``"database"``) takes that side. The other side is kept as a revision now."""
+    (``"database"``) takes that side. The other side is kept as a revision now.
+    UnknownRecord if the record or its file is not there; ContentError if the file is
+    invalid."""
     model = Guide if kind == "guides" else Category
-    record = (stored_guides() if kind == "guides" else stored_categories())[slug]
+    record = (stored_guides() if kind == "guides" else stored_categories()).get(slug)
     path = Path(data_dir) / kind / f"{slug}.md"
+    real = Path(os.path.realpath(path))
+    if record is None or not real.is_relative_to(os.path.realpath(data_dir)):
+        raise UnknownRecord(f"{kind}/{slug}: no such record")
     parse = parse_guide if kind == "guides" else parse_category
-    item = parse(slug, path.read_bytes(), path)
+    try:
+        raw = real.read_bytes()
+    except OSError:
+        raise UnknownRecord(f"{path}: cannot be read") from None
+    item = parse(slug, raw, path)
     keep, base = (record.file, record.file) if side == "files" else (item, item)
     with transaction.atomic():
         keep_losing_versions(model, [(record.id, keep)])

@@ -804,8 +804,8 @@ def _markdown_files(folder_data: ContentFolder, kind: str):
     """The ``.md`` files of ``root/kind`` to read; what is refused goes to ``problems``.
 
     Dot-files and dot-folders (macOS ``._x.md`` copies, editors' ``.x.md.swp`` and ``.#x.md``
-    lock files, ``.git``) are never content: they are skipped, and listed in ``skipped``, as
-    are other files that are not ``.md``.
+    lock files) are never content: they are skipped, and listed in ``skipped``, as are other
+    files that are not ``.md`` (a ``.git`` was refused before: ``repository_lookalikes``).
     """
     root, problems = folder_data.root, folder_data.problems
     folder = root / kind
@@ -870,6 +870,11 @@ def read_folder(root: str | Path, progress=None, each=None) -> ContentFolder:
     if not root.is_dir():
         folder.problems.append(Problem(str(root), None, None, "data folder does not exist"))
         return folder
+    folder.problems.extend(
+        Problem(str(path), None, None, REPOSITORY_PROBLEM) for path in repository_lookalikes(root)
+    )
+    if folder.problems:
+        return folder
     for kind, parse, target in (
         ("categories", _parse_category, folder.categories),
         ("guides", _parse_guide, folder.guides),
@@ -888,6 +893,29 @@ def read_folder(root: str | Path, progress=None, each=None) -> ContentFolder:
                     each(kind, item)
     _check_references(folder)
     return folder
+
+
+REPOSITORY_PROBLEM = (
+    "looks like a git repository (.git, or HEAD with objects/ or refs/); git would take its "
+    "configuration and hooks as its own, so a data folder may not hold one: remove it"
+)
+
+
+def repository_lookalikes(root: Path) -> list[Path]:
+    """Everything under ``root`` (itself included, no link followed) that git would take for
+    a repository of its own: a ``.git`` below the root, or a folder holding ``HEAD`` beside
+    ``objects/`` or ``refs/``. Content comes from contributors; such a folder could name a
+    command for git to run (``core.fsmonitor``), so the folder is refused whole. The root's
+    own ``.git`` is the work tree's (a commit cannot carry one)."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        names = set(dirs) | set(files)
+        if ".git" in names and Path(folder) != Path(root):
+            found.append(Path(folder) / ".git")
+        if "HEAD" in names and ({"objects", "refs"} & names):
+            found.append(Path(folder))
+        dirs[:] = [name for name in dirs if name != ".git"]  # reported, or the root's own
+    return sorted(found)
 
 
 def slug_clash_problem(slug, other_kind, other_path=None):

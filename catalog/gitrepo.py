@@ -1,22 +1,86 @@
-"""What git knows about the content folder, read with the ``git`` command.
+"""What git knows about the content folder, and the clone the sync drives, through ``git``.
 
 We use the ``git`` command rather than a Python git library: it is on every machine that
 holds a content repository (CI included), it is what contributors use, and its plumbing
-output is stable. Everything here is read-only and degrades to "unknown" outside a work tree.
+output is stable.
+
+The files in the content repository come from contributors, so git never takes anything
+from the tree as its own: every call names the clone's git directory and work tree (no
+discovery, which would take a folder of the tree holding ``HEAD``, ``objects/`` and
+``refs/`` for a repository and run its ``config``), bounds discovery above the clone
+(``GIT_CEILING_DIRECTORIES``), inherits no ``GIT_*`` variable that would point it elsewhere,
+and switches off everything git would run or follow on the tree's behalf (``SAFE_OPTIONS``).
+Branch and remote names are checked as git names and passed after ``--end-of-options``.
 """
 
+import base64
 import datetime as dt
 import fcntl
+import os
+import re
 import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
+# What git would otherwise run or follow for the tree: a file-system monitor command, hooks,
+# submodules named by the tree's .gitmodules, and the ext:: transport that runs a command.
+SAFE_OPTIONS = (
+    *("-c", "core.fsmonitor=false"),
+    *("-c", "core.hooksPath=/dev/null"),
+    *("-c", "core.quotePath=false"),
+    *("-c", "submodule.recurse=false"),
+    *("-c", "fetch.recurseSubmodules=false"),
+    *("-c", "protocol.ext.allow=never"),
+    *("-c", "protocol.file.allow=user"),
+    "--literal-pathspecs",
+)
+# The only GIT_* variables a call inherits: how to reach the remote, and tracing.
+_INHERITED = re.compile(r"GIT_(SSH|SSH_COMMAND|SSH_VARIANT|ASKPASS|TRACE\w*|CONFIG_GLOBAL)")
 
-def _git(folder, *args):
+
+class GitError(Exception):
+    """A git command failed; the message says which and why."""
+
+
+def work_tree_top(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` (its real path) that holds ``.git``: the top
+    of the work tree it belongs to, as git would find it without taking a bare-looking
+    folder for a repository; None outside any."""
+    start = Path(os.path.realpath(start))
+    for folder in (start, *start.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return None
+
+
+def git_environment(top: Path, extra=None) -> dict:
+    """The environment of every git call on the work tree at ``top``."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("GIT_") or _INHERITED.fullmatch(key)
+    }
+    environment.update(
+        GIT_DIR=str(top / ".git"),
+        GIT_WORK_TREE=str(top),
+        GIT_CEILING_DIRECTORIES=str(top.parent),
+        GIT_TERMINAL_PROMPT="0",
+        GIT_ATTR_NOSYSTEM="1",
+        **(extra or {}),
+    )
+    return environment
+
+
+def _git(top, *args, env=None, timeout=120, text=False):
     return subprocess.run(
-        ["git", "-C", str(folder), *args], capture_output=True, check=True, timeout=120
-    ).stdout
+        ["git", *SAFE_OPTIONS, *args],
+        cwd=top,
+        env=git_environment(top, env),
+        capture_output=True,
+        timeout=timeout,
+        text=text,
+    )
 
 
 def last_commit_times(folder: Path) -> dict[Path, dt.datetime]:
@@ -28,26 +92,20 @@ def last_commit_times(folder: Path) -> dict[Path, dt.datetime]:
 
     Empty when ``folder`` is not in a git work tree or git is missing.
     """
-    folder = Path(folder).resolve()
+    top = work_tree_top(folder)
+    if top is None:
+        return {}
+    relative = Path(os.path.realpath(folder)).relative_to(top).as_posix()
     try:
-        top = Path(_git(folder, "rev-parse", "--show-toplevel").decode().strip())
-        log = _git(
-            folder,
-            "-c",
-            "core.quotePath=false",
-            "log",
-            "--format=@@%ct",
-            "--name-only",
-            "--no-renames",
-            "--",
-            ".",
-        ).decode(errors="replace")
-        dirty = _git(folder, "-c", "core.quotePath=false", "status", "--porcelain", "--", ".")
+        log = _git(top, "log", "--format=@@%ct", "--name-only", "--no-renames", "--", relative)
+        dirty = _git(top, "status", "--porcelain", "--", relative)
     except (OSError, subprocess.SubprocessError):
         return {}
-    modified = {top / line[3:] for line in dirty.decode(errors="replace").splitlines()}
+    if log.returncode or dirty.returncode:
+        return {}
+    modified = {top / line[3:] for line in dirty.stdout.decode(errors="replace").splitlines()}
     times, when = {}, None
-    for line in log.splitlines():
+    for line in log.stdout.decode(errors="replace").splitlines():
         if line.startswith("@@"):
             when = dt.datetime.fromtimestamp(int(line[2:]), dt.UTC)
         elif line:
@@ -59,8 +117,18 @@ def last_commit_times(folder: Path) -> dict[Path, dt.datetime]:
     return times
 
 
-class GitError(Exception):
-    """A git command failed; the message says which and why."""
+def check_name(kind: str, name: str) -> str:
+    """``name`` if git takes it as a branch (``kind`` "branch") or remote name; else
+    GitError. A name may not start with "-", so no git command reads it as an option."""
+    ok = bool(name) and not name.startswith("-") and (kind == "branch" or "/" not in name)
+    if ok:
+        result = subprocess.run(
+            ["git", "check-ref-format", f"refs/heads/{name}"], capture_output=True, timeout=30
+        )
+        ok = result.returncode == 0
+    if not ok:
+        raise GitError(f"{name!r} is not a valid git {kind} name")
+    return name
 
 
 class Repo:
@@ -73,32 +141,20 @@ class Repo:
 
     def __init__(self, path, *, token="", committer=("Guides site", "guides@localhost")):
         self.path = Path(path)
+        self._top = work_tree_top(self.path) if self.path.is_dir() else None
         self.token, self.committer = token, committer
 
     def run(self, *args, check=True, env=None):
-        import base64
-        import os
-
-        options = ["-c", "core.quotePath=false"]
+        if self._top is None:
+            raise GitError(f"{self.path}: not a git work tree")
+        options = []
         if self.token:
             basic = base64.b64encode(f"x-access-token:{self.token}".encode()).decode()
             options += ["-c", f"http.extraHeader=Authorization: Basic {basic}"]
         name, email = self.committer
-        environment = {
-            **os.environ,
-            "GIT_COMMITTER_NAME": name,
-            "GIT_COMMITTER_EMAIL": email,
-            "GIT_TERMINAL_PROMPT": "0",
-            **(env or {}),
-        }
+        identity = {"GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email, **(env or {})}
         try:
-            result = subprocess.run(
-                ["git", "-C", str(self.path), *options, *args],
-                capture_output=True,
-                text=True,
-                timeout=300,
-                env=environment,
-            )
+            result = _git(self._top, *options, *args, env=identity, timeout=300, text=True)
         except (OSError, subprocess.SubprocessError) as exc:
             raise GitError(f"git {args[0]}: {exc}") from None
         if check and result.returncode:
@@ -107,13 +163,19 @@ class Repo:
         return result
 
     def is_work_tree(self):
+        if self._top is None:
+            return False
         result = self.run("rev-parse", "--is-inside-work-tree", check=False)
         return result.returncode == 0 and result.stdout.strip() == "true"
 
     def top(self):
-        return Path(self.run("rev-parse", "--show-toplevel").stdout.strip())
+        """The clone's top folder (its real path)."""
+        if self._top is None:
+            raise GitError(f"{self.path}: not a git work tree")
+        return self._top
 
     def has_remote(self, remote):
+        check_name("remote", remote)
         return self.run("remote", "get-url", remote, check=False).returncode == 0
 
     def merging(self):
@@ -125,21 +187,24 @@ class Repo:
         return sorted(line[3:].strip('"') for line in out.splitlines() if len(line) > 3)
 
     def rev(self, ref):
-        result = self.run("rev-parse", "-q", "--verify", f"{ref}^{{commit}}", check=False)
+        result = self.run(
+            "rev-parse", "-q", "--verify", "--end-of-options", f"{ref}^{{commit}}", check=False
+        )
         return result.stdout.strip() or None
 
     def count(self, revisions):
-        return int(self.run("rev-list", "--count", revisions).stdout.strip() or 0)
+        return int(self.run("rev-list", "--count", "--end-of-options", revisions).stdout or 0)
 
     def fetch(self, remote, branch):
-        self.run("fetch", "--quiet", remote, branch)
+        check_name("remote", remote), check_name("branch", branch)
+        self.run("fetch", "--quiet", "--end-of-options", remote, branch)
 
     @contextmanager
     def exclusive(self):
         """Hold the clone's sync lock while the block runs: a file lock in the git directory,
         which the system releases if the process dies, so a killed run never blocks the next.
         GitError if another run holds it."""
-        path = self.path / self.run("rev-parse", "--git-path", "guides-sync.lock").stdout.strip()
+        path = self._top / self.run("rev-parse", "--git-path", "guides-sync.lock").stdout.strip()
         with open(path, "a") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -160,7 +225,7 @@ class Repo:
         killed after it wrote files but before it moved the branch) is the merge's own and
         goes back to HEAD; the next fetch merges again.
         """
-        marker = self.path / self._marker()
+        marker = self._top / self._marker()
         if not marker.exists():
             return False
         if self.merging():
@@ -173,7 +238,7 @@ class Repo:
         """Remove git's index lock left by a git command killed with its sync. Called under
         the sync lock, so no other sync's git runs; a git still finishing (its parent was
         killed alone) gets ``wait`` seconds to remove the lock itself."""
-        lock = self.path / self.run("rev-parse", "--git-path", "index.lock").stdout.strip()
+        lock = self._top / self.run("rev-parse", "--git-path", "index.lock").stdout.strip()
         deadline = time.monotonic() + wait
         while lock.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -185,9 +250,9 @@ class Repo:
         A marker beside the merge state tells the next run that a merge left half-done was
         ours to abort, so a sync killed while merging does not block the next one.
         """
-        marker = self.path / self._marker()
+        marker = self._top / self._marker()
         marker.write_text(ref)
-        result = self.run("merge", "--no-edit", "--quiet", ref, check=False)
+        result = self.run("merge", "--no-edit", "--quiet", "--end-of-options", ref, check=False)
         if result.returncode == 0:
             marker.unlink(missing_ok=True)
             return
@@ -211,7 +276,9 @@ class Repo:
 
     def push(self, remote, source, target):
         """True if pushed; False if the remote refused because it moved on."""
-        result = self.run("push", "--quiet", remote, f"{source}:refs/heads/{target}", check=False)
+        check_name("remote", remote), check_name("branch", target)
+        refspec = f"{source}:refs/heads/{target}"
+        result = self.run("push", "--quiet", "--end-of-options", remote, refspec, check=False)
         if result.returncode == 0:
             return True
         if (

@@ -3,6 +3,7 @@ from django.core.cache import caches
 
 from bench.servers import CORPUS
 from tests.factories import ContentDir
+from tests.gitrepos import Repos
 from tests.served import served_site
 
 
@@ -54,3 +55,13 @@ def served(content, tmp_path):
     """A small imported site with an editor in the suite's database, and the environment to
     serve it with gunicorn (tests.served)."""
     return served_site(content, tmp_path)
+
+
+@pytest.fixture
+def repos(tmp_path, settings):
+    """A bare remote with a seeded content repository, the site's clone (the data folder
+    setting points into it) and a contributor's clone (tests.gitrepos)."""
+    repos = Repos(tmp_path)
+    settings.GUIDES_DATA_DIR = repos.site / "data"
+    settings.GUIDES_BASE_URL = "https://guides.example.org/guides"
+    return repos

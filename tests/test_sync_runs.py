@@ -16,9 +16,9 @@ import urllib.parse
 import pytest
 
 from bench.servers import Gunicorn, collectstatic, server_env
+from tests.gitrepos import Repos, git
 from tests.served import PASSWORD, ROOT, database_url, fetch, manage
 from tests.test_security import Browser
-from tests.test_sync_content import Repos, git
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,7 +70,9 @@ def stored(env, slug):
 
 
 def slow_push(repos, seconds):
-    hook = repos.site / ".git" / "hooks" / "pre-push"
+    """The remote takes ``seconds`` to accept a push (the site's git runs no hooks of its
+    own: catalog.gitrepo)."""
+    hook = repos.origin / "hooks" / "pre-receive"
     hook.write_text(f"#!/bin/sh\nsleep {seconds}\n")
     hook.chmod(0o755)
 
