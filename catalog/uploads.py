@@ -1,9 +1,12 @@
 """Uploaded images: one door for the guide form and the editor's drag-and-drop.
 
 Only raster images Pillow can open and verify as PNG, JPEG, GIF or WebP are accepted, at most
-10 MB and 40 megapixels. The pixel count is read from the header before any decoding, so a
-decompression bomb is refused without being expanded, with the same message as any image that
-is too large. SVG, HTML and anything else are refused: they could carry script.
+10 MB and 40 megapixels in all: an animation's frames count together (frames × width ×
+height), and it has at most 500 frames. The pixel count is read from the header before any
+decoding, so a decompression bomb is refused without being expanded, with the same message as
+any image that is too large; frames are counted only up to what the limit allows, so a small
+file of many large frames costs at most the limit's worth of decoding. SVG, HTML and anything
+else are refused: they could carry script. A PNG keeps its first frame only.
 
 What is stored is not the uploaded file but the image re-encoded by Pillow from its pixels:
 no EXIF (camera, the GPS position where a phone took the photo), no comments, no colour
@@ -22,7 +25,9 @@ from django.core.files.storage import default_storage
 from PIL import Image, ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = 40_000_000  # in all frames together
+MAX_FRAMES = 500
+ANIMATED = ("GIF", "WEBP")  # the formats whose frames are kept (a PNG keeps its first)
 EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 UPLOAD_DIR = "diagrams"
 _NOT_AN_IMAGE = (
@@ -89,6 +94,10 @@ def validate_image_upload(upload):
             )
         upload.seek(0)
         with Image.open(upload, formats=[fmt]) as image:
+            if fmt in ANIMATED:
+                _check_frames(image, width, height)
+        upload.seek(0)
+        with Image.open(upload, formats=[fmt]) as image:
             image.verify()
     except ValidationError:
         raise
@@ -97,6 +106,32 @@ def validate_image_upload(upload):
     finally:
         upload.seek(position)
     return fmt, width, height
+
+
+def _check_frames(image, width, height):
+    """Refuse an animation whose frames together exceed ``MAX_PIXELS`` or number more than
+    ``MAX_FRAMES``. Frames are counted by seeking, which decodes each frame before the next,
+    and only up to one past what the limits allow: the count costs at most the limit."""
+    allowed = min(MAX_FRAMES, MAX_PIXELS // max(1, width * height))
+    frames = 1
+    try:
+        while frames <= allowed:
+            image.seek(frames)
+            frames += 1
+    except EOFError:
+        pass
+    if frames <= allowed:
+        return
+    if allowed == MAX_FRAMES:
+        message = f"The animation has more than {MAX_FRAMES} frames; the most allowed is "
+        message += f"{MAX_FRAMES}."
+    else:
+        message = (
+            f"The animation has more than {allowed} frames of {width}×{height} pixels: over "
+            f"{frames * width * height / 1e6:.0f} megapixels in all frames together; the "
+            "largest allowed is 40 megapixels in all (frames × width × height)."
+        )
+    raise ValidationError(message, code="too_many_pixels")
 
 
 def _to_srgb(image):

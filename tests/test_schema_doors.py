@@ -421,6 +421,40 @@ def test_a_decompression_bomb_gets_the_size_message_like_any_large_image():
     assert "(49 megapixels); the largest allowed is 40" in str(big.value)
 
 
+def _animation(frames, size, fmt="GIF"):
+    """An animated image of ``frames`` frames that differ from one another (none merged)."""
+    images = [Image.new("L", size, 255 * (n % 2)) for n in range(frames)]
+    out = io.BytesIO()
+    images[0].save(out, format=fmt, save_all=True, append_images=images[1:], duration=40)
+    return SimpleUploadedFile(f"moving.{fmt.lower()}", out.getvalue())
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "WEBP"])
+def test_an_animations_frames_count_together_against_the_pixel_limit(fmt, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from catalog import uploads
+
+    monkeypatch.setattr(uploads, "MAX_PIXELS", 1_000_000)
+    small = _animation(20, (400, 400), fmt)  # each frame 0.16 MP, 3.2 MP in all
+    assert len(small.read()) < 20_000
+    with pytest.raises(ValidationError) as refused:
+        clean_upload(small)
+    assert refused.value.code == "too_many_pixels"
+    assert "more than 6 frames of 400×400 pixels" in str(refused.value)
+    assert "in all frames together" in str(refused.value)
+    stored, _ = clean_upload(_animation(6, (400, 400), fmt))
+    with Image.open(stored) as image:
+        assert image.n_frames == 6
+
+
+def test_an_animation_of_more_than_500_frames_is_refused():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="more than 500 frames"):
+        clean_upload(_animation(501, (2, 2)))
+
+
 def test_the_admin_stores_the_reencoded_upload(client, content, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     content.category("c")
