@@ -32,12 +32,13 @@ run: db
 		$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production-style: gunicorn with 2 workers per CPU (+1), whitenoise for static files.
-# Needs SECRET_KEY and ALLOWED_HOSTS in the environment (see README, "Deploying").
+# Needs SECRET_KEY and ALLOWED_HOSTS in the environment (docs/deploying.md).
 serve: setup
 	$(PY) manage.py migrate --verbosity 0
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/gunicorn guides_site.wsgi --bind $${BIND:-127.0.0.1:8000} \
-		--workers $${WEB_CONCURRENCY:-$$(( $$(nproc) * 2 + 1 ))} --access-logfile -
+		--workers $${WEB_CONCURRENCY:-$$(( $$(nproc) * 2 + 1 ))} --access-logfile - \
+		--logger-class guides_site.serving.RedactingLogger
 
 test: setup
 	$(PY) -m pytest

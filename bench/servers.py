@@ -70,13 +70,17 @@ def collectstatic(env):
 
 
 class Gunicorn:
-    def __init__(self, env, *, workers=1, timeout=60, log_level="warning", port=None):
+    def __init__(self, env, *, workers=1, timeout=60, log_level="warning", port=None, logs_to=None):
+        """``logs_to``: a folder for the access log (access.log) and the processes' output
+        (output.log); else no access log, and output goes where this process's goes."""
         self.env, self.workers, self.timeout, self.log_level = env, workers, timeout, log_level
+        self.logs_to = logs_to
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
 
     def __enter__(self):
+        self._output = open(Path(self.logs_to) / "output.log", "ab") if self.logs_to else None
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -91,9 +95,18 @@ class Gunicorn:
                 str(self.timeout),
                 "--log-level",
                 self.log_level,
+                "--logger-class",
+                "guides_site.serving.RedactingLogger",
+                *(
+                    ["--access-logfile", str(Path(self.logs_to) / "access.log")]
+                    if self.logs_to
+                    else []
+                ),
             ],
             cwd=ROOT,
             env=self.env,
+            stdout=self._output,
+            stderr=subprocess.STDOUT if self._output else None,
         )
         self.wait_until_up()
         return self
@@ -121,6 +134,8 @@ class Gunicorn:
     def __exit__(self, *exc):
         self.process.terminate()
         self.process.wait(timeout=30)
+        if self._output:
+            self._output.close()
 
 
 def empty_database():

@@ -89,13 +89,14 @@ INSTALLED_APPS = [
     "catalog",
 ]
 
+# The header middleware stand first, so every response carries them, early 404s included.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "catalog.middleware.ContentSecurityPolicyMiddleware",
     "catalog.middleware.InvalidUrlMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "catalog.publicfiles.PublicFilesMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "catalog.middleware.ContentSecurityPolicyMiddleware",
     "catalog.caching.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -274,9 +275,28 @@ MARKDOWNX_MARKDOWNIFY_FUNCTION = "catalog.rendering.render_markdown"
 # The editor keeps a fixed height beside its preview (static/css/admin-guide.css).
 MARKDOWNX_EDITOR_RESIZABLE = False
 
+# Review-link tokens are redacted from every line (catalog.logs), runserver's included.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"review_tokens": {"()": "catalog.logs.RedactReviewTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["review_tokens"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["review_tokens"],
+        },
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -9,9 +9,11 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from bench.servers import Gunicorn
 from catalog.changes import publish_guides, save_guide
 from catalog.models import Guide, ReviewLink
 from tests.factories import editor_client
+from tests.served import fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +97,18 @@ def test_a_scheduled_guide_is_reviewed_until_its_moment(draft):
     )
     response = Client().get(path)
     assert response.status_code == 200 and "Secret plan" in response.content.decode()
+
+
+def test_review_tokens_never_reach_the_logs(served, tmp_path):
+    """gunicorn's access log (request line and referrer) and Django's own "Not Found" line."""
+    _, env = served
+    token = "t0ken-" + "s" * 37
+    with Gunicorn({**env, "LOG_LEVEL": "INFO"}, logs_to=tmp_path) as server:
+        assert fetch(f"{server.url}/review/{token}")[0] == 404
+        referrer = {"Referer": f"{server.url}/review/{token}?x=1"}
+        assert fetch(f"{server.url}/guides/g", headers=referrer)[0] == 200
+    access = (tmp_path / "access.log").read_text()
+    output = (tmp_path / "output.log").read_text()
+    assert "/review/… " in access and "/guides/g" in access
+    assert "Not Found: /review/…" in output
+    assert token not in access + output

@@ -313,6 +313,9 @@ def test_nul_and_control_characters_in_urls_answer_404(client, site, path):
     response = client.get(path)
     assert response.status_code == 404
     assert b"Page not found" in response.content
+    assert response["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
 
 
 def test_healthz_tells_anonymous_visitors_no_error_text(client, db, monkeypatch, caplog):
