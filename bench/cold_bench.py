@@ -16,7 +16,7 @@ the machine slows both alike.
 A page's cost is the fastest of ``--repeat`` requests (see ``cost``); the median is shown
 beside it. Search asks each of fifteen distinct queries ``--repeat`` times and takes the
 median of their fastest (on PostgreSQL answered by each process's search index, built
-before the first request as a server's first search builds it; catalog.searchindex). The
+before the first request as a server's first search builds it; catalog.search.index). The
 guide page shows the same guide at both sizes. The table gives
 both costs, their ratio (the target: at most 1.3), the query counts and the pages' sizes (a
 page that lists fewer items than a page holds at 400 guides, a tag's first page or the one
@@ -127,9 +127,9 @@ def child(args):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from catalog import searchindex
     from catalog.models import Category, Guide, published_tags
-    from catalog.sitemaps import PAGE_SIZE
+    from catalog.search import index as searchindex
+    from catalog.site.sitemaps import PAGE_SIZE
 
     settings.STORAGES["staticfiles"] = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -50,10 +50,10 @@ def child(data_dir, workdir):
 
     from bench.servers import empty_database
     from catalog.fileformat import read_folder
-    from catalog.files import write_atomic
-    from catalog.importer import apply_plan, build_plan
+    from catalog.fileformat.files import write_atomic
     from catalog.models import Category, Guide
-    from catalog.readme import replace_toc, toc_sections
+    from catalog.pipeline.importer import apply_plan, build_plan
+    from catalog.pipeline.readme import replace_toc, toc_sections
 
     settings.STORAGES["staticfiles"] = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -82,9 +82,9 @@ def main():
 
     from bench.servers import empty_database
     from catalog.fileformat import read_folder
-    from catalog.importer import SearchDocuments, apply_plan, build_plan
-    from catalog.readme import replace_toc, toc_sections
-    from catalog.rendering import render_markdown
+    from catalog.fileformat.rendering import render_markdown
+    from catalog.pipeline.importer import SearchDocuments, apply_plan, build_plan
+    from catalog.pipeline.readme import replace_toc, toc_sections
 
     call_command("migrate", verbosity=0)
 
@@ -103,7 +103,7 @@ def main():
     readme.write_text("# Bench\n\n<!-- TOC -->\n<!-- /TOC -->\n")
 
     def export():
-        from catalog.files import write_atomic
+        from catalog.fileformat.files import write_atomic
 
         text = readme.read_text()
         write_atomic(

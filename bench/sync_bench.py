@@ -87,10 +87,10 @@ def main():
     from django.core.management import call_command
 
     from bench.servers import empty_database
-    from catalog.changes import save_guide
-    from catalog.contentsync import sync_content
     from catalog.fileformat import read_folder
     from catalog.models import Guide
+    from catalog.repository.sync import sync_content
+    from catalog.write.changes import save_guide
 
     call_command("migrate", verbosity=0)
     empty_database()

@@ -6,4 +6,4 @@ class CatalogConfig(AppConfig):
     verbose_name = "Guides catalog"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the receivers)
+        from catalog.write import signals  # noqa: F401  (connects the receivers)

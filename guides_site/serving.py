@@ -1,10 +1,10 @@
 """Gunicorn's logger for the site (``--logger-class guides_site.serving.RedactingLogger``):
 every field of the access log (request line, path, referrer …) with review-link tokens
-redacted (catalog.logs)."""
+redacted (catalog.infra.logs)."""
 
 from gunicorn.glogging import Logger
 
-from catalog.logs import redact_review_tokens
+from catalog.infra.logs import redact_review_tokens
 
 
 class RedactingLogger(Logger):

@@ -63,7 +63,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Admin logins: after this many failures for one name from one address within the window
-# (seconds), further attempts are refused until it passes (catalog.security). Behind a
+# (seconds), further attempts are refused until it passes (catalog.admin.security). Behind a
 # reverse proxy, TRUSTED_PROXY_HEADER names the header it puts the client's address in (such
 # as X-Forwarded-For) and TRUSTED_PROXY_COUNT how many proxies append to it.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
@@ -93,17 +93,17 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "catalog.middleware.ContentSecurityPolicyMiddleware",
-    "catalog.middleware.InvalidUrlMiddleware",
+    "catalog.site.middleware.ContentSecurityPolicyMiddleware",
+    "catalog.site.middleware.InvalidUrlMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "catalog.publicfiles.PublicFilesMiddleware",
-    "catalog.caching.PageCacheMiddleware",
+    "catalog.infra.publicfiles.PublicFilesMiddleware",
+    "catalog.site.caching.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "catalog.middleware.DatabaseUnavailableMiddleware",
+    "catalog.site.middleware.DatabaseUnavailableMiddleware",
 ]
 
 # Public pages allow no inline script and load nothing from other sites but images
@@ -149,7 +149,7 @@ DATABASES = {
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         # Public pages check their connection with their first query and reconnect on
-        # failure (catalog.caching); set DB_HEALTH_CHECKS=1 to have Django check every
+        # failure (catalog.site.caching); set DB_HEALTH_CHECKS=1 to have Django check every
         # reused connection first as well, at one more round trip per request.
         conn_health_checks=env_bool("DB_HEALTH_CHECKS", False),
     )
@@ -205,11 +205,11 @@ GUIDES_SERVE_MEDIA = env_bool("GUIDES_SERVE_MEDIA", True)
 # The content folder: DIR/categories/*.md and DIR/guides/*.md. Images under DIR/public/ are
 # served at the site root (e.g. DIR/public/images/x.png at /images/x.png), so that local image
 # paths in the frontmatter resolve the way they do in the content repository's own site; only
-# verified images inside the folder are served (catalog.publicfiles).
+# verified images inside the folder are served (catalog.infra.publicfiles).
 GUIDES_DATA_DIR = Path(os.environ.get("GUIDES_DATA_DIR") or BASE_DIR / "data").resolve()
 GUIDES_BASE_URL = os.environ.get("GUIDES_BASE_URL", "http://127.0.0.1:8000/guides").rstrip("/")
 # Every absolute URL the site writes (canonical links, og:image, feeds, sitemaps, robots.txt)
-# starts with this origin, never with the Host header of a request (catalog.origin).
+# starts with this origin, never with the Host header of a request (catalog.infra.origin).
 GUIDES_SITE_ORIGIN = (
     os.environ.get("GUIDES_SITE_ORIGIN")
     or "{0.scheme}://{0.netloc}".format(urlsplit(GUIDES_BASE_URL))
@@ -221,7 +221,7 @@ if _origin.scheme not in ("http", "https") or not _origin.hostname or _origin.pa
         f"got {GUIDES_SITE_ORIGIN!r}"
     )
 
-# sync_content (catalog.contentsync): the clone of the content repository, and who commits.
+# sync_content (catalog.repository.sync): the clone of the content repository, and who commits.
 # Credentials for the remote come from the environment only (an SSH key, a credential helper,
 # or GUIDES_GIT_TOKEN sent as an HTTP authorization header), never from the database.
 GUIDES_CONTENT_REPO = os.environ.get("GUIDES_CONTENT_REPO", "")
@@ -233,25 +233,25 @@ TAGGIT_CASE_INSENSITIVE = True
 
 # Public pages: how long browsers and CDNs may reuse a page before revalidating it (they get
 # a 304 while nothing changed), and how long the server keeps a rendered page. Any edit,
-# publish or import invalidates server-cached pages at once (catalog.caching).
+# publish or import invalidates server-cached pages at once (catalog.site.caching).
 GUIDES_PAGE_MAX_AGE = int(os.environ.get("GUIDES_PAGE_MAX_AGE", "60"))
 GUIDES_PAGE_CACHE_SECONDS = int(os.environ.get("GUIDES_PAGE_CACHE_SECONDS", "3600"))
 # On PostgreSQL, each process learns the content version by LISTEN/NOTIFY instead of reading
-# it per request (catalog.versionwatch).
-# How long a draft's review link works (catalog.review).
+# it per request (catalog.write.versionwatch).
+# How long a draft's review link works (catalog.site.review).
 GUIDES_REVIEW_LINK_DAYS = int(os.environ.get("GUIDES_REVIEW_LINK_DAYS", "7"))
 GUIDES_VERSION_WATCH = os.environ.get("GUIDES_VERSION_WATCH", "1") != "0"
-# PostgreSQL: each process answers searches from an index in memory (catalog.searchindex).
+# PostgreSQL: each process answers searches from an index in memory (catalog.search.index).
 GUIDES_SEARCH_INDEX = os.environ.get("GUIDES_SEARCH_INDEX", "1") != "0"
 
 # REDIS_URL gives every app server one shared cache; without it each process has its own
 # (pages stay correct either way: the content version they are keyed by is in the database).
 # Redis going away is not a site outage: the backend treats it as a cache that misses and
-# retries it by itself (catalog.cache_backends); short timeouts keep a hung Redis from
+# retries it by itself (catalog.infra.cache_backends); short timeouts keep a hung Redis from
 # holding requests.
 CACHES = {
     "default": {
-        "BACKEND": "catalog.cache_backends.ResilientRedisCache",
+        "BACKEND": "catalog.infra.cache_backends.ResilientRedisCache",
         "LOCATION": os.environ["REDIS_URL"],
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "guides"),
         "OPTIONS": {
@@ -271,15 +271,15 @@ CACHES = {
     },
 }
 
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "catalog.rendering.render_markdown"
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "catalog.fileformat.rendering.render_markdown"
 # The editor keeps a fixed height beside its preview (static/css/admin-guide.css).
 MARKDOWNX_EDITOR_RESIZABLE = False
 
-# Review-link tokens are redacted from every line (catalog.logs), runserver's included.
+# Review-link tokens are redacted from every line (catalog.infra.logs), runserver's included.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"review_tokens": {"()": "catalog.logs.RedactReviewTokens"}},
+    "filters": {"review_tokens": {"()": "catalog.infra.logs.RedactReviewTokens"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["review_tokens"]},
         "django.server": {

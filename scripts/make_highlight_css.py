@@ -1,5 +1,6 @@
 """Write static/css/highlight.css: code colours for the classes Pygments gives fenced code
-(catalog.rendering, ``codehilite``), light by default and dark under the reader's dark scheme.
+(catalog.fileformat.rendering, ``codehilite``), light by default and dark under the reader's
+dark scheme.
 
     python scripts/make_highlight_css.py
 

@@ -98,7 +98,7 @@ def editor_client(username, **fields):
     from django.contrib.auth.models import User
     from django.test import Client
 
-    from catalog.roles import ensure_editors_group
+    from catalog.infra.roles import ensure_editors_group
 
     user = User.objects.create_user(username, password="pw", is_staff=True, **fields)
     user.groups.add(ensure_editors_group())

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
+from catalog.infra.roles import ensure_editors_group
 from catalog.models import Guide
-from catalog.roles import ensure_editors_group
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-editor-password-1"

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.test import Client
 from PIL import Image
 
+from catalog.infra.roles import ensure_editors_group
 from catalog.models import Category, Guide, GuideRevision, Tag
-from catalog.roles import ensure_editors_group
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""One way to change a guide (catalog.changes): every path writes the row once, bumps the
+"""One way to change a guide (catalog.write.changes): every path writes the row once, bumps the
 content version once, keeps the search document current and records one revision, mapped
 from the file form."""
 
@@ -10,10 +10,10 @@ from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.changes import revision_file, snapshot
 from catalog.fileformat import serialise_guide
 from catalog.models import Guide, GuideRevision, SiteState
-from catalog.records import file_form
+from catalog.write.changes import revision_file, snapshot
+from catalog.write.records import file_form
 from tests.factories import editor_client
 from tests.test_admin import editors_site, guide_form, with_categories
 

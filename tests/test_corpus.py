@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from catalog.fileformat import read_folder
 from catalog.models import Category, Guide, Tag
-from catalog.readme import toc_lines, toc_sections
+from catalog.pipeline.readme import toc_lines, toc_sections
 
 pytestmark = [pytest.mark.django_db, pytest.mark.corpus]
 

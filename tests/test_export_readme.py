@@ -151,7 +151,7 @@ def test_write_is_atomic_and_keeps_permissions(site, tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("catalog.files.os.replace", broken_replace)
+    monkeypatch.setattr("catalog.fileformat.files.os.replace", broken_replace)
     with pytest.raises(CommandError, match="No space left on device"):
         export(path)
     assert path.read_bytes() == before

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.fileformat import ContentError, parse_category, parse_guide
+from catalog.fileformat.rendering import render_markdown, sanitize
+from catalog.infra.roles import ensure_editors_group
 from catalog.models import Guide
-from catalog.rendering import render_markdown, sanitize
-from catalog.roles import ensure_editors_group
 from tests.browser import PageWatch
 from tests.hostile import XSS_VECTORS, executable_parts
 

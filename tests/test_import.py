@@ -82,7 +82,7 @@ def test_reimport_of_unchanged_files_writes_nothing(folder, django_assert_max_nu
     run_import(folder)
     before = snapshot()
     # On PostgreSQL, one more: the slugs stored, for computing new guides' search documents
-    # while reading (catalog.importer.SearchDocuments).
+    # while reading (catalog.pipeline.importer.SearchDocuments).
     with django_assert_max_num_queries(5 + (connection.vendor == "postgresql")) as ctx:
         out = run_import(folder)
     assert not [q for q in ctx.captured_queries if not q["sql"].startswith("SELECT")]

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from catalog.fileformat import read_folder
-from catalog.links import check_links
+from catalog.pipeline.links import check_links
 
 BASE = "https://example.org/guides"
 

@@ -14,10 +14,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache, caches
 
-from catalog import listings
-from catalog.changes import publish_guides
+from catalog.infra.roles import ensure_editors_group
 from catalog.models import Category, Guide, GuideCategory, Tag, TaggedGuide, published_tags
-from catalog.roles import ensure_editors_group
+from catalog.write import listings
+from catalog.write.changes import publish_guides
 
 pytestmark = pytest.mark.django_db
 

@@ -86,7 +86,7 @@ def test_search_documents_move_into_their_rows_and_back():
 
 @pytest.mark.django_db(transaction=True)
 def test_rendered_bodies_get_their_plain_text_and_unrendered_ones_wait():
-    from catalog.rendering import RENDERER_VERSION, render_markdown
+    from catalog.fileformat.rendering import RENDERER_VERSION, render_markdown
 
     guides = _migrate(("catalog", "0025_search_document_inline")).get_model("catalog", "Guide")
     html = render_markdown("## Caching\n\nKeep **hot** data near [the reader](https://x.test).")

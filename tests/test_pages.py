@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 
-from catalog.roles import ensure_editors_group
+from catalog.infra.roles import ensure_editors_group
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,9 @@
-"""catalog.paths gives exactly what ``reverse`` gives, for every slug a route accepts."""
+"""catalog.infra.paths gives exactly what ``reverse`` gives, for every slug a route accepts."""
 
 import pytest
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
-from catalog.paths import slug_path
+from catalog.infra.paths import slug_path
 
 SLUGS = [
     "system-design",

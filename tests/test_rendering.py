@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from catalog import rendering
+from catalog.fileformat import rendering
 from catalog.models import Guide
 
 pytestmark = pytest.mark.django_db

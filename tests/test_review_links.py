@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from bench.servers import Gunicorn
-from catalog.changes import publish_guides, save_guide
 from catalog.models import Guide, ReviewLink
+from catalog.write.changes import publish_guides, save_guide
 from tests.factories import editor_client
 from tests.served import fetch
 

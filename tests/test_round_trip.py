@@ -21,7 +21,7 @@ from catalog.fileformat import (
     serialise_guide,
 )
 from catalog.models import Guide
-from catalog.records import stored_categories, stored_guides
+from catalog.write.records import stored_categories, stored_guides
 
 pytestmark = pytest.mark.django_db
 
@@ -160,12 +160,12 @@ def test_renaming_a_slug_redirects_the_old_url_and_export_moves_the_file(content
     ("target", "error", "message"),
     [
         (
-            "catalog.files.os.replace",
+            "catalog.fileformat.files.os.replace",
             OSError(28, "No space left on device"),
             "No space left on device",
         ),
         (
-            "catalog.files.tempfile.mkstemp",
+            "catalog.fileformat.files.tempfile.mkstemp",
             OSError(30, "Read-only file system"),
             "cannot write: Read-only file system",
         ),

@@ -11,9 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from catalog.changes import save_guide
 from catalog.fileformat import ContentError, parse_guide, serialise_guide
 from catalog.models import Guide, SiteState
+from catalog.write.changes import save_guide
 from tests.factories import editor_client
 from tests.test_sync import _form_data
 

@@ -27,9 +27,9 @@ from PIL import Image
 
 from catalog import fileformat
 from catalog.admin import CategoryForm, GuideForm, TagForm
+from catalog.infra.roles import ensure_editors_group
+from catalog.infra.uploads import clean_upload
 from catalog.models import Guide
-from catalog.roles import ensure_editors_group
-from catalog.uploads import clean_upload
 
 pytestmark = pytest.mark.django_db
 CASES = Path(__file__).parent / "cases"
@@ -399,7 +399,7 @@ def test_webp_is_reencoded_without_metadata():
 def test_a_decompression_bomb_gets_the_size_message_like_any_large_image():
     from django.core.exceptions import ValidationError
 
-    from catalog.uploads import validate_image_upload
+    from catalog.infra.uploads import validate_image_upload
 
     def png_declaring(width, height):
         import struct
@@ -433,7 +433,7 @@ def _animation(frames, size, fmt="GIF"):
 def test_an_animations_frames_count_together_against_the_pixel_limit(fmt, monkeypatch):
     from django.core.exceptions import ValidationError
 
-    from catalog import uploads
+    from catalog.infra import uploads
 
     monkeypatch.setattr(uploads, "MAX_PIXELS", 1_000_000)
     small = _animation(20, (400, 400), fmt)  # each frame 0.16 MP, 3.2 MP in all

@@ -4,11 +4,11 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from catalog import importer
-from catalog.changes import save_guide
 from catalog.fileformat import read_folder
 from catalog.models import Guide
+from catalog.pipeline import importer
 from catalog.search import DOCUMENTS_GIVEN, search_guides, search_vector
+from catalog.write.changes import save_guide
 
 pytestmark = pytest.mark.django_db
 

@@ -72,8 +72,8 @@ def test_a_typo_shows_what_the_nearest_words_find_on_postgresql(client, kafka):
 
 
 def test_excerpts_quote_the_stored_text_once_bodies_are_rendered(client, site):
+    from catalog.fileformat.rendering import plain_text
     from catalog.models import Guide, SiteState, render_stored_html
-    from catalog.rendering import plain_text
 
     assert Guide.objects.get(slug="g").body_text == ""  # an import stores no rendering
     render_stored_html()

@@ -1,4 +1,4 @@
-"""The search index each process keeps (catalog.searchindex, PostgreSQL) finds exactly what
+"""The search index each process keeps (catalog.search.index, PostgreSQL) finds exactly what
 the database's search finds, in its own order, and never answers from an older version of
 the content than the page it is asked for."""
 
@@ -15,10 +15,10 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from catalog import searchindex
-from catalog.changes import publish_guides, save_guide
 from catalog.models import Guide, SiteState
+from catalog.search import index as searchindex
 from catalog.search import search_guides, search_terms
+from catalog.write.changes import publish_guides, save_guide
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -208,7 +208,7 @@ import os, sys, threading, time
 import django
 django.setup()
 from django.db import connections
-from catalog import searchindex
+from catalog.search import index as searchindex
 print(searchindex.find(["rate"], 0, 10)[0], flush=True)
 held = threading.Event()
 def hold():
@@ -257,7 +257,7 @@ def test_a_search_page_is_stored_with_results_of_the_version_it_is_stored_under(
 ):
     """A process's announced version may lag a commit by a notification; the page is then
     rendered and stored under the database's version, and so must its results be."""
-    from catalog import versionwatch
+    from catalog.write import versionwatch
 
     assert _found("zebra") == (0, [])  # the index is at this version
     announced = SiteState.current()

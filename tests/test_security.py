@@ -21,8 +21,8 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from bench.servers import Gunicorn, redis_up
+from catalog.infra.roles import ensure_editors_group
 from catalog.models import Guide
-from catalog.roles import ensure_editors_group
 from tests.served import ORIGIN, PASSWORD, NoRedirect, fetch
 
 # --- 1. public/ serves images inside the folder and nothing else ------------------------------
@@ -322,7 +322,7 @@ def test_healthz_tells_anonymous_visitors_no_error_text(client, db, monkeypatch,
     def refuse(*args, **kwargs):
         raise ConnectionError("Error connecting to redis://secret-user:hunter2@10.1.2.3:6379")
 
-    monkeypatch.setattr("catalog.health.cache.set", refuse)
+    monkeypatch.setattr("catalog.site.health.cache.set", refuse)
     response = client.get("/healthz")
     text = response.content.decode()
     assert response.json()["cache"] == {"ok": False, "error": "unavailable"}

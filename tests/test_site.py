@@ -9,8 +9,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.views.defaults import server_error
 
+from catalog.infra.roles import ensure_editors_group
 from catalog.models import Guide
-from catalog.roles import ensure_editors_group
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -275,8 +275,8 @@ def test_sitemap_sections_are_pages_of_at_most_their_limit(client, content, monk
     """Every section page the index lists holds at least one URL and at most ``limit`` (500
     in production; 4 here), and together they hold every published guide and used tag once,
     with drafts and deleted guides leaving gaps in the keys, one a whole page wide."""
-    from catalog import sitemaps
     from catalog.models import published_tags
+    from catalog.site import sitemaps
 
     monkeypatch.setattr(sitemaps._KeyPaged, "limit", 4)
     content.category("c")
@@ -371,7 +371,7 @@ def test_editors_see_drafts_with_a_banner_and_private_caching(client, site):
 
 @pytest.mark.parametrize("staff", [True, False])
 def test_accounts_without_the_permission_see_what_visitors_see(client, site, staff):
-    """One rule (catalog.roles.may_see_drafts) for the views, the page cache and the admin."""
+    """One rule (catalog.infra.roles.may_see_drafts) for the views, the page cache and the admin."""
     client.force_login(User.objects.create_user("someone", is_staff=staff))
     assert client.get("/guides/e-draft").status_code == 404
     assert "e-draft" not in client.get("/guides/net").content.decode()

@@ -1,4 +1,4 @@
-"""No edit is silently lost between the files and the admin (catalog.sync).
+"""No edit is silently lost between the files and the admin (catalog.fileformat.merge).
 
 Scenarios a user meets, through the real admin form and the real commands, then a
 property test of random interleavings of admin edits, file edits, imports and exports.
@@ -13,9 +13,9 @@ from django.core.management.base import CommandError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalog.changes import save_guide
 from catalog.fileformat import GuideFile, from_data, parse_guide
 from catalog.models import Category, CategoryRevision, Guide, GuideRevision, Tag
+from catalog.write.changes import save_guide
 from tests.factories import editor_client as make_editor_client
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +129,7 @@ def test_an_export_leaves_a_contributors_newer_file_alone(site):
 def test_reading_stored_records_pauses_the_cycle_collector_only_meanwhile(site, monkeypatch):
     import gc
 
-    from catalog import records
+    from catalog.write import records
 
     import_(site.root)
     during = []
@@ -430,7 +430,7 @@ def test_without_git_a_new_guide_is_dated_by_its_created_at(content, client):
 
 
 def test_the_stored_base_keeps_its_own_body_once_the_record_moves_on(site):
-    from catalog.records import stored_categories, stored_guides
+    from catalog.write.records import stored_categories, stored_guides
 
     import_(site.root)
     guide = Guide.objects.get(slug="g")

@@ -51,7 +51,7 @@ def admin_edit(env, slug, description):
     shell(
         env,
         "from django.contrib.auth.models import User\n"
-        "from catalog.changes import save_guide\n"
+        "from catalog.write.changes import save_guide\n"
         "from catalog.models import Guide\n"
         f"guide = Guide.objects.with_page().get(slug={slug!r})\n"
         f"guide.description = {description!r}\n"
@@ -71,7 +71,7 @@ def stored(env, slug):
 
 def slow_push(repos, seconds):
     """The remote takes ``seconds`` to accept a push (the site's git runs no hooks of its
-    own: catalog.gitrepo)."""
+    own: catalog.infra.git)."""
     hook = repos.origin / "hooks" / "pre-receive"
     hook.write_text(f"#!/bin/sh\nsleep {seconds}\n")
     hook.chmod(0o755)
@@ -128,10 +128,11 @@ def test_a_sync_run_killed_in_the_page_is_reported_and_the_next_finishes(site):
     admin_edit(env, "g", "Edited before a kill.")
     run_id = shell(
         env,
-        "from django.contrib.auth.models import User\nfrom catalog.contentsync import start_run\n"
+        "from django.contrib.auth.models import User\n"
+        "from catalog.repository.sync import start_run\n"
         "print(start_run(User.objects.get(username='editor')).pk)",
     ).strip()
-    state = "from catalog.contentsync import run_state\nfrom catalog.models import SyncRun\n"
+    state = "from catalog.repository.sync import run_state\nfrom catalog.models import SyncRun\n"
     state += f"import json\nprint(json.dumps(run_state(SyncRun.objects.get(pk={run_id}))))"
     for _ in range(200):
         run = json.loads(shell(env, state))

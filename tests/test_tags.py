@@ -84,7 +84,7 @@ def test_merging_tags_moves_every_guide_label_and_search_text(tagged):
 
 
 def test_a_merge_into_a_new_spelling_renames_the_kept_tag(tagged):
-    from catalog.changes import merge_tags
+    from catalog.write.changes import merge_tags
 
     kept, changed = merge_tags(list(Tag.objects.filter(name__in=["HTTP", "HTTPS"])), "HTTP(S)")
     assert (kept.name, changed) == ("HTTP(S)", 2)

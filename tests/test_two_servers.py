@@ -1,5 +1,5 @@
 """Two gunicorn app servers sharing one PostgreSQL and one Redis never serve a stale page,
-nor a search from a stale index (each has its own, catalog.searchindex).
+nor a search from a stale index (each has its own, catalog.search.index).
 
 Runs where the test database is PostgreSQL and Redis answers on 127.0.0.1:6379 (CI's second
 pass); elsewhere it is skipped, saying why.
@@ -19,8 +19,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from bench.servers import Gunicorn, collectstatic, redis_up
-from catalog.changes import publish_guides
 from catalog.models import Guide
+from catalog.write.changes import publish_guides
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -35,7 +35,7 @@ def _get(url):
 
 def _shows(url, text, within=1.0):
     """Whether the page shows ``text`` within ``within`` seconds: each server learns a new
-    content version from PostgreSQL's notification (catalog.versionwatch), milliseconds
+    content version from PostgreSQL's notification (catalog.write.versionwatch), milliseconds
     after the change commits."""
     deadline = time.monotonic() + within
     while True:

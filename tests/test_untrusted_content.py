@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from catalog.gitrepo import last_commit_times
+from catalog.infra.git import last_commit_times
 from catalog.models import Guide
 from tests.factories import editor_client
 from tests.gitrepos import GUIDE, git, sync

@@ -1,4 +1,4 @@
-"""The content version kept in memory (catalog.versionwatch): on PostgreSQL pushed by the
+"""The content version kept in memory (catalog.write.versionwatch): on PostgreSQL pushed by the
 server, so cached pages read no database, every change is taken within moments, and a lost
 connection falls back to reading the version per request until the watch is back; on SQLite
 kept while the file's ``data_version`` stands still, so a cached page reads no table, and a
@@ -12,9 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bench.servers import Gunicorn
-from catalog import versionwatch
-from catalog.changes import save_guide
 from catalog.models import Guide, SiteState
+from catalog.write import versionwatch
+from catalog.write.changes import save_guide
 from tests.served import fetch, manage
 
 pytestmark = pytest.mark.django_db(transaction=True)

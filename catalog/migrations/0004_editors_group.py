@@ -11,7 +11,7 @@ def create_editors_group(apps, schema_editor):
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
 
-    from catalog.roles import ensure_editors_group
+    from catalog.infra.roles import ensure_editors_group
 
     ensure_editors_group(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 

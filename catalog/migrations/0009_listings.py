@@ -7,11 +7,11 @@ from django.db import migrations, models
 def fill_listings(apps, schema_editor):
     """Ranks and counts for a database that already holds guides (a fresh one has none).
 
-    Uses the app's own refresh (catalog.listings) so that the numbers are the ones every later
+    Uses the app's own refresh (catalog.write.listings) so that the numbers are the ones every later
     change keeps; on an empty database it does nothing.
     """
     if apps.get_model("catalog", "Guide").objects.exists():
-        from catalog import listings
+        from catalog.write import listings
 
         listings.refresh()
 

@@ -1,4 +1,4 @@
-"""Revisions hold the file form's own field names (catalog.changes.revision_of): the
+"""Revisions hold the file form's own field names (catalog.write.changes.revision_of): the
 frontmatter's ``createdAt`` becomes ``created``, as in the sync base."""
 
 from django.db import migrations

@@ -1,5 +1,5 @@
 """Each tag is shown by one name: its most used spelling among the guides' labels (ties: the
-first in the guides' order). New tags get it at import (catalog.importer); this brings the
+first in the guides' order). New tags get it at import (catalog.pipeline.importer); this brings the
 tags of an existing database in line once. Names edited in the admin later are kept."""
 
 from collections import Counter, defaultdict

@@ -1,7 +1,7 @@
 """The search-document trigger keeps a document the writer supplies, when it says so.
 
 An import computes the documents of the guides it creates on a second connection, in
-parallel with writing the rows (catalog.importer), and sets ``catalog.search_documents_given``
+parallel with writing the rows (catalog.pipeline.importer), and sets ``catalog.search_documents_given``
 for its own transaction while it writes them; every other write (the admin, a shell, an
 update that sends the row's old document back) leaves the setting off, and the trigger
 computes the document as before. The expression still comes from ``catalog.search``.

@@ -2,7 +2,7 @@
 
 The body is most of a base and, for every record in step with its file, the record's own;
 kept inside the JSON it was read back, and decoded, for every record by every import
-(catalog.records). Existing bases move their body out here, and back on the way down.
+(catalog.write.records). Existing bases move their body out here, and back on the way down.
 """
 
 from django.db import migrations, models

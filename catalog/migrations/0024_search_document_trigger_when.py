@@ -1,6 +1,6 @@
 """The insert trigger decides whether its function runs; the function just computes.
 
-An import supplies new guides' documents (catalog.importer.SearchDocuments, with
+An import supplies new guides' documents (catalog.pipeline.importer.SearchDocuments, with
 ``catalog.search_documents_given`` on); calling the PL/pgSQL function for each of those rows
 only to keep the document cost about a tenth of storing them. The condition migration 0021
 put in the function (``catalog.search.COMPUTES_DOCUMENT``) moves to the insert trigger's WHEN

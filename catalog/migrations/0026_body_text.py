@@ -11,7 +11,7 @@ BATCH = 500
 
 
 def fill(apps, schema_editor):
-    from catalog.rendering import RENDERER_VERSION, plain_text
+    from catalog.fileformat.rendering import RENDERER_VERSION, plain_text
 
     for name in ("Category", "Guide"):
         model = apps.get_model("catalog", name)

@@ -8,7 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from catalog.paths import slug_path
+from catalog.infra.paths import slug_path
 from catalog.search import marked_html, snippet
 
 register = template.Library()
@@ -24,7 +24,7 @@ def ld_json(data):
 
 @register.filter
 def tag_path(slug):
-    """A tag's page, as ``{% url 'catalog:tag' slug %}`` gives it (catalog.paths)."""
+    """A tag's page, as ``{% url 'catalog:tag' slug %}`` gives it (catalog.infra.paths)."""
     return slug_path("catalog:tag", slug)
 
 

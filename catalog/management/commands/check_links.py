@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.fileformat import read_folder
-from catalog.links import check_links, format_warning
+from catalog.pipeline.links import check_links, format_warning
 
 
 class Command(BaseCommand):

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.roles import ensure_editors_group
+from catalog.infra.roles import ensure_editors_group
 
 
 class Command(BaseCommand):

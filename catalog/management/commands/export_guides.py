@@ -1,6 +1,6 @@
 """Write guides and categories from the database back to the markdown folder.
 
-Only files whose record changed are rewritten (catalog.exporter); the rest keep their bytes
+Only files whose record changed are rewritten (catalog.pipeline.exporter); the rest keep their bytes
 and modification time, so a content repository sees exactly the edits made in the admin.
 ``--check`` writes nothing and fails when any file would change, for CI.
 """
@@ -8,8 +8,8 @@ and modification time, so a content repository sees exactly the edits made in th
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.exporter import apply_export_plan, build_export_plan
-from catalog.sync import ON_CONFLICT, ON_CONFLICT_HELP
+from catalog.fileformat.merge import ON_CONFLICT, ON_CONFLICT_HELP
+from catalog.pipeline.exporter import apply_export_plan, build_export_plan
 
 
 class Command(BaseCommand):

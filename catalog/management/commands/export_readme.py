@@ -11,8 +11,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.files import write_atomic
-from catalog.readme import TocMarkerError, replace_toc, toc_sections
+from catalog.fileformat.files import write_atomic
+from catalog.pipeline.readme import TocMarkerError, replace_toc, toc_sections
 
 
 class Command(BaseCommand):

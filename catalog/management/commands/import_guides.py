@@ -1,7 +1,7 @@
 """Import the markdown content folder into the database.
 
 The folder is read and validated in full before anything is written (``catalog.fileformat``);
-the importer then computes a plan and applies it in one transaction (``catalog.importer``).
+the importer then computes a plan and applies it in one transaction (``catalog.pipeline.importer``).
 Any invalid file stops the import with every problem printed as ``path:line: field: message``
 and exit status 1, leaving the database exactly as it was.
 """
@@ -14,15 +14,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.fileformat import ContentError, near_duplicate_tags, read_folder
-from catalog.importer import (
+from catalog.fileformat.merge import ON_CONFLICT, ON_CONFLICT_HELP
+from catalog.pipeline.importer import (
     ConflictError,
     SearchDocuments,
     apply_plan,
     build_plan,
     plan_summary,
 )
-from catalog.links import check_links, format_warning
-from catalog.sync import ON_CONFLICT, ON_CONFLICT_HELP
+from catalog.pipeline.links import check_links, format_warning
 
 
 class Command(BaseCommand):

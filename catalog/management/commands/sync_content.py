@@ -1,10 +1,10 @@
-"""Bring the content repository (git) and the database into step: see catalog.contentsync."""
+"""Bring the content repository (git) and the database into step: see catalog.repository.sync."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.contentsync import SyncError, carry_out_run, sync_content
-from catalog.sync import ON_CONFLICT, ON_CONFLICT_HELP
+from catalog.fileformat.merge import ON_CONFLICT, ON_CONFLICT_HELP
+from catalog.repository.sync import SyncError, carry_out_run, sync_content
 
 
 class Command(BaseCommand):

@@ -1,0 +1,715 @@
+"""Load a content folder into the database: first a plan, then one transaction that applies it.
+
+:func:`build_plan` reads the folder (see :mod:`catalog.fileformat`) and the database and
+decides, record by record, what to create, update, leave alone or delete; it writes nothing,
+so ``--dry-run`` is simply a plan that is printed. :func:`apply_plan` carries a plan out in a
+single transaction with bulk statements, so an import is all or nothing and its cost grows
+with the number of changed records, not with the size of the collection.
+
+"Unchanged" compares what a file says with what the database holds, field by field
+(including the order of categories and tags and the extra frontmatter keys), so a record
+edited in the admin is put back to what its file says, and an unchanged folder writes nothing.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import functools
+import itertools
+import logging
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from django.db import connection, models, transaction
+from django.utils import timezone
+from PIL import Image
+
+from catalog.fileformat import (
+    ContentError,
+    ContentFolder,
+    Problem,
+    slug_clash_problem,
+)
+from catalog.fileformat.merge import Conflict, State, compare
+from catalog.infra.git import last_commit_times
+from catalog.models import (
+    NO_RENDERING,
+    Category,
+    Guide,
+    GuideCategory,
+    GuideRevision,
+    SiteState,
+    Tag,
+    TaggedGuide,
+    batch_of_changes,
+    tag_text,
+    unique_tag_slugs,
+)
+from catalog.search import DOCUMENT_COLUMNS, document_sql, documents_given
+from catalog.write.changes import keep_losing_versions, revision_values
+from catalog.write.records import (
+    CATEGORY_FIELDS,
+    GUIDE_FIELDS,
+    SYNC_BASE_FIELDS,
+    changed_by,
+    record_values,
+    stored_categories,
+    stored_guides,
+    sync_base_values,
+)
+
+
+@dataclass
+class KindPlan:
+    """What an import does to one kind of record (categories or guides).
+
+    ``update`` holds what each changed record becomes (a file's content, or a merge of the
+    file's and the admin's changes); ``bases`` the sync base each written record gets (the
+    file's content); ``rebase`` records whose content stays but whose base moves to the file;
+    ``kept`` admin edits the files do not have yet; ``losers`` the versions a chosen side of a
+    conflict replaced, kept as revisions.
+    """
+
+    create: list = field(default_factory=list)
+    update: list = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    delete: list[str] = field(default_factory=list)
+    ids: dict[str, int] = field(default_factory=dict)
+    bases: dict = field(default_factory=dict)
+    rebase: list = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    losers: list = field(default_factory=list)
+    times: dict = field(default_factory=dict)  # slug -> when its content last changed
+
+    @property
+    def changes(self):
+        return len(self.create) + len(self.update) + len(self.delete)
+
+
+@dataclass
+class ImportPlan:
+    categories: KindPlan
+    guides: KindPlan
+    tags_create: list[str] = field(default_factory=list)
+    tags_delete: list[str] = field(default_factory=list)
+    tags_unchanged: int = 0
+    image_sizes: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+
+    @property
+    def changes(self):
+        return (
+            self.categories.changes
+            + self.guides.changes
+            + len(self.tags_create)
+            + len(self.tags_delete)
+        )
+
+    @property
+    def writes(self):
+        """Changes, and sync bases to move: what apply_plan writes."""
+        return self.changes + len(self.categories.rebase) + len(self.guides.rebase)
+
+
+def _plan_kind(files, rows, prune, on_conflict, path_of, who) -> KindPlan:
+    """Decide, record by record, by the sync rules (catalog.fileformat.merge)."""
+    plan = KindPlan(ids={slug: record.id for slug, record in rows.items()})
+    for slug, item in files.items():
+        current = rows.get(slug)
+        if current is None:
+            plan.create.append(item)
+            plan.bases[slug] = item
+            continue
+        comparison = compare(current.base, current.file, item)
+        state = comparison.state
+        if state is State.IN_STEP:
+            plan.unchanged.append(slug)
+            if current.base != item:
+                plan.rebase.append((slug, item))
+        elif state in (State.FILE_CHANGED, State.NO_BASE) or (
+            state is State.CONFLICT and on_conflict == "files"
+        ):
+            plan.update.append(item)
+            plan.bases[slug] = item
+            if state is State.CONFLICT:
+                plan.losers.append((slug, current.file))
+        elif state is State.MERGED:
+            plan.update.append(comparison.merged)
+            plan.bases[slug] = item
+            plan.merged.append(slug)
+        elif state is State.DATABASE_CHANGED:
+            plan.kept.append(slug)
+        elif on_conflict == "database":
+            plan.kept.append(slug)
+            plan.rebase.append((slug, item))
+            plan.losers.append((slug, item))
+        else:
+            plan.conflicts.append(Conflict(path_of(slug), comparison.fields, who(current)))
+    plan.missing = sorted(set(rows) - set(files))
+    if prune:
+        plan.delete = list(plan.missing)
+    return plan
+
+
+def build_plan(folder: ContentFolder, *, prune: bool = False, on_conflict="stop") -> ImportPlan:
+    """Decide what importing ``folder`` changes.
+
+    Raises ContentError if a file cannot be imported, and ConflictError if a record changed
+    both in its file and in the admin and ``on_conflict`` is ``"stop"``.
+    """
+    problems = list(folder.errors)
+    category_rows = stored_categories()
+    guide_rows = stored_guides()
+
+    plan = ImportPlan(
+        *(
+            _plan_kind(
+                files,
+                rows,
+                prune,
+                on_conflict,
+                lambda slug, kind=kind: str(folder.root / kind / f"{slug}.md"),
+                changed_by,
+            )
+            for kind, files, rows in (
+                ("categories", folder.categories, category_rows),
+                ("guides", folder.guides, guide_rows),
+            )
+        )
+    )
+
+    kept_categories = set(folder.categories) | (set(category_rows) - set(plan.categories.delete))
+    kept_guides = {  # the guides as they will be once the plan is applied
+        **{s: r.file for s, r in guide_rows.items() if s not in plan.guides.delete},
+        **{g.slug: g for g in plan.guides.create + plan.guides.update},
+    }
+    for slug in kept_guides:
+        if slug in kept_categories and not (slug in folder.guides and slug in folder.categories):
+            where = folder.root / "guides" / f"{slug}.md" if slug in folder.guides else None
+            problems.append(
+                Problem(
+                    str(where or folder.root / "categories" / f"{slug}.md"),
+                    1,
+                    "slug",
+                    slug_clash_problem(slug, "category" if slug in folder.guides else "guide"),
+                )
+            )
+    for slug in plan.categories.delete:
+        users = sorted(s for s, g in kept_guides.items() if slug in g.categories)
+        if users:
+            problems.append(
+                Problem(
+                    str(folder.root / "categories"),
+                    None,
+                    None,
+                    f"cannot prune category {slug!r}: guides {users[:5]} use it",
+                )
+            )
+    if problems:
+        raise ContentError(problems)
+    conflicts = plan.categories.conflicts + plan.guides.conflicts
+    if conflicts:
+        raise ConflictError(conflicts)
+
+    existing_tags = {name.casefold(): name for name in Tag.objects.values_list("name", flat=True)}
+    spellings = defaultdict(Counter)  # a new tag is named by its most used spelling
+    for slug in sorted(kept_guides):
+        for label in kept_guides[slug].tags:
+            spellings[label.casefold()][label] += 1
+    used = {key: counts.most_common(1)[0][0] for key, counts in spellings.items()}
+    plan.tags_create = [name for key, name in used.items() if key not in existing_tags]
+    plan.tags_delete = sorted(name for key, name in existing_tags.items() if key not in used)
+    plan.tags_unchanged = len(existing_tags) - len(plan.tags_delete)
+    _content_times(folder, plan)
+    public = folder.root / "public"
+    plan.image_sizes = {
+        g.slug: local_image_size(public, g.image) for g in plan.guides.create + plan.guides.update
+    }
+    return plan
+
+
+def _content_times(folder, plan):
+    """When each written record's content last changed, for its "updated" date: the last
+    commit of its file where git knows it, else for a new guide its ``createdAt`` (not the
+    moment of the import), else now."""
+    written = [
+        (kind, plan_kind, item, is_new)
+        for kind, plan_kind in (("categories", plan.categories), ("guides", plan.guides))
+        for items, is_new in ((plan_kind.create, True), (plan_kind.update, False))
+        for item in items
+        if item.slug not in plan_kind.merged  # a merge is new content: it changed now
+    ]
+    if not written:
+        return
+    committed = last_commit_times(folder.root)
+    root = folder.root.resolve()
+    for kind, plan_kind, item, is_new in written:
+        when = committed.get(root / kind / f"{item.slug}.md") if committed else None
+        if when is None and kind == "guides" and is_new:
+            when = datetime.datetime.combine(item.created, datetime.time(), datetime.UTC)
+        if when is not None:
+            plan_kind.times[item.slug] = when
+
+
+class ConflictError(Exception):
+    """Records changed both in their files and in the admin: nothing was written."""
+
+    def __init__(self, conflicts):
+        self.conflicts = list(conflicts)
+        super().__init__("\n".join(str(c) for c in self.conflicts))
+
+
+def local_image_size(public: Path, image: str) -> tuple[int | None, int | None]:
+    """Width and height of a site-path image served from ``public/``; (None, None) otherwise.
+
+    Only the image header is read. Remote images are never fetched: their size stays unknown.
+    """
+    if not image.startswith("/") or image.startswith("//"):
+        return None, None
+    path = (public / image.lstrip("/").split("?")[0]).resolve()
+    if not path.is_relative_to(public.resolve()) or not path.is_file():
+        return None, None
+    try:
+        with Image.open(path) as img:
+            return img.size
+    except (OSError, Image.DecompressionBombError, ValueError):
+        return None, None
+
+
+def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
+    """Create, update and delete one kind of record in bulk; return every slug's id.
+
+    ``derived`` maps an item to extra field values that are not in the file (image sizes);
+    ``documents`` (a SearchDocuments) gives the search documents of created records.
+    """
+
+    def values(item):
+        return {
+            **NO_RENDERING,
+            "updated_at": kind_plan.times.get(item.slug, now),
+            **sync_base_values(kind_plan.bases[item.slug], now),
+            **record_values(item, names),
+            **(derived(item) if derived else {}),
+        }
+
+    ids = dict(kind_plan.ids)
+    if kind_plan.create:
+        slugs = [i.slug for i in kind_plan.create]
+        new_ids = _new_ids(model, len(slugs))
+        rows = ({"slug": i.slug, "added_at": now, **values(i)} for i in kind_plan.create)
+        if new_ids:
+            rows = ({"id": pk, **row} for pk, row in zip(new_ids, rows, strict=True))
+        given = bool(documents and documents.active)
+        if given:
+            rows = ({**row, "search_document": documents.given(row)} for row in rows)
+        with documents_given(transaction.get_connection(), given):
+            _insert_rows(model, rows)
+        if new_ids:
+            ids.update(zip(slugs, new_ids, strict=True))
+        else:
+            ids.update(model.objects.filter(slug__in=slugs).values_list("slug", "id"))
+    if kind_plan.update:
+        updates = [model(id=ids[i.slug], **values(i)) for i in kind_plan.update]
+        model.objects.bulk_update(updates, list(values(kind_plan.update[0])), batch_size=200)
+    if kind_plan.rebase:
+        model.objects.bulk_update(
+            [model(id=ids[slug], **sync_base_values(base, now)) for slug, base in kind_plan.rebase],
+            SYNC_BASE_FIELDS,
+            batch_size=500,
+        )
+    if kind_plan.delete:
+        model.objects.filter(slug__in=kind_plan.delete).delete()
+    return ids
+
+
+def _new_ids(model, count):
+    """Ids for ``count`` new rows of ``model``, from its table's own sequence, on PostgreSQL
+    (rows written with them need not be looked up again: at 20,000 guides that lookup took a
+    quarter of a second); None elsewhere."""
+    if connection.vendor != "postgresql":
+        return None
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [connection.ops.quote_name(meta.db_table), meta.pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _insert_rows(model, rows):
+    """Insert ``rows`` (dicts of field values, all with the same keys, in any iterable) into
+    ``model``'s table; the fields a row does not name get their defaults, as on a new instance.
+
+    Values are prepared by their fields (JSON, dates; see :func:`_preparer`), but no model
+    instance is built and no SQL is composed per row: for thousands of rows,
+    ``bulk_create``'s instances, SQL and client-side quoting cost more than the database's
+    work. PostgreSQL takes the rows by binary ``COPY``, consumed as ``rows`` yields them, so
+    the server stores one batch while Python prepares the next; binary, because parsing
+    text (search documents above all) was a third of the server's work on new guides. Other
+    databases take one ``executemany``. The statement is logged like any other query.
+    """
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return
+    db = transaction.get_connection()
+    meta = model._meta
+    named = [meta.get_field(name) for name in first]
+    blank = model()
+    defaults = [
+        (field, field.get_db_prep_save(field.pre_save(blank, True), db))
+        for field in meta.concrete_fields
+        if field not in named and not field.primary_key
+    ]
+    columns = [field.column for field in named] + [field.column for field, _ in defaults]
+    fixed = [value for _, value in defaults]
+    preps = [_preparer(field, db) for field in named]
+
+    def prepared():
+        for row in itertools.chain([first], rows):
+            values = zip(preps, row.values(), strict=True)
+            yield [prep(value) for prep, value in values] + fixed
+
+    quote = db.ops.quote_name
+    table, names = quote(meta.db_table), ", ".join(quote(column) for column in columns)
+    target = f"{table} ({names})"
+    started = time.monotonic()
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            sql = f"COPY {target} FROM STDIN (FORMAT BINARY)"
+            with db.wrap_database_errors:
+                raw = cursor.cursor
+                raw.execute(f"SELECT {names} FROM {table} WHERE false")
+                types = [column.type_code for column in raw.description]
+                # on this cursor: it copied the connection's adapters when it was made
+                raw.adapters.register_dumper(None, _SearchDocumentDumper)
+                with raw.copy(sql) as copy:
+                    copy.set_types(types)
+                    for row in prepared():
+                        copy.write_row(row)
+            if db.queries_logged:
+                elapsed = f"{time.monotonic() - started:.3f}"
+                db.queries_log.append({"sql": sql, "time": elapsed})
+        else:
+            sql = f"INSERT INTO {target} VALUES ({', '.join(['%s'] * len(columns))})"
+            cursor.executemany(sql, prepared())
+
+
+# Built-in field types whose preparation gives back a value of this Python type as it is, but
+# for a wrapper naming its SQL type to the driver (psycopg's Int8), which COPY and executemany
+# do not need. Exact types only: a subclass may prepare its values in its own way.
+_AS_THEY_ARE = {
+    models.AutoField: int,
+    models.BigAutoField: int,
+    models.BigIntegerField: int,
+    models.BooleanField: bool,
+    models.CharField: str,
+    models.IntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.SlugField: str,
+    models.TextField: str,
+}
+
+
+def _preparer(field, db):
+    """``field.get_db_prep_save`` for ``db``, but for None and a value whose preparation is
+    known to give it back (``_AS_THEY_ARE``): for link rows, two foreign keys, a number and
+    a label, preparing every value cost as much as the database's work."""
+    prepare = functools.partial(field.get_db_prep_save, connection=db)
+    kind = _AS_THEY_ARE.get(type(field.target_field if type(field) is models.ForeignKey else field))
+    if kind is None:
+        return prepare
+    return lambda value: value if value is None or type(value) is kind else prepare(value)
+
+
+class _SearchDocumentDumper(psycopg.adapt.Dumper):
+    """A search document as PostgreSQL sent it (tsvector's binary form, which psycopg has no
+    adapter for), back into a binary ``COPY``."""
+
+    format = psycopg.pq.Format.BINARY
+    oid = psycopg.postgres.types["tsvector"].oid
+
+    def dump(self, obj):
+        return obj
+
+
+# Most guides per query on the second connection.
+DOCUMENTS_BATCH = 200
+# Guides read before the second connection takes them (each wake costs the reading thread a
+# switch, each query a round trip).
+DOCUMENTS_WAKE = 20
+
+logger = logging.getLogger(__name__)
+
+
+class SearchDocuments:
+    """Search documents of new guides, computed by PostgreSQL on a second connection while
+    the files are still being read.
+
+    Reading and validating the files is Python work on one core, and the search document of
+    a new guide (the text-search parser over its body) is most of what the database spends
+    on storing it. Given to ``read_folder(each=documents.add)``, this hands each guide read
+    that is not stored yet to a second connection (opened when the first comes), which
+    computes their documents on another core from the trigger's own compiled expression
+    (``search.document_sql``), in batches of what has been read meanwhile;
+    ``apply_plan(plan, documents)`` writes them with the new rows, and the trigger keeps
+    them (``search.documents_given``).
+
+    A document is used only for a row with exactly the text it was computed from, so a
+    guide that is not what was read, or one whose document is missing (the second
+    connection failed, or the slug was stored by then), gets the trigger's document as
+    usual. The second connection reads no table and writes nothing, so it is outside the
+    import's transaction without harm. Elsewhere than PostgreSQL, or not ``enabled`` (a dry
+    run), it does nothing.
+    """
+
+    def __init__(self, enabled=True):
+        self.db = transaction.get_connection()
+        self.active = enabled and self.db.vendor == "postgresql"
+        self._stored = set()
+        self._read = collections.deque()
+        self._wake = threading.Event()
+        self._finished = False  # nothing more will be read
+        self._abandoned = False
+        self._computed = {}  # slug: (the texts, their document)
+        self._worker = None
+
+    def __enter__(self):
+        if self.active:
+            self._stored = set(Guide.objects.order_by().values_list("slug", flat=True))
+        return self
+
+    def __exit__(self, kind, exc, traceback):
+        self._abandoned = kind is not None
+        self.finish()
+
+    def add(self, kind, item):
+        """``read_folder``'s ``each``: take every new guide read (the second connection
+        opens with the first)."""
+        if kind != "guides" or not self.active or item.slug in self._stored:
+            return
+        self._read.append(item)
+        if self._worker is None:
+            self._worker = threading.Thread(
+                target=self._compute, name="search-documents", daemon=True
+            )
+            self._worker.start()
+        if len(self._read) >= DOCUMENTS_WAKE:
+            self._wake.set()
+
+    def finish(self):
+        """Nothing more will be read: wait until what was read has its document."""
+        self._finished = True
+        self._wake.set()
+        if self._worker:
+            self._worker.join()
+
+    def given(self, row):
+        """The document computed for ``row`` (a new guide's field values) if it was computed
+        from exactly the row's text; else None, and the trigger computes it."""
+        self.finish()
+        texts, doc = self._computed.get(row["slug"], (None, None))
+        return doc if texts == tuple(row[column] for column in DOCUMENT_COLUMNS) else None
+
+    def _compute(self):
+        helper = type(self.db)(dict(self.db.settings_dict))
+        try:
+            with helper.cursor():  # connected; documents come in binary, for a binary COPY
+                cursor = psycopg.Cursor(helper.connection)
+                sql = document_sql(helper)
+                finished = False
+                while not (finished or self._abandoned):
+                    self._wake.wait()
+                    self._wake.clear()
+                    finished = self._finished  # read before taking what was read
+                    for batch in self._take_read():
+                        self._compute_batch(cursor, sql, batch)
+        except Exception:  # noqa: BLE001 - the trigger computes what is missing
+            logger.warning("search documents: the second connection failed", exc_info=True)
+        finally:
+            helper.close()
+
+    def _take_read(self):
+        """What was read since last taken, as ``(slug, texts)`` in batches of at most
+        ``DOCUMENTS_BATCH``; none once the import is abandoned."""
+        taken = []
+        while self._read:
+            guide = self._read.popleft()
+            taken.append((guide.slug, _document_texts(guide)))
+        for start in range(0, len(taken), DOCUMENTS_BATCH):
+            if self._abandoned:
+                return
+            yield taken[start : start + DOCUMENTS_BATCH]
+
+    def _compute_batch(self, cursor, sql, batch):
+        columns = [[texts[n] for _, texts in batch] for n in range(len(DOCUMENT_COLUMNS))]
+        cursor.execute(sql, columns, binary=True)
+        if cursor.description[0].type_code != _SearchDocumentDumper.oid:
+            raise TypeError(f"search documents came as {cursor.description[0]}, not tsvector")
+        for (slug, texts), (doc,) in zip(batch, cursor.fetchall(), strict=True):
+            self._computed[slug] = (texts, doc)
+
+
+def _document_texts(guide):
+    """The text a guide's search document is made of, in ``DOCUMENT_COLUMNS`` order."""
+    values = {
+        "title": guide.title,
+        "tag_text": tag_text(guide.tags),
+        "description": guide.description,
+        "body": guide.body,
+    }
+    return tuple(values[column] for column in DOCUMENT_COLUMNS)
+
+
+def _bulk_write_settings():
+    """PostgreSQL, for this transaction: compress long text with lz4 (several times faster
+    than the default pglz) and commit without waiting for the WAL flush; sort in memory and
+    compile no query to machine code (a large import's set-based statements spilled their
+    sorts to disk and spent a tenth of their time in JIT compilation, which pays off only for
+    queries that run far longer). An import is all or nothing either way; a database crash
+    in the moment after it could lose it whole, and re-running it from the files brings it
+    back."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(
+            "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
+            "AND 'lz4' = ANY(enumvals)"
+        )
+        if cursor.fetchone():
+            cursor.execute("SET LOCAL default_toast_compression = lz4")
+
+
+def apply_plan(plan: ImportPlan, documents: SearchDocuments | None = None) -> None:
+    """Carry out a plan in one transaction; nothing is written if any statement fails.
+
+    ``documents``, the SearchDocuments the files were read with, gives the search documents
+    of new guides computed while reading; without it the trigger computes them.
+
+    No markdown is rendered here: rendering costs several times more than everything else an
+    import does, so the stored HTML of written records is cleared and pages render the body
+    when first shown (``Content.html``; the page cache keeps the result). ``render_guides``
+    fills the stored HTML ahead of time.
+    """
+    if not plan.writes:
+        return
+    now = timezone.now()
+    with transaction.atomic(), batch_of_changes():
+        _bulk_write_settings()
+        category_ids = _apply_kind(Category, CATEGORY_FIELDS, plan.categories, now)
+        guide_ids = _apply_kind(
+            Guide,
+            GUIDE_FIELDS,
+            plan.guides,
+            now,
+            derived=lambda g: {
+                "tag_text": tag_text(g.tags),
+                **dict(zip(("image_width", "image_height"), plan.image_sizes[g.slug], strict=True)),
+            },
+            documents=documents,
+        )
+
+        if plan.tags_create:
+            slugs = unique_tag_slugs(plan.tags_create)
+            _insert_rows(
+                Tag,
+                (
+                    {"name": name, "slug": slug}
+                    for name, slug in zip(plan.tags_create, slugs, strict=True)
+                ),
+            )
+        changed = plan.guides.create + plan.guides.update
+        if changed:
+            tag_ids = {name.casefold(): pk for pk, name in Tag.objects.values_list("id", "name")}
+            updated_ids = [guide_ids[g.slug] for g in plan.guides.update]
+            if updated_ids:  # a created guide has no links yet
+                GuideCategory.objects.filter(guide_id__in=updated_ids).delete()
+                TaggedGuide.objects.filter(content_object_id__in=updated_ids).delete()
+            _insert_rows(
+                GuideCategory,
+                (
+                    {"guide_id": guide_ids[g.slug], "category_id": category_ids[c], "position": n}
+                    for g in changed
+                    for n, c in enumerate(g.categories)
+                ),
+            )
+            _insert_rows(
+                TaggedGuide,
+                (
+                    {
+                        "content_object_id": guide_ids[g.slug],
+                        "tag_id": tag_ids[label.casefold()],
+                        "position": n,
+                        "label": label,
+                    }
+                    for g in changed
+                    for n, label in enumerate(g.tags)
+                ),
+            )
+            _insert_rows(
+                GuideRevision,
+                (revision_values(guide_ids[g.slug], g, source="import") for g in changed),
+            )
+        keep_losing_versions(
+            Category, [(category_ids[slug], item) for slug, item in plan.categories.losers]
+        )
+        keep_losing_versions(Guide, [(guide_ids[slug], item) for slug, item in plan.guides.losers])
+        if plan.tags_delete:
+            Tag.objects.filter(
+                name__in=plan.tags_delete, catalog_taggedguide_items__isnull=True
+            ).delete()
+        if plan.changes:
+            SiteState.bump()
+
+
+def plan_summary(plan: ImportPlan) -> list[str]:
+    """Human-readable lines: counts per kind, then the records whose file has gone."""
+    lines = []
+    for label, kind in (("categories", plan.categories), ("guides", plan.guides)):
+        lines.append(
+            f"{label}: {len(kind.create)} created, {len(kind.update)} updated, "
+            f"{len(kind.unchanged)} unchanged, {len(kind.delete)} deleted"
+        )
+    lines.append(
+        f"tags: {len(plan.tags_create)} created, {plan.tags_unchanged} unchanged, "
+        f"{len(plan.tags_delete)} deleted"
+    )
+    for label, kind in (("categories", plan.categories), ("guides", plan.guides)):
+        if kind.kept:
+            lines.append(
+                f"kept {len(kind.kept)} admin edit(s) of {label} not yet in the files "
+                f"(export them): {', '.join(kind.kept[:10])}"
+                + (" …" if len(kind.kept) > 10 else "")
+            )
+        if kind.merged:
+            lines.append(
+                f"merged the file's and the admin's changes to {len(kind.merged)} {label}: "
+                + ", ".join(kind.merged[:10])
+            )
+        if kind.losers:
+            lines.append(
+                f"{len(kind.losers)} conflict(s) in {label} decided by --on-conflict; the other "
+                "side is kept as a revision: " + ", ".join(slug for slug, _ in kind.losers[:10])
+            )
+    for label, kind in (("category", plan.categories), ("guide", plan.guides)):
+        for slug in kind.missing:
+            if slug not in kind.delete:
+                lines.append(
+                    f"{label} {slug!r} has no file any more (kept; use --prune to delete it)"
+                )
+    return lines
+
+
+__all__ = ["ConflictError", "ImportPlan", "KindPlan", "apply_plan", "build_plan", "plan_summary"]

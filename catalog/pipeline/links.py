@@ -1,0 +1,196 @@
+"""Link and image checks over a content folder, for a content repository's CI.
+
+Bodies are rendered with the site's own Python-Markdown pipeline (before sanitising), so
+links inside code blocks are ignored and reference-style links are resolved exactly as the
+site resolves them. Every link into the site (``/guides/<slug>``, ``/tags/<slug>``, or the same
+under the site's full address) must name a published guide, a category or a used tag; every
+local image must exist and be served (catalog.infra.publicfiles), and so must every file in
+``public/``. Duplicate titles and images without alt text are warnings. Nothing is fetched from
+the network.
+"""
+
+import os
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.utils.text import slugify
+
+from catalog.fileformat import ContentFolder, Problem
+from catalog.fileformat.rendering import markdown_html
+from catalog.infra.publicfiles import NotServed, image_file, real_path
+
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links, self.images = [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+        elif tag == "img" and attrs.get("src") is not None:
+            self.images.append((attrs.get("src") or "", attrs.get("alt") or ""))
+
+
+def _site_root(base_url):
+    base = (base_url or "").rstrip("/")
+    return base[: -len("/guides")] if base.endswith("/guides") else base
+
+
+def _line_of(text, needle, fallback, start=0):
+    """The line on which ``needle`` first stands at or after ``start``, else ``fallback``."""
+    position = text.find(needle, start) if needle else -1
+    return text.count("\n", 0, position) + 1 if position >= 0 else fallback
+
+
+class _Checker:
+    def __init__(self, folder: ContentFolder, base_url: str):
+        self.folder, self.root = folder, folder.root
+        self.site_root = _site_root(base_url)
+        self.published = {s for s, g in folder.guides.items() if not g.draft}
+        self.drafts = {s for s, g in folder.guides.items() if g.draft}
+        self.tags = {slugify(t) for s in self.published for t in folder.guides[s].tags}
+        self.problems = []
+
+    def add(self, path, line, message, severity="error"):
+        self.problems.append(Problem(str(path), line, None, message, severity))
+
+    def site_path(self, url):
+        """The path of a link into the site, or None for links elsewhere."""
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc:
+            if not self.site_root or not url.startswith(self.site_root + "/"):
+                return None
+            return urlsplit(url[len(self.site_root) :]).path
+        return parts.path if parts.path.startswith("/") else None
+
+    def check_link(self, path, line, url, from_draft=False):
+        site_path = self.site_path(url)
+        if site_path is None:
+            return
+        parts = [unquote(p) for p in site_path.strip("/").split("/")]
+        if len(parts) < 2 or parts[0] not in ("guides", "tags") or parts[1] == "":
+            return
+        kind, slug = parts[0], parts[1]
+        if kind == "guides":
+            if slug in self.folder.categories or slug in self.published:
+                return
+            if slug in self.drafts:
+                if not from_draft:
+                    self.add(path, line, f"links to {url}, a draft guide that visitors cannot see")
+            else:
+                self.add(path, line, f"links to {url}, but no guide or category is {slug!r}")
+        elif slug not in self.tags:
+            self.add(path, line, f"links to {url}, but no published guide has the tag {slug!r}")
+
+    def local_file(self, path, src):
+        """Where a local image is: site paths are served from the data folder's public/."""
+        local = unquote(urlsplit(src).path)
+        if not local.startswith("/"):
+            return [path.parent / local]
+        return [self.root / "public" / local.lstrip("/")]
+
+    def check_image(self, path, line, src, alt=None, *, what="image", severity="error"):
+        parts = urlsplit(src)
+        remote = parts.scheme in ("http", "https", "data") or parts.netloc
+        if src and not remote:
+            candidates = self.local_file(path, src)
+            if not any(c.resolve().is_file() for c in candidates):
+                self.add(
+                    path,
+                    line,
+                    f"{what} {src} does not exist (looked for {candidates[0]})",
+                    severity,
+                )
+            elif unquote(parts.path).startswith("/"):
+                reason = _not_served(self.root / "public", unquote(parts.path))
+                if reason:
+                    self.add(path, line, f"{what} {src} is not served: {reason}", severity)
+        if alt is not None and not alt.strip():
+            self.add(path, line, f"image {src} has no alt text", "warning")
+
+    def check_file(self, path, item, icon=None):
+        text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+        body_offset = max(text.rfind(item.body), 0) if item.body else len(text)
+        body_start = text.count("\n", 0, body_offset) + 1
+        if item.image:
+            self.check_image(path, _line_of(text, item.image, 1), item.image)
+        if icon:
+            self.check_image(path, _line_of(text, icon, 1), icon, what="icon", severity="warning")
+        if not item.body:
+            return
+        collector = _Collector()
+        collector.feed(markdown_html(item.body))
+        for url in collector.links:
+            self.check_link(
+                path,
+                _line_of(text, url, body_start, body_offset),
+                url,
+                from_draft=getattr(item, "draft", False),
+            )
+        for src, alt in collector.images:
+            self.check_image(path, _line_of(text, src, body_start, body_offset), src, alt)
+
+    def check_public_folder(self):
+        """Every entry of ``public/`` must be a served image: report what would not be."""
+        public = self.root / "public"
+        if not public.is_dir():
+            return
+        for folder, dirs, files in os.walk(public):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in dirs:
+                if os.path.islink(Path(folder, name)):
+                    self._check_public_entry(public, Path(folder, name), folder_only=True)
+            for name in sorted(files):
+                if not name.startswith("."):
+                    self._check_public_entry(public, Path(folder, name))
+
+    def _check_public_entry(self, public, entry, *, folder_only=False):
+        relative = entry.relative_to(public).as_posix()
+        try:
+            if folder_only:
+                real_path(public, relative)
+                return
+            reason = _not_served(public, relative)
+        except NotServed as exc:
+            reason = str(exc)
+        if reason:
+            self.add(entry, None, f"{reason}; only images inside public/ are served")
+
+    def run(self):
+        self.check_public_folder()
+        for slug, category in sorted(self.folder.categories.items()):
+            path = self.root / "categories" / f"{slug}.md"
+            self.check_file(path, category, icon=category.icon)
+        titles = {}
+        for slug, guide in sorted(self.folder.guides.items()):
+            path = self.root / "guides" / f"{slug}.md"
+            self.check_file(path, guide)
+            titles.setdefault(guide.title.strip().casefold(), []).append(path)
+        for paths in titles.values():
+            for path in paths[1:]:
+                line = _line_of(path.read_text(encoding="utf-8-sig"), "title:", 1)
+                self.add(path, line, f"has the same title as {paths[0]}", "warning")
+        return self.problems
+
+
+def _not_served(public, relative):
+    """Why ``public/relative`` would not be served, or None if it would."""
+    try:
+        handle, _, _ = image_file(public, relative)
+    except NotServed as exc:
+        return str(exc)
+    handle.close()
+    return None
+
+
+def check_links(folder: ContentFolder, base_url: str = "") -> list[Problem]:
+    """Problems with the links and images of every valid file in ``folder``."""
+    return _Checker(folder, base_url).run()
+
+
+def format_warning(problem: Problem) -> str:
+    field = f"{problem.field}: " if problem.field else ""
+    return f"{problem.path}:{problem.line or 1}: warning: {field}{problem.message}"

@@ -1,0 +1,550 @@
+"""``sync_content``: one run brings the content repository and the database into step.
+
+In a clone of the content repository: fetch and merge the remote branch, import (the sync rules
+of catalog.fileformat.merge: conflicts stop the run before anything is written), export the
+admin's changes, regenerate the README's table of contents, commit (one commit per editor,
+authored by them, committed by the site, naming the guides), and push. A push the remote refuses
+because it moved on is retried after a fresh fetch, merge and import. ``review`` pushes the
+run's commits to a new branch ``guides/<date>-<editor>`` for a pull request instead, and keeps
+the admin's edits pending (their sync base does not move) until that branch is merged.
+
+Every step is all-or-nothing and the next run finishes what a killed run started: the import
+is one transaction, files are replaced atomically, files the export wrote but did not commit
+are recognised (they say what the database says) and committed, and commits not yet pushed
+are pushed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.fileformat import ContentError, parse_category, parse_guide, read_folder
+from catalog.fileformat.files import remove_if_orphaned, write_atomic
+from catalog.fileformat.merge import State, compare, side_by_side
+from catalog.infra.git import GitError, Repo, check_name
+from catalog.models import Category, Guide, GuideRevision, SyncRun
+from catalog.pipeline.exporter import apply_export_plan, build_export_plan
+from catalog.pipeline.importer import (
+    ConflictError,
+    SearchDocuments,
+    apply_plan,
+    build_plan,
+    plan_summary,
+)
+from catalog.pipeline.readme import TocMarkerError, readme_with_current_toc
+from catalog.write.changes import keep_losing_versions
+from catalog.write.records import changed_by, stored_categories, stored_guides, sync_base_values
+
+MAX_PUSH_ATTEMPTS = 3
+EDITOR_SOURCES = ("admin", "restore", "publish", "unpublish", "merge")
+
+
+class SyncError(Exception):
+    """The run stopped; the message names what and why. What was written is complete."""
+
+
+@dataclass
+class SyncReport:
+    """What a run did, line by line; ``progress`` hears each line as it happens, and each step
+    (``step``) as it starts."""
+
+    lines: list[str] = field(default_factory=list)
+    commits: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    pushed_to: str | None = None
+    progress: object = None
+
+    def say(self, line):
+        self.lines.append(line)
+        self.step(line)
+
+    def step(self, line):
+        if self.progress is not None:
+            self.progress(line)
+
+    def extend(self, lines):
+        for line in lines:
+            self.say(line)
+
+
+def _settings_data_dir(top: Path) -> Path:
+    configured = Path(settings.GUIDES_DATA_DIR).resolve()
+    return configured if configured.is_relative_to(top.resolve()) else top / "data"
+
+
+def inside_clone(top: Path, path: Path) -> Path:
+    """``path`` if its real path, every link resolved, lies inside the clone at ``top``; else
+    SyncError naming it. The clone's files come from contributors: a committed symbolic link
+    must not make the sync read or write outside it (the same rule as ``public/``)."""
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(Path(os.path.realpath(top))):
+        raise SyncError(
+            f"{path}: is a symbolic link to {real}, outside the clone {top}; "
+            "the sync reads and writes only inside it. Nothing was changed."
+        )
+    return path
+
+
+def _check_clone_paths(top, data_rel):
+    """The data folder and the README, each time the clone's files may have changed."""
+    inside_clone(top, top / data_rel)
+    inside_clone(top, top / "README.md")
+
+
+def sync_content(
+    repo_dir,
+    *,
+    remote="origin",
+    branch="main",
+    review=False,
+    dry_run=False,
+    on_conflict="stop",
+    progress=None,
+) -> SyncReport:
+    report = SyncReport(progress=progress)
+    try:
+        check_name("remote", remote), check_name("branch", branch)
+    except GitError as exc:
+        raise SyncError(str(exc)) from None
+    repo = Repo(
+        repo_dir,
+        token=getattr(settings, "GUIDES_GIT_TOKEN", ""),
+        committer=(settings.GUIDES_GIT_NAME, settings.GUIDES_GIT_EMAIL),
+    )
+    if not Path(repo_dir).is_dir() or not repo.is_work_tree():
+        raise SyncError(f"{repo_dir}: not a git repository (set GUIDES_CONTENT_REPO or --repo)")
+    top = repo.top()
+    data = _settings_data_dir(top)
+    data_rel = data.relative_to(top).as_posix()
+    _check_clone_paths(top, data_rel)
+    if not repo.has_remote(remote):
+        raise SyncError(f"{top}: has no remote {remote!r}")
+    try:
+        with repo.exclusive():
+            return _sync(
+                repo,
+                top,
+                data_rel,
+                report,
+                remote=remote,
+                branch=branch,
+                review=review,
+                dry_run=dry_run,
+                on_conflict=on_conflict,
+            )
+    except GitError as exc:
+        raise SyncError(str(exc)) from None
+
+
+def _sync(repo, top, data_rel, report, *, remote, branch, review, dry_run, on_conflict):
+    """The run itself, under the clone's lock."""
+    say = report.step
+    data = top / data_rel
+    repo.clear_stale_index_lock()  # a git killed with an earlier run
+    if repo.finish_interrupted_merge():
+        report.say("aborted the merge an interrupted sync had left")
+    if repo.merging():
+        raise SyncError(
+            f"{top}: is in the middle of a merge; finish it or run `git merge --abort` first"
+        )
+    _commit_leftovers(repo, top, data_rel, report)
+    say("fetching")
+    repo.fetch(remote, branch)
+    upstream = f"{remote}/{branch}"
+    incoming = repo.count(f"HEAD..{upstream}")
+    report.say(f"{incoming} incoming commit(s) from {upstream}")
+    if dry_run:
+        return _dry_run(report, data, on_conflict)
+    for attempt in range(1, MAX_PUSH_ATTEMPTS + 1):
+        if repo.count(f"HEAD..{upstream}"):
+            say(f"merging {upstream}")
+            repo.merge(upstream)
+            _check_clone_paths(top, data_rel)
+        say("importing")
+        _import(data, on_conflict, report)
+        say("exporting")
+        _export(data, on_conflict, report, move_bases=not review)
+        _readme(top, report)
+        _commit(repo, top, data_rel, report)
+        if not repo.count(f"{upstream}..HEAD"):
+            report.say("nothing to push: the repository and the database are in step")
+            return report
+        target = _review_branch(repo, remote, report) if review else branch
+        say(f"pushing to {remote}/{target}")
+        if repo.push(remote, "HEAD", target):
+            report.pushed_to = f"{remote}/{target}"
+            report.say(f"pushed {len(report.commits)} commit(s) to {remote}/{target}")
+            if review:
+                _back_to_upstream(repo, upstream, branch)
+            return report
+        report.say(f"{remote}/{target} moved on; fetching again (attempt {attempt + 1})")
+        repo.fetch(remote, branch)
+    raise SyncError(f"the remote kept moving: gave up after {MAX_PUSH_ATTEMPTS} attempts")
+
+
+def _import(data, on_conflict, report):
+    with SearchDocuments() as documents:
+        folder = read_folder(data, each=documents.add)
+        try:
+            plan = build_plan(folder, on_conflict=on_conflict)
+        except ContentError as exc:
+            raise SyncError(
+                "the content repository has invalid files; nothing was imported:\n"
+                + "\n".join(str(p) for p in exc.problems)
+            ) from None
+        except ConflictError as exc:
+            raise SyncError(
+                "conflicts: nothing was imported. Resolve them in the admin (Content sync), or "
+                "choose a side with --on-conflict files|database:\n"
+                + "\n".join(str(c) for c in exc.conflicts)
+            ) from None
+        apply_plan(plan, documents)
+    report.extend(plan_summary(plan))
+
+
+def _export(data, on_conflict, report, *, move_bases):
+    plan = build_export_plan(data, on_conflict=on_conflict)
+    if plan.conflicts or plan.problems:
+        raise SyncError(
+            "the export stopped; nothing was written:\n"
+            + "\n".join(str(x) for x in plan.conflicts + plan.problems)
+        )
+    if not move_bases:
+        plan.bases = []
+    apply_export_plan(plan)
+    report.say(f"exported {len(plan.write)} file(s), removed {len(plan.remove)}")
+
+
+def _readme(top, report):
+    path = top / "README.md"
+    if not path.is_file():
+        return
+    try:
+        current, updated = readme_with_current_toc(path, settings.GUIDES_BASE_URL)
+    except TocMarkerError:
+        report.say(f"{path}: no table of contents markers; left as it is")
+        return
+    if updated != current:
+        write_atomic(path, updated.encode("utf-8"))
+        report.say(f"{path}: table of contents rewritten")
+
+
+def _editor_of(slug):
+    """(name, email) of the editor whose change a guide's file now holds, or None."""
+    revision = (
+        GuideRevision.objects.filter(guide__slug=slug, source__in=EDITOR_SOURCES)
+        .select_related("author")
+        .first()
+    )
+    if revision is None or revision.author is None:
+        return None
+    user = revision.author
+    name = user.get_full_name() or user.get_username()
+    return name, user.email or f"{user.get_username()}@users.guides.invalid"
+
+
+def _commit(repo, top, data_rel, report):
+    """Commit what changed: one commit per editor for their guides, the rest as the site."""
+    changed = repo.dirty(data_rel, "README.md")
+    if not changed:
+        return
+    by_author, rest = defaultdict(list), []
+    for path in changed:
+        parts = Path(path).parts
+        if len(parts) >= 2 and parts[-2] == "guides" and path.endswith(".md"):
+            editor = _editor_of(Path(path).stem)
+            if editor:
+                by_author[editor].append(path)
+                continue
+        rest.append(path)
+    for (name, email), paths in sorted(by_author.items()):
+        slugs = ", ".join(Path(p).stem for p in paths)
+        sha = repo.commit(paths, f"Guides: {slugs} (edited by {name} in the admin)", (name, email))
+        report.commits.append(sha)
+        report.authors.append(name)
+        report.say(f"committed {len(paths)} file(s) by {name}: {sha[:10]}")
+    if rest:
+        names = ", ".join(Path(p).stem for p in rest[:10]) + (" …" if len(rest) > 10 else "")
+        sha = repo.commit(rest, f"Guides: update {names}")
+        report.commits.append(sha)
+        report.say(f"committed {len(rest)} file(s) as the site: {sha[:10]}")
+
+
+def _commit_leftovers(repo, top, data_rel, report):
+    """Files a killed run wrote but did not commit are committed, and the temporary files of
+    one killed mid-write removed; anyone else's are refused."""
+    dirty = [
+        path for path in repo.dirty(data_rel, "README.md") if not remove_if_orphaned(top / path)
+    ]
+    if not dirty:
+        return
+    records = {"guides": stored_guides(), "categories": stored_categories()}
+    parse = {"guides": parse_guide, "categories": parse_category}
+    foreign = []
+    for relative in dirty:
+        path = top / relative
+        kind = path.parent.name
+        if relative == "README.md":
+            try:
+                current, updated = readme_with_current_toc(path, settings.GUIDES_BASE_URL)
+                ours = updated == current
+            except (OSError, UnicodeDecodeError, TocMarkerError):
+                ours = False
+        elif kind in records and path.suffix == ".md" and path.is_file() and not path.is_symlink():
+            record = records[kind].get(path.stem)
+            try:
+                ours = record is not None and parse[kind](path.stem, path.read_bytes()) == (
+                    record.file
+                )
+            except ContentError:
+                ours = False
+        else:
+            ours = False
+        if not ours:
+            foreign.append(relative)
+    if foreign:
+        raise SyncError(
+            f"{top}: uncommitted changes to files sync would touch: {', '.join(foreign)}. "
+            "Commit or discard them first; nothing was changed."
+        )
+    _commit(repo, top, data_rel, report)
+    report.say("committed the files an interrupted sync had written")
+
+
+def _dry_run(report, data, on_conflict):
+    try:
+        plan = build_plan(read_folder(data), on_conflict=on_conflict)
+        report.extend(plan_summary(plan))
+    except (ContentError, ConflictError) as exc:
+        report.say(f"an import would stop: {exc}")
+    export = build_export_plan(data, on_conflict=on_conflict)
+    report.say(
+        f"an export would write {len(export.write)} file(s); {len(export.newer)} are newer "
+        f"than the database; {len(export.conflicts)} conflict(s)"
+    )
+    report.say("dry run: nothing was changed")
+    return report
+
+
+def _review_branch(repo, remote, report):
+    """``guides/<date>-<editor>``, a new branch per run (``-2``, ``-3`` … when taken)."""
+    authors = sorted(set(report.authors))
+    who = authors[0] if len(authors) == 1 else ("editors" if authors else "site")
+    who = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in who.lower())
+    base = f"guides/{dt.date.today().isoformat()}-{who}"
+    name, n = base, 2
+    while repo.run("ls-remote", "--heads", remote, f"refs/heads/{name}").stdout.strip():
+        name, n = f"{base}-{n}", n + 1
+    return name
+
+
+def _back_to_upstream(repo, upstream, branch):
+    """After a review push the local branch returns to the remote's: the edits stay pending
+    in the database (their sync base did not move) until the pull request is merged."""
+    repo.run("checkout", "--quiet", "-B", branch, upstream)
+
+
+# --- "Sync now": a run in its own process, followed by the admin page -------------------------
+
+RUN_START_GRACE = dt.timedelta(minutes=1)
+
+
+def start_run(user):
+    """Start ``sync_content`` for the admin's "Sync now" in a process of its own (a request
+    never waits for git); return the run, or the run already going (one at a time)."""
+    running = next(
+        (run for run in SyncRun.objects.filter(finished_at=None) if is_running(run)), None
+    )
+    if running is not None:
+        return running
+    run = SyncRun.objects.create(started_by=user, host=socket.gethostname())
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "sync_content", "--run", str(run.pk), "--verbosity", "0"],
+        cwd=settings.BASE_DIR,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    threading.Thread(target=process.wait, daemon=True).start()  # no zombie left behind
+    SyncRun.objects.filter(pk=run.pk).update(pid=process.pid)
+    run.pid = process.pid
+    return run
+
+
+def is_running(run):
+    """Whether an unfinished run is still going. A run whose process died (killed, or the
+    machine restarted) is marked interrupted: the next run completes its work."""
+    if run.finished_at is not None:
+        return False
+    alive = True
+    if run.host == socket.gethostname() and run.pid:
+        alive = _process_alive(run.pid)
+    elif not run.pid:
+        alive = timezone.now() - run.started_at < RUN_START_GRACE
+    if not alive:
+        _finish_run(
+            run,
+            False,
+            [
+                "The run stopped before it finished (was it killed?). What it "
+                "wrote is complete; the next sync finishes the rest."
+            ],
+        )
+    return alive
+
+
+def _process_alive(pid):
+    """Whether process ``pid`` runs: a zombie (dead, not yet reaped, as under a container's
+    init that reaps nothing) counts as dead."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def carry_out_run(run_id, repo_dir, **options):
+    """The process "Sync now" starts: run the sync, telling the run's row each line as it
+    happens, and record the result."""
+    run = SyncRun.objects.get(pk=run_id)
+
+    def progress(line):
+        run.lines.append(line)
+        SyncRun.objects.filter(pk=run.pk).update(lines=run.lines)
+
+    try:
+        report = sync_content(repo_dir, progress=progress, **options)
+    except SyncError as exc:
+        _finish_run(run, False, run.lines + str(exc).splitlines())
+        raise
+    except Exception as exc:
+        _finish_run(run, False, [*run.lines, f"the sync failed: {exc!r}"])
+        raise
+    _finish_run(run, True, report.lines)
+    return report
+
+
+def _finish_run(run, ok, lines):
+    run.ok, run.lines, run.finished_at = ok, lines, timezone.now()
+    SyncRun.objects.filter(pk=run.pk, finished_at=None).update(
+        ok=ok, lines=lines, finished_at=run.finished_at
+    )
+
+
+def run_state(run):
+    """A run as the page's progress poll reads it."""
+    if run.finished_at is None and is_running(run):
+        state = "running"
+    else:
+        state = "ok" if run.ok else "failed"
+    return {
+        "id": run.pk,
+        "state": state,
+        "lines": run.lines,
+        "started_by": run.started_by.get_username() if run.started_by else "",
+        "started_at": run.started_at.isoformat(),
+        "started": f"{run.started_at:%Y-%m-%d %H:%M:%S} UTC",
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }
+
+
+# --- the Content sync page: where each record stands, and deciding a conflict ---------------
+
+
+@dataclass
+class RecordStatus:
+    kind: str  # "guides" or "categories"
+    slug: str
+    state: str
+    rows: list = field(default_factory=list)  # side by side: (kind, database line, file line)
+    who: str = ""
+    fields: tuple = ()
+
+
+def content_data_dir():
+    """The folder the Content sync page compares with: the clone's, else GUIDES_DATA_DIR.
+    SyncError if the clone's data folder leaves it."""
+    if settings.GUIDES_CONTENT_REPO:
+        repo = Repo(settings.GUIDES_CONTENT_REPO)
+        if repo.is_work_tree():
+            top = repo.top()
+            return inside_clone(top, _settings_data_dir(top))
+    return Path(settings.GUIDES_DATA_DIR)
+
+
+def sync_status(data_dir):
+    """Every record not in step with its file, by kind and slug, with a side-by-side diff."""
+    folder = read_folder(data_dir)
+    statuses = []
+    for kind, files, rows in (
+        ("categories", folder.categories, stored_categories()),
+        ("guides", folder.guides, stored_guides()),
+    ):
+        for slug in sorted(set(files) | set(rows)):
+            item, record = files.get(slug), rows.get(slug)
+            if record is None:
+                statuses.append(RecordStatus(kind, slug, "only in the files: import it"))
+                continue
+            if item is None:
+                statuses.append(RecordStatus(kind, slug, "only in the database: export it"))
+                continue
+            comparison = compare(record.base, record.file, item)
+            if comparison.state is State.IN_STEP:
+                continue
+            statuses.append(
+                RecordStatus(
+                    kind,
+                    slug,
+                    comparison.state.value,
+                    side_by_side(record.file, item),
+                    changed_by(record),
+                    comparison.fields,
+                )
+            )
+    return statuses, folder.errors
+
+
+class UnknownRecord(LookupError):
+    """No such record, or no readable file of it inside the data folder, to decide for."""
+
+
+def decide(kind, slug, side, data_dir):
+    """Decide a conflict for one record: the next import (``"files"``) or export
+    (``"database"``) takes that side. The other side is kept as a revision now.
+    UnknownRecord if the record or its file is not there; ContentError if the file is
+    invalid."""
+    model = Guide if kind == "guides" else Category
+    record = (stored_guides() if kind == "guides" else stored_categories()).get(slug)
+    path = Path(data_dir) / kind / f"{slug}.md"
+    real = Path(os.path.realpath(path))
+    if record is None or not real.is_relative_to(os.path.realpath(data_dir)):
+        raise UnknownRecord(f"{kind}/{slug}: no such record")
+    parse = parse_guide if kind == "guides" else parse_category
+    try:
+        raw = real.read_bytes()
+    except OSError:
+        raise UnknownRecord(f"{path}: cannot be read") from None
+    item = parse(slug, raw, path)
+    keep, base = (record.file, record.file) if side == "files" else (item, item)
+    with transaction.atomic():
+        keep_losing_versions(model, [(record.id, keep)])
+        model.objects.filter(pk=record.id).update(**sync_base_values(base, timezone.now()))

@@ -1,0 +1,214 @@
+"""The one content-change step: how a guide or a category changes, whoever changes it.
+
+An admin save, a restore, a publish or unpublish, an import and a sync all change content the
+same way, in one transaction:
+
+1. the record's row is written once, with its stored HTML rendered (``Content.save``) and its
+   tags' search text already set, so PostgreSQL's search document (a trigger on the row,
+   catalog.search) is computed once;
+2. its category and tag links are written in file order;
+3. the content version is bumped once (``SiteState.bump``), which re-ranks the lists the
+   change touched (catalog.write.listings) and makes every cached page stale;
+4. a revision records what the guide became, who made the change and how
+   (:func:`revision_of`, the one mapping from the file form to a revision);
+5. the sync base (catalog.fileformat.merge) is left alone: a change made here is an admin change
+until a
+   sync writes it to the files; the importer, which brings files in, sets the base itself.
+
+The importer does the same steps for many records at once
+(catalog.pipeline.importer.apply_plan), with the same revision mapping and one bump. ORM writes
+made outside this module (a shell, a data migration, taggit's own tag admin) still bump the
+content version through catalog.write.signals.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.fileformat import GuideFile, from_data, to_data
+from catalog.models import (
+    Category,
+    CategoryRevision,
+    Guide,
+    GuideRevision,
+    SiteState,
+    batch_of_changes,
+    tag_text,
+)
+from catalog.write.records import GUIDE_FIELDS, file_form, record_values
+
+_REVISION_FIELDS = ("title", "body", "slug")
+
+
+def revision_values(guide_id, item: GuideFile, *, diagram="", author=None, source) -> dict:
+    """The field values of a revision holding a guide's file form ``item`` (and the name of
+    its uploaded diagram, which the file form does not hold): the one mapping to a revision."""
+    data = {k: v for k, v in to_data(item).items() if k not in _REVISION_FIELDS}
+    return {
+        "guide_id": guide_id,
+        "author": author,
+        "source": source,
+        "title": item.title,
+        "body": item.body,
+        "frontmatter": {**data, "diagram": diagram},
+    }
+
+
+def revision_of(guide_id, item: GuideFile, *, diagram="", author=None, source):
+    """An unsaved revision holding ``item`` (see :func:`revision_values`)."""
+    return GuideRevision(
+        **revision_values(guide_id, item, diagram=diagram, author=author, source=source)
+    )
+
+
+def revision_file(revision) -> GuideFile:
+    """The inverse of :func:`revision_of`: the file form a revision holds."""
+    data = {"slug": revision.guide.slug, "title": revision.title, "body": revision.body}
+    return from_data(GuideFile, {**revision.frontmatter, **data})
+
+
+def snapshot(guide, *, author=None, source="admin"):
+    """An unsaved revision of ``guide`` as it is now (links prefetched)."""
+    return revision_of(
+        guide.pk,
+        file_form(guide, uploads_as_urls=False),
+        diagram=guide.diagram.name if guide.diagram else "",
+        author=author,
+        source=source,
+    )
+
+
+def save_guide(guide, *, tags=None, categories=None, links=None, author=None, source="admin"):
+    """Save ``guide`` with its links as one content change; return it reloaded.
+
+    ``tags``: labels in order (None leaves the tags); ``categories``: Category objects in
+    order (None leaves them); ``links``: a callable that writes further links once the row
+    exists (the admin's category inline).
+    """
+    with transaction.atomic(), batch_of_changes():
+        if tags is not None:
+            guide.tag_text = tag_text(tags)
+        if guide.diagram and not guide.diagram._committed:
+            # Store the new upload first (as the row's save would), so that its smaller
+            # copies are known before the row is written, once.
+            from catalog.infra.uploads import make_variants
+
+            guide.diagram.save(guide.diagram.name, guide.diagram.file, save=False)
+            guide.diagram_variants = make_variants(guide.diagram.name)
+        guide.save()
+        if links is not None:
+            links()
+        if categories is not None:
+            guide.set_categories(categories)
+        if tags is not None:
+            guide.set_tags(tags)
+        SiteState.bump([guide.pk])
+        guide = Guide.objects.with_page().get(pk=guide.pk)
+        snapshot(guide, author=author, source=source).save()
+    return guide
+
+
+def restore_guide(guide, revision, *, author=None):
+    """Make ``guide`` what ``revision`` holds again; the restore is itself a new revision."""
+    item = revision_file(revision)
+    for name, value in record_values(item, GUIDE_FIELDS).items():
+        setattr(guide, name, value)
+    guide.diagram = revision.frontmatter.get("diagram", "") or None
+    guide.full_clean(exclude=["slug"])
+    categories = {c.slug: c for c in Category.objects.filter(slug__in=item.categories)}
+    return save_guide(
+        guide,
+        tags=list(item.tags),
+        categories=[categories[s] for s in item.categories if s in categories],
+        author=author,
+        source="restore",
+    )
+
+
+def publish_guides(queryset, publish=True, *, author=None) -> int:
+    """Publish (or unpublish) guides in bulk: one row update, a revision each, one bump."""
+    with transaction.atomic(), batch_of_changes():
+        pks = list(queryset.exclude(draft=not publish).values_list("pk", flat=True))
+        if not pks:
+            return 0
+        Guide.objects.filter(pk__in=pks).update(draft=not publish, updated_at=timezone.now())
+        SiteState.bump(pks)
+        _record_revisions(pks, author, "publish" if publish else "unpublish")
+    return len(pks)
+
+
+def _record_revisions(guide_ids, author, source):
+    """A revision of each of these guides as they are now (one query for all of them)."""
+    GuideRevision.objects.bulk_create(
+        [
+            snapshot(guide, author=author, source=source)
+            for guide in Guide.objects.filter(pk__in=guide_ids).with_page()
+        ]
+    )
+
+
+def merge_tags(tags, name, *, author=None):
+    """Merge ``tags`` into one tag called ``name`` (an existing tag of that name, matched
+    case-insensitively, or a new one); return ``(kept tag, number of guides changed)``.
+
+    Every guide tagged with any of them is tagged with the kept tag once, at the place of its
+    first merged tag, and spelt ``name`` (so its file says so at the next export); its search
+    text and revision follow, and the version is bumped once. The merged tags are deleted.
+    """
+    from catalog.models import Tag, TaggedGuide, unique_tag_slugs
+
+    with transaction.atomic(), batch_of_changes():
+        kept = Tag.objects.filter(name__iexact=name).first()
+        if kept is None:
+            kept = Tag.objects.create(name=name, slug=unique_tag_slugs([name])[0])
+        elif kept.name != name:
+            kept.name = name
+            kept.save()
+        merged = {tag.pk for tag in tags} | {kept.pk}
+        links = TaggedGuide.objects.filter(tag_id__in=merged)
+        guide_ids = set(links.values_list("content_object_id", flat=True))
+        now = timezone.now()
+        for guide in Guide.objects.filter(pk__in=guide_ids).with_page():
+            labels = [
+                name if item.tag_id in merged else item.label or item.tag.name
+                for item in guide.tagged_items.all()
+            ]
+            labels = list(dict.fromkeys(labels))
+            guide.set_tags(labels)
+            Guide.objects.filter(pk=guide.pk).update(tag_text=tag_text(labels), updated_at=now)
+        Tag.objects.filter(pk__in=merged - {kept.pk}).delete()
+        SiteState.bump(sorted(guide_ids))
+        _record_revisions(guide_ids, author, "merge")
+    return kept, len(guide_ids)
+
+
+def keep_losing_versions(model, versions):
+    """Keep ``(id, file form)`` versions that a chosen side of a conflict replaced, as
+    revisions of their records (source ``"conflict"``): a sync never drops an edit."""
+    if model is Guide:
+        GuideRevision.objects.bulk_create(
+            [revision_of(pk, item, source="conflict") for pk, item in versions]
+        )
+    else:
+        CategoryRevision.objects.bulk_create(
+            [
+                CategoryRevision(category_id=pk, source="conflict", data=to_data(item))
+                for pk, item in versions
+            ]
+        )
+
+
+def delete_many(queryset):
+    """Delete many records (guides, categories, tags) as one content change: one version
+    bump, not one per row (see catalog.models.batch_of_changes)."""
+    with transaction.atomic(), batch_of_changes():
+        deleted = queryset.delete()
+        SiteState.bump()
+    return deleted
+
+
+def save_category(category):
+    """Save a category as one content change (a row write and one bump)."""
+    with transaction.atomic(), batch_of_changes():
+        category.save()
+        SiteState.bump([])
+    return category
