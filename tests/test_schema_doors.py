@@ -71,7 +71,7 @@ def _form_values(path):
     """The frontmatter of a case file as plain YAML gives it, or None if YAML cannot."""
     try:
         text = path.read_bytes().decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
-        report = fileformat._FileReport(path)
+        report = fileformat.FileReport(path)
         parts = fileformat.split(text, report)
         data = yaml.safe_load(parts[0]) if parts else None
     except (UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError):
@@ -142,8 +142,8 @@ def test_admin_forms_refuse_what_the_importer_refuses(name, tmp_path):
             data, body = values
             if not _typeable(data, keys):
                 continue
-            report = fileformat._FileReport(path, root=root)
-            parse = fileformat._parse_guide if kind == "guides" else fileformat._parse_category
+            report = fileformat.FileReport(path, root=root)
+            parse = fileformat.read_guide if kind == "guides" else fileformat.read_category
             parse(path.stem, path.read_bytes(), report)
             file_fields = {
                 p.field

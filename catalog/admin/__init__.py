@@ -49,6 +49,26 @@ admin.site.site_header = "Guides administration"
 admin.site.site_title = "Guides admin"
 
 
+def form_fields_of(schema):
+    """Which form field holds each file key (the schema's ``form_field``), and the slug and
+    body, which every record has: where a problem with a key is shown."""
+    fields = {key.key: key.form_field for key in schema.keys if key.form_field}
+    return {"slug": "slug", **fields, "body": "body"}
+
+
+def model_form_fields(schema, uploads=None):
+    """The model fields a record's form edits, in the file's order (each key whose form field
+    is its model field, with an upload beside the key it replaces, ``uploads``), the slug
+    after the title it is made from, and the body last."""
+    uploads = uploads or {}
+    fields = []
+    for key in schema.keys:
+        if key.model_field and key.form_field == key.model_field:
+            fields += [key.model_field, *([uploads[key.key]] if key.key in uploads else [])]
+    fields.insert(fields.index("title") + 1, "slug")
+    return [*fields, "body"]
+
+
 class FileRulesForm(forms.ModelForm):
     """A form whose values are checked by the file format's own validator, and which never
     lets a stale copy win.
@@ -140,31 +160,11 @@ class GuideForm(FileRulesForm):
     )
 
     kind = "guide"
-    form_fields = {
-        "slug": "slug",
-        "title": "title",
-        "description": "description",
-        "image": "image",
-        "createdAt": "created_on",
-        "draft": "draft",
-        "publishAt": "publish_at",
-        "tags": "tag_labels",
-        "body": "body",
-    }
+    form_fields = form_fields_of(fileformat.GUIDE)
 
     class Meta:
         model = Guide
-        fields = [
-            "title",
-            "slug",
-            "description",
-            "created_on",
-            "draft",
-            "publish_at",
-            "image",
-            "diagram",
-            "body",
-        ]
+        fields = model_form_fields(fileformat.GUIDE, uploads={"image": "diagram"})
         widgets = {"description": forms.Textarea(attrs={"rows": 3, "class": "counted"})}
 
     def __init__(self, *args, **kwargs):
@@ -200,13 +200,11 @@ class GuideForm(FileRulesForm):
 
 class CategoryForm(FileRulesForm):
     kind = "category"
-    form_fields = {
-        key: key for key in ("slug", "title", "description", "image", "icon", "sort", "body")
-    }
+    form_fields = form_fields_of(fileformat.CATEGORY)
 
     class Meta:
         model = Category
-        fields = ["title", "slug", "description", "sort", "icon", "image", "body"]
+        fields = model_form_fields(fileformat.CATEGORY)
 
     def clean_body(self):
         return self.cleaned_data["body"].replace("\r\n", "\n").replace("\r", "\n")

@@ -22,7 +22,60 @@ import difflib
 import enum
 from dataclasses import dataclass
 
-from catalog.fileformat import GuideFile, merge, serialise_category, serialise_guide
+from catalog.fileformat.serialise import serialise
+
+
+# --- the file form as plain data, and three-way merges -------------------------------------
+def to_data(item) -> dict:
+    """A record's file form as JSON-friendly data (the sync base, a revision), each key's
+    value as its kind keeps it."""
+    schema = item.schema
+    data = {"slug": item.slug}
+    data.update((key.attr, key.kind.to_data(getattr(item, key.attr))) for key in schema.keys)
+    data.update(body=item.body, extra=[list(pair) for pair in item.extra])
+    return data
+
+
+def from_data(kind: type, data: dict | None):
+    """The inverse of :func:`to_data`; None for None (a record never in step with a file).
+    A key missing from the data (added since it was stored) takes its default."""
+    if data is None:
+        return None
+    values = {
+        key.attr: key.kind.from_data(data[key.attr]) for key in kind.schema.keys if key.attr in data
+    }
+    for name in ("slug", "body"):
+        if name in data:
+            values[name] = data[name]
+    if "extra" in data:
+        values["extra"] = tuple((key, value) for key, value in data["extra"])
+    return kind(**values)
+
+
+def merge(base, ours, theirs):
+    """Three-way merge of two versions of one record, key by key, each as its schema says
+    (``Key.merges``; every key today merges whole).
+
+    A field changed on one side only takes that side's value; changed on both sides to the
+    same value, that value; changed on both sides differently, it is a conflict. Returns
+    ``(merged, conflicting file keys)``; ``merged`` is None when any field conflicts. The
+    body and the extra keys merge whole too (a body changed on both sides is a conflict,
+    however far apart).
+    """
+    schema = base.schema
+    values, conflicts = {}, []
+    for name in schema.data_fields():
+        b, o, t = getattr(base, name), getattr(ours, name), getattr(theirs, name)
+        if o == t or t == b:
+            values[name] = o
+        elif o == b:
+            values[name] = t
+        else:
+            conflicts.append(schema.key_of(name))
+    return (None if conflicts else type(base)(**values)), conflicts
+
+
+# --- where a record stands -----------------------------------------------------------------
 
 
 class State(enum.Enum):
@@ -79,7 +132,6 @@ ON_CONFLICT_HELP = (
 
 def side_by_side(theirs, yours):
     """Rows ``(kind, their line, your line)`` of the two versions' files, for a table."""
-    serialise = serialise_guide if isinstance(theirs, GuideFile) else serialise_category
     left = serialise(theirs).splitlines()
     right = serialise(yours).splitlines() if yours is not None else []
     rows = []

@@ -14,20 +14,13 @@ from dataclasses import dataclass
 from django.core.files.storage import default_storage
 from django.db.models import Case, F, TextField, Value, When
 
-from catalog.fileformat import CategoryFile, GuideFile, from_data, to_data
+from catalog.fileformat import CATEGORY, GUIDE, CategoryFile, GuideFile, from_data, to_data
 from catalog.models import Category, Guide, GuideCategory, GuideRevision, TaggedGuide
 
-CATEGORY_FIELDS = ("title", "description", "image", "icon", "sort", "body", "extra")
-GUIDE_FIELDS = (
-    "title",
-    "description",
-    "image",
-    "created_on",
-    "draft",
-    "publish_at",
-    "body",
-    "extra",
-)
+# The record's fields that hold what its file holds: each key's model field (the schema's),
+# then the body and the extra keys. Categories and tags are links, read and written apart.
+CATEGORY_FIELDS = (*CATEGORY.model_fields, "body", "extra")
+GUIDE_FIELDS = (*GUIDE.model_fields, "body", "extra")
 
 
 @dataclass(frozen=True)
@@ -40,15 +33,20 @@ class StoredRecord:
 
 def record_values(item, names):
     """Model field values for a file-form ``item``: the one mapping from file to record."""
+    attrs = {key.model_field: key.attr for key in item.schema.keys if key.model_field}
     values = {}
     for name in names:
-        if name == "created_on":
-            values[name] = item.created
-        elif name == "extra":
+        if name == "extra":
             values[name] = [list(pair) for pair in item.extra]
         else:
-            values[name] = getattr(item, name)
+            values[name] = getattr(item, attrs.get(name, name))
     return values
+
+
+def _file_values(schema, field_value):
+    """The file form's values of the keys a record holds in fields, ``field_value(name)``
+    giving each model field's value: the one mapping from record to file."""
+    return {key.attr: field_value(key.model_field) for key in schema.keys if key.model_field}
 
 
 def _extra(value):
@@ -139,11 +137,7 @@ def stored_categories() -> dict[str, StoredRecord]:
             row["id"],
             CategoryFile(
                 slug=row["slug"],
-                title=row["title"],
-                description=row["description"],
-                image=row["image"],
-                icon=row["icon"],
-                sort=row["sort"],
+                **_file_values(CATEGORY, row.__getitem__),
                 body=row["body"],
                 extra=_extra(row["extra_items"]),
             ),
@@ -172,16 +166,16 @@ def stored_guides() -> dict[str, StoredRecord]:
             row["id"],
             GuideFile(
                 slug=row["slug"],
-                title=row["title"],
-                created=row["created_on"],
-                description=row["description"],
-                image=default_storage.url(row["diagram"]) if row["diagram"] else row["image"],
-                draft=row["draft"],
+                **{
+                    **_file_values(GUIDE, row.__getitem__),
+                    "image": default_storage.url(row["diagram"])
+                    if row["diagram"]
+                    else row["image"],
+                },
                 categories=tuple(categories[row["id"]]),
                 tags=tuple(tags[row["id"]]),
                 body=row["body"],
                 extra=_extra(row["extra_items"]),
-                publish_at=row["publish_at"],
             ),
             row["rendered_with"],
             _base(GuideFile, row),
@@ -209,29 +203,18 @@ def file_form(record, *, uploads_as_urls=True):
     An uploaded diagram is its URL in ``image`` (what an exported file says), unless
     ``uploads_as_urls`` is false (a revision, which keeps the upload's name apart).
     """
-    if isinstance(record, Guide):
-        return GuideFile(
-            slug=record.slug,
-            title=record.title,
-            created=record.created_on,
-            description=record.description,
-            image=record.diagram.url if record.diagram and uploads_as_urls else record.image,
-            draft=record.draft,
-            categories=tuple(link.category.slug for link in record.category_links.all()),
-            tags=tuple(item.label or item.tag.name for item in record.tagged_items.all()),
-            body=record.body,
-            extra=_extra(record.extra),
-            publish_at=record.publish_at,
-        )
-    return CategoryFile(
-        slug=record.slug,
-        title=record.title,
-        description=record.description,
-        image=record.image,
-        icon=record.icon,
-        sort=record.sort,
-        body=record.body,
-        extra=_extra(record.extra),
+    common = {"slug": record.slug, "body": record.body, "extra": _extra(record.extra)}
+    field = functools.partial(getattr, record)
+    if not isinstance(record, Guide):
+        return CategoryFile(**_file_values(CATEGORY, field), **common)
+    values = _file_values(GUIDE, field)
+    if record.diagram and uploads_as_urls:
+        values["image"] = record.diagram.url
+    return GuideFile(
+        **values,
+        categories=tuple(link.category.slug for link in record.category_links.all()),
+        tags=tuple(item.label or item.tag.name for item in record.tagged_items.all()),
+        **common,
     )
 
 

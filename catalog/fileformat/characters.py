@@ -1,0 +1,29 @@
+"""Which characters no field or body may hold: control characters (Unicode category Cc)
+other than tab and newline, and lone surrogates."""
+
+import re
+
+# Control characters (Unicode category Cc) other than tab and newline, and lone surrogates
+# (which YAML's "\\ud800" escape can make): no field or body may hold one. PostgreSQL refuses
+# NUL in text, so without this rule the default and the production database would disagree.
+CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+_CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 11: "VT", 12: "FF", 13: "CR", 27: "ESC", 127: "DEL"}
+
+
+def describe_control(ch):
+    code = ord(ch)
+    name = _CONTROL_NAMES.get(code)
+    return f"U+{code:04X}" + (f" ({name})" if name else "")
+
+
+def control_problem(text):
+    """The message for the first control character in ``text``, or None."""
+    match = CONTROL_RE.search(text)
+    if match is None:
+        return None
+    return (
+        f"contains the control character {describe_control(match.group())}; "
+        "only tab and newline may be used"
+    )

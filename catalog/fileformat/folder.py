@@ -1,0 +1,162 @@
+"""A content folder read whole: every file of ``categories/`` and ``guides/``, every problem,
+and the rules that span files (categories named must exist; one slug names one page)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from catalog.fileformat.items import CategoryFile, GuideFile, read_category, read_guide
+from catalog.fileformat.problems import FileReport, Problem
+from catalog.fileformat.reading import BOUNDARY_RE, read_limited
+from catalog.fileformat.rules import slug_clash_problem
+
+
+@dataclass
+class ContentFolder:
+    """What a folder holds once read: the valid files, and every problem found."""
+
+    root: Path
+    categories: dict[str, CategoryFile] = field(default_factory=dict)
+    guides: dict[str, GuideFile] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)  # dot-files and other non-content
+
+    @property
+    def errors(self):
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def _markdown_files(folder_data: ContentFolder, kind: str):
+    """The ``.md`` files of ``root/kind`` to read; what is refused goes to ``problems``.
+
+    Dot-files and dot-folders (macOS ``._x.md`` copies, editors' ``.x.md.swp`` and ``.#x.md``
+    lock files) are never content: they are skipped, and listed in ``skipped``, as are other
+    files that are not ``.md`` (a ``.git`` was refused before: ``repository_lookalikes``).
+    """
+    root, problems = folder_data.root, folder_data.problems
+    folder = root / kind
+    resolved_root = root.resolve()
+    if folder.is_symlink() and not folder.resolve().is_relative_to(resolved_root):
+        problems.append(
+            Problem(
+                str(folder), None, None, "is a symbolic link to a folder outside the data folder"
+            )
+        )
+        return []
+    if not folder.is_dir():
+        problems.append(Problem(str(folder), None, None, f"no {kind}/ folder in {root}"))
+        return []
+    files = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.suffix != ".md":
+            folder_data.skipped.append(path)
+            continue
+        if path.is_symlink() and not path.resolve().is_relative_to(resolved_root):
+            problems.append(
+                Problem(
+                    str(path), None, None, "is a symbolic link to a file outside the data folder"
+                )
+            )
+            continue
+        if not path.is_file():
+            problems.append(Problem(str(path), None, None, "is not a regular file"))
+            continue
+        files.append(path)
+    return files
+
+
+def read_folder(root: str | Path, progress=None, each=None) -> ContentFolder:
+    """Read and validate ``root/categories/*.md`` and ``root/guides/*.md``.
+
+    Every file is read; the result holds each valid file and every problem, including the
+    rules that span files: categories named by a guide must exist, and no slug may name both
+    a category and a guide (both are served at ``/guides/<slug>``). ``progress``, if given,
+    is called as ``progress(kind, done, total)`` after each file; ``each``, if given, as
+    ``each(kind, item)`` with each file that parsed, as soon as it has (before the rules that
+    span files, which may still drop it).
+    """
+    root = Path(root)
+    folder = ContentFolder(root=root)
+    if not root.is_dir():
+        folder.problems.append(Problem(str(root), None, None, "data folder does not exist"))
+        return folder
+    folder.problems.extend(
+        Problem(str(path), None, None, REPOSITORY_PROBLEM) for path in repository_lookalikes(root)
+    )
+    if folder.problems:
+        return folder
+    for kind, parse, target in (
+        ("categories", read_category, folder.categories),
+        ("guides", read_guide, folder.guides),
+    ):
+        paths = _markdown_files(folder, kind)
+        for done, path in enumerate(paths, 1):
+            if progress:
+                progress(kind, done, len(paths))
+            report = FileReport(path, root=root)
+            raw = read_limited(path, report)
+            item = parse(path.stem, raw, report) if raw is not None else None
+            folder.problems.extend(report.problems + report.warnings)
+            if item is not None:
+                target[item.slug] = item
+                if each:
+                    each(kind, item)
+    _check_references(folder)
+    return folder
+
+
+REPOSITORY_PROBLEM = (
+    "looks like a git repository (.git, or HEAD with objects/ or refs/); git would take its "
+    "configuration and hooks as its own, so a data folder may not hold one: remove it"
+)
+
+
+def repository_lookalikes(root: Path) -> list[Path]:
+    """Everything under ``root`` (itself included, no link followed) that git would take for
+    a repository of its own: a ``.git`` below the root, or a folder holding ``HEAD`` beside
+    ``objects/`` or ``refs/``. Content comes from contributors; such a folder could name a
+    command for git to run (``core.fsmonitor``), so the folder is refused whole. The root's
+    own ``.git`` is the work tree's (a commit cannot carry one)."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        names = set(dirs) | set(files)
+        if ".git" in names and Path(folder) != Path(root):
+            found.append(Path(folder) / ".git")
+        if "HEAD" in names and ({"objects", "refs"} & names):
+            found.append(Path(folder))
+        dirs[:] = [name for name in dirs if name != ".git"]  # reported, or the root's own
+    return sorted(found)
+
+
+def _check_references(folder: ContentFolder):
+    root = folder.root
+    for slug, guide in list(folder.guides.items()):
+        path = str(root / "guides" / f"{slug}.md")
+        report = None
+        if slug in folder.categories:
+            report = report or FileReport(path)
+            report.add(
+                "slug",
+                slug_clash_problem(slug, "category", root / "categories" / f"{slug}.md"),
+                1,
+            )
+        missing = [c for c in guide.categories if c not in folder.categories]
+        if missing:
+            report = report or FileReport(path)
+            report.frontmatter_text = _frontmatter_text_of(root / "guides" / f"{slug}.md")
+            for name in missing:
+                report.add(
+                    "categories", f"names category {name!r}, which has no file categories/{name}.md"
+                )
+        if report:
+            folder.problems.extend(report.problems)
+            del folder.guides[slug]
+
+
+def _frontmatter_text_of(path: Path) -> str:
+    """Frontmatter text of a file that has already parsed, for locating a key's line."""
+    text = path.read_bytes().decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+    closing = BOUNDARY_RE.search(text, text.index("\n") + 1)
+    return text[text.index("\n") + 1 : closing.start()]

@@ -1,0 +1,73 @@
+"""What is wrong with a file, named so that a maintainer finds it: path, line, field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one file, printed as ``path:line: field: message``."""
+
+    path: str
+    line: int | None
+    field: str | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self):
+        where = f"{self.path}:{self.line or 1}:"
+        return f"{where} {self.field}: {self.message}" if self.field else f"{where} {self.message}"
+
+
+class ContentError(Exception):
+    """Raised with every problem found, when a folder or file cannot be used."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class FileReport:
+    """Collects the problems of one file and finds the line on which a key stands."""
+
+    def __init__(self, path, frontmatter_text="", *, root=None):
+        self.path = str(path)
+        self.frontmatter_text = frontmatter_text
+        self.problems = []
+        self.warnings = []
+        # The content folder (relative image paths must name a file inside it), and the line
+        # on which the body starts (for problems inside the body).
+        self.root = Path(root) if root is not None else None
+        self.body_line = 1
+
+    def add(self, field_name, message, line=None, severity="error"):
+        if line is None and field_name:
+            line = self.line_of(field_name)
+        problem = Problem(self.path, line, field_name, message, severity)
+        found = self.problems if severity == "error" else self.warnings
+        if problem not in found:  # one value can meet one rule by two paths (tags' controls)
+            found.append(problem)
+
+    def warn(self, field_name, message):
+        self.add(field_name, message, severity="warning")
+
+    def line_of(self, key):
+        match = re.search(
+            rf"^{re.escape(key)}[ \t]*:", self.frontmatter_text, re.MULTILINE
+        ) or re.search(rf"^['\"]{re.escape(key)}['\"][ \t]*:", self.frontmatter_text, re.MULTILINE)
+        if not match:
+            return 1
+        return self.frontmatter_text.count("\n", 0, match.start()) + 2
+
+
+def describe_value(value):
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"{type(value).__name__} {value!r}"

@@ -1,0 +1,132 @@
+"""The rules of each frontmatter field: text and its length, dates and moments, image
+references as a browser reads them, slugs, lists and the extra keys the site keeps as read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from urllib.parse import urlsplit
+
+MAX_TITLE_CHARS = 300
+
+
+MAX_DESCRIPTION_CHARS = 2_000
+
+
+MAX_SLUG_CHARS = 200
+
+
+# Lower-case ASCII letters and digits, with "-", "_", "'" and "+" inside: every one of them is
+# allowed in a URL path as it is (RFC 3986), and the real collection uses "'" and "+"
+# ("how-do-c++-java-python-work", "reddit's-core-architecture").
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9'+_-]*$")
+
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+_SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+_BROWSER_TRIMS = "".join(chr(n) for n in range(0x21))  # what browsers strip from URL ends
+
+
+def image_reference(value):
+    """What kind of image reference ``value`` is, as a browser reads it.
+
+    Returns ``(kind, problem)``: kind is ``"empty"``, ``"url"`` (http or https), ``"site"``
+    (a path on this site, starting with one ``/``) or ``"relative"`` (a file beside the
+    markdown file), and problem is None; or kind is None and problem says why the value is
+    refused. Browsers strip spaces and control characters from the ends of a URL, drop tabs
+    and newlines inside it and read ``\\`` as ``/``, so ``" javascript:…"``, ``"java\\tscript:…"``,
+    ``"/\\t/evil.example/x.png"`` and ``"/\\evil.example"`` are read as what they would do.
+    """
+    if not value:
+        return "empty", None
+    trimmed = value.strip(_BROWSER_TRIMS)
+    read = re.sub("[\t\n\r]", "", trimmed).replace("\\", "/")
+    scheme = _SCHEME_RE.match(read)
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        return None, (
+            f"uses the '{scheme.group(1).lower()}:' scheme; an image must be an http(s):// URL, "
+            "a site path starting with '/' or a relative path to a file"
+        )
+    if read != value:
+        return None, (
+            "has spaces, tabs, newlines or backslashes that browsers read differently "
+            f"(as {read!r}); write it without them"
+        )
+    if scheme:
+        if not urlsplit(value).hostname:
+            return None, "is an http(s) URL without a host"
+        return "url", None
+    if value.startswith("//"):
+        return None, (
+            f"starts with '//', which browsers read as the other host {urlsplit(value).netloc!r}; "
+            "write https://… for an image on another site"
+        )
+    if value.startswith("/"):
+        return "site", None
+    return "relative", None
+
+
+def moment_text(value: dt.datetime) -> str:
+    """A ``publishAt`` as files write it: ISO 8601 in UTC, ``2026-12-01T09:00:00Z``."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def extra_values(data, known, report):
+    """The keys the site does not model, as plain values (kept, and written back as read)."""
+    return tuple(
+        (key, _plain(value, key, report)) for key, value in data.items() if key not in known
+    )
+
+
+def _plain(value, key, report):
+    """A JSON-friendly copy of an extra value: text, finite numbers, booleans, null, dates
+    (as ISO text), and lists and text-keyed mappings of these. Anything else, such as
+    ``!!binary``, ``!!set`` or ``.nan``, is reported: it could not be stored the same way on
+    every database, nor written back as it was read."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            report.add(key, f"holds {value}; numbers must be finite (.nan and .inf are refused)")
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v, key, report) for v in value]
+    if isinstance(value, dict):
+        for k in value:
+            if not isinstance(k, str):
+                report.add(key, f"has the mapping key {k!r}; keys inside a value must be text")
+        return {str(k): _plain(v, key, report) for k, v in value.items()}
+    report.add(
+        key,
+        f"holds a {type(value).__name__} value; extra keys may hold text, numbers, "
+        "true/false, dates, and lists and mappings of these",
+    )
+    return None
+
+
+def check_slug(slug, report):
+    if len(slug) > MAX_SLUG_CHARS:
+        report.add("slug", f"file name is longer than {MAX_SLUG_CHARS} characters", 1)
+        return False
+    if not SLUG_RE.match(slug):
+        report.add(
+            "slug",
+            f"file name {slug!r} is not a URL-safe slug: use lower-case ASCII letters, digits "
+            "and '-' (also '_', \"'\", '+'), starting with a letter or digit",
+            1,
+        )
+        return False
+    return True
+
+
+def slug_clash_problem(slug, other_kind, other_path=None):
+    """The rule that one slug names one page: a guide and a category may not share it."""
+    where = f" ({other_path})" if other_path else ""
+    return f"{slug!r} is also the slug of a {other_kind}{where}; both would be /guides/{slug}"

@@ -1,0 +1,97 @@
+"""Tags: what a tag may be (one rule for files, forms and the tag admin), how a typed list of
+tags splits, and which spellings look like one tag."""
+
+from __future__ import annotations
+
+import re
+
+from catalog.fileformat.characters import control_problem
+from catalog.fileformat.problems import Problem, describe_value
+
+MAX_TAG_CHARS = 100
+
+
+def tag_problem(label):
+    """Why ``label`` cannot be a tag, or None. One rule for files, forms and the tag admin."""
+    if not isinstance(label, str) or not label.strip():
+        return f"every item must be non-empty text, got {describe_value(label)}"
+    if len(label) > MAX_TAG_CHARS:
+        return f"item {label[:40]!r}… is longer than {MAX_TAG_CHARS} characters"
+    return control_problem(label)
+
+
+def tag_family(label):
+    """The key near-duplicate tags share: case, separators and a plural ending ignored
+    ("APIs" and "API", "Databases" and "database", "system-design" and "System Design").
+    A word in capitals is an acronym, not a plural: "HTTPS" is not "HTTP"s."""
+    original = re.sub(r"[\s_-]+", " ", label).strip().split(" ")
+    words = [word.casefold() for word in original]
+    last = words[-1]
+    if original[-1].isupper():
+        pass
+    elif last.endswith("ies") and len(last) > 4:
+        last = last[:-3] + "y"
+    else:  # "caches" and "cache" both end as "cach", "boxes" and "box" as "box"
+        if last.endswith("s") and not last.endswith("ss") and len(last) > 3:
+            last = last[:-1]
+        if last.endswith("e") and len(last) > 3:
+            last = last[:-1]
+    return " ".join([*words[:-1], last])
+
+
+def near_duplicate_tags(folder) -> list[Problem]:
+    """Warnings for tags that look like one tag spelt several ways (API and APIs), each on
+    the first file using a less used spelling, naming the most used one to merge into."""
+    users = {}  # family -> tag (case-insensitive) -> files using it
+    for slug in sorted(folder.guides):
+        for label in folder.guides[slug].tags:
+            family = users.setdefault(tag_family(label), {})
+            family.setdefault(label.casefold(), {"label": label, "slugs": []})["slugs"].append(slug)
+    problems = []
+    for family in users.values():
+        if len(family) < 2:
+            continue
+        ranked = sorted(family.values(), key=lambda t: (-len(t["slugs"]), t["label"].casefold()))
+        kept = ranked[0]
+        for other in ranked[1:]:
+            path = folder.root / "guides" / f"{other['slugs'][0]}.md"
+            problems.append(
+                Problem(
+                    str(path),
+                    _line_of(path, other["label"], after="tags:"),
+                    "tags",
+                    f"{other['label']!r} ({_guides(len(other['slugs']))}) looks like the tag "
+                    f"{kept['label']!r} ({_guides(len(kept['slugs']))}); use one spelling, or "
+                    "merge them in the admin (Tags › Merge selected tags)",
+                    "warning",
+                )
+            )
+    return problems
+
+
+def _guides(count):
+    return f"{count} guide{'s' if count != 1 else ''}"
+
+
+def _line_of(path, text, *, after):
+    """The first line holding ``text`` from the line that starts with ``after`` on, for
+    pointing at a value; None if there is none."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    start = next((n for n, line in enumerate(lines) if line.startswith(after)), 0)
+    return next((n for n, line in enumerate(lines[start:], start + 1) if text in line), None)
+
+
+def split_tag_text(text):
+    """Tags typed as a comma- or line-separated list, runs of spaces and tabs folded, repeats
+    (in any case) dropped. Never split at spaces: "Consistent Hashing" is one tag. Other
+    characters, control characters included, are kept for :func:`tag_problem` to judge."""
+    labels, seen = [], set()
+    for part in text.replace("\r\n", "\n").replace("\n", ",").split(","):
+        label = re.sub("[ \t]+", " ", part).strip(" \t")
+        if label and label.casefold() not in seen:
+            seen.add(label.casefold())
+            labels.append(label)
+    return labels
