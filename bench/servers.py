@@ -148,7 +148,8 @@ def empty_database():
     """
     from django.db import connection
 
-    from catalog.models import Category, Guide, SiteState, Tag, batch_of_changes
+    from catalog.models import Category, Guide, Tag
+    from catalog.write.versions import batch_of_changes, bump
 
     with batch_of_changes():
         if connection.vendor == "postgresql":
@@ -160,7 +161,7 @@ def empty_database():
         else:
             for model in (Guide, Category, Tag):
                 model.objects.all().delete()
-        SiteState.bump()
+        bump()
 
 
 def fresh_postgres_database(server, name):

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.fileformat import serialise_guide
 from catalog.models import Guide, GuideRevision, SiteState
-from catalog.write.changes import revision_file, snapshot
+from catalog.write.changes import revision_file, revision_text, snapshot
 from catalog.write.records import file_form
 from tests.factories import editor_client
 from tests.test_admin import editors_site, guide_form, with_categories
@@ -100,8 +100,10 @@ def test_a_revision_is_the_file_form_with_the_upload_kept_apart(site, settings, 
     revision = snapshot(guide, source="test")
     assert revision.frontmatter["diagram"] == "diagrams/x.png"
     assert revision_file(revision) == file_form(guide, uploads_as_urls=False)
-    assert revision.as_text().startswith(serialise_guide(file_form(guide, uploads_as_urls=False)))
-    assert "(uploaded diagram: diagrams/x.png)" in revision.as_text()
+    assert revision_text(revision).startswith(
+        serialise_guide(file_form(guide, uploads_as_urls=False))
+    )
+    assert "(uploaded diagram: diagrams/x.png)" in revision_text(revision)
 
 
 def test_revisions_from_before_the_file_form_mapping_are_migrated(site):

@@ -99,6 +99,7 @@ def test_a_scheduled_guide_is_reviewed_until_its_moment(draft):
     assert response.status_code == 200 and "Secret plan" in response.content.decode()
 
 
+@pytest.mark.django_db(transaction=True)  # the served site commits to the suite's database
 def test_review_tokens_never_reach_the_logs(served, tmp_path):
     """gunicorn's access log (request line and referrer) and Django's own "Not Found" line."""
     _, env = served

@@ -73,14 +73,16 @@ def test_a_typo_shows_what_the_nearest_words_find_on_postgresql(client, kafka):
 
 def test_excerpts_quote_the_stored_text_once_bodies_are_rendered(client, site):
     from catalog.fileformat.rendering import plain_text
-    from catalog.models import Guide, SiteState, render_stored_html
+    from catalog.models import Guide
+    from catalog.write import versions
+    from catalog.write.rendered import render_stored_html
 
     assert Guide.objects.get(slug="g").body_text == ""  # an import stores no rendering
     render_stored_html()
     guide = Guide.objects.get(slug="g")
     assert guide.body_text == plain_text(guide.body_html) != ""
     Guide.objects.filter(pk=guide.pk).update(body_text="Stored words on cache warming.")
-    SiteState.bump()
+    versions.bump()
     assert re.sub(r"</?mark>", "", _excerpt(client, "cache")) == "…Stored words on cache warming.…"
 
 

@@ -414,7 +414,7 @@ def test_postgres_search_uses_the_gin_index(site):
 
     if connection.vendor != "postgresql":
         pytest.skip("full-text search and its GIN index are PostgreSQL's")
-    from catalog.search import _search_query
+    from catalog.search.query import _search_query
 
     # As on a large table. With plain index scans off too, only a bitmap scan remains, and
     # only an index that evaluates @@ can drive one (not a full read of another index).

@@ -5,6 +5,7 @@ from django.core.cache import cache, caches
 from django.core.management import call_command
 
 from catalog.models import Category, Guide, SiteState, Tag
+from catalog.write import versions
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,7 @@ def test_publishing_a_draft_shows_it_at_once(client, site):
     site.import_()
     assert b"Fresh draft" not in client.get("/guides/c").content
     Guide.objects.filter(slug="new").update(draft=False)
-    SiteState.bump()
+    versions.bump()
     assert b"Fresh draft" in client.get("/guides/c").content
 
 

@@ -12,8 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bench.servers import Gunicorn
+from catalog.infra.db import postgresql
 from catalog.models import Guide, SiteState
-from catalog.write import versionwatch
+from catalog.write import versions, versionwatch
 from catalog.write.changes import save_guide
 from tests.served import fetch, manage
 
@@ -33,9 +34,9 @@ def _watched_site(settings, content, vendor, why):
 @pytest.fixture
 def watching(settings, content):
     _watched_site(settings, content, "postgresql", "the version watch is PostgreSQL's")
-    versionwatch._watcher.stop()  # a new watch for this test
+    versionwatch.restart()  # a new watch for this test
     yield
-    versionwatch._watcher.stop()
+    versionwatch.restart()
     _terminate_watch()
 
 
@@ -45,9 +46,9 @@ SQLITE_ONLY = "SQLite's counterpart of the version watch (PRAGMA data_version)"
 @pytest.fixture
 def watching_file(settings, content):
     _watched_site(settings, content, "sqlite", SQLITE_ONLY)
-    versionwatch._file_version.forget()
+    versionwatch.restart()
     yield
-    versionwatch._file_version.forget()
+    versionwatch.restart()
 
 
 # A content change committed elsewhere: the version moves on (either database's SQL).
@@ -72,7 +73,7 @@ def _terminate_watch():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
-            [versionwatch.APPLICATION_NAME],
+            [postgresql.APPLICATION_NAME],
         )
 
 
@@ -112,7 +113,7 @@ def test_changes_from_this_process_and_others_are_taken(watching, client):
     with connection.cursor() as cursor:
         cursor.execute("SELECT version FROM catalog_sitestate WHERE id = 1")
         [version] = cursor.fetchone()
-    _other_connection_commits(BUMP_ELSEWHERE, f"NOTIFY {versionwatch.CHANNEL}")
+    _other_connection_commits(BUMP_ELSEWHERE, f"NOTIFY {postgresql.CHANNEL}")
     assert _until(lambda: _announced_version() == version + 1)
 
 
@@ -171,7 +172,7 @@ def test_sqlite_a_rolled_back_change_keeps_the_version(watching_file, client):
     client.get("/guides/c")
     kept = _announced_version()
     with pytest.raises(RuntimeError), transaction.atomic():
-        SiteState.bump()
+        versions.bump()
         raise RuntimeError("rolled back")
     assert _announced_version() == SiteState.current().version == kept
 

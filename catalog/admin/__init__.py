@@ -171,7 +171,7 @@ class GuideForm(FileRulesForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["tag_labels"].initial = ", ".join(
-                item.label or item.tag.name for item in self.instance.tagged_items.all()
+                item.spelling for item in self.instance.tagged_items.all()
             )
         self.fields["body"].strip = False
         publish_at = self.fields["publish_at"].widget
@@ -336,7 +336,7 @@ class GuideAdmin(admin.ModelAdmin):
 
     @admin.display(description="tags")
     def tag_list(self, guide):
-        return ", ".join(item.label or item.tag.name for item in guide.tagged_items.all())
+        return ", ".join(item.spelling for item in guide.tagged_items.all())
 
     @admin.display(description="state", ordering="draft")
     def state(self, guide):
@@ -544,8 +544,8 @@ class GuideAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:catalog_guide_change", args=[restored.pk]))
         current = changes.snapshot(guide)
         diff = difflib.unified_diff(
-            revision.as_text().splitlines(),
-            current.as_text().splitlines(),
+            changes.revision_text(revision).splitlines(),
+            changes.revision_text(current).splitlines(),
             fromfile=f"revision of {revision.created_at:%Y-%m-%d %H:%M:%S}",
             tofile="current",
             lineterm="",

@@ -66,4 +66,5 @@ from catalog.fileformat.tags import (  # noqa: F401
     split_tag_text,
     tag_family,
     tag_problem,
+    tag_text,
 )

@@ -95,3 +95,11 @@ def split_tag_text(text):
             seen.add(label.casefold())
             labels.append(label)
     return labels
+
+
+def tag_text(labels):
+    """A guide's tags as one text for search: each tag once, spelt as first given."""
+    first = {}
+    for label in labels:
+        first.setdefault(label.casefold(), label)
+    return ", ".join(first.values())

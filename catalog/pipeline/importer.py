@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import collections
 import datetime
-import functools
-import itertools
 import logging
 import threading
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
@@ -34,24 +30,22 @@ from catalog.fileformat import (
     ContentFolder,
     Problem,
     slug_clash_problem,
+    tag_text,
 )
 from catalog.fileformat.merge import Conflict, State, compare
+from catalog.infra.db import backend
 from catalog.infra.git import last_commit_times
 from catalog.models import (
     NO_RENDERING,
     Category,
     Guide,
-    GuideCategory,
     GuideRevision,
-    SiteState,
     Tag,
-    TaggedGuide,
-    batch_of_changes,
-    tag_text,
-    unique_tag_slugs,
 )
 from catalog.search import DOCUMENT_COLUMNS, document_sql, documents_given
+from catalog.write import versions
 from catalog.write.changes import keep_losing_versions, revision_values
+from catalog.write.links import create_tags, write_links
 from catalog.write.records import (
     CATEGORY_FIELDS,
     GUIDE_FIELDS,
@@ -302,7 +296,7 @@ def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
     ids = dict(kind_plan.ids)
     if kind_plan.create:
         slugs = [i.slug for i in kind_plan.create]
-        new_ids = _new_ids(model, len(slugs))
+        new_ids = backend().new_ids(model, len(slugs))
         rows = ({"slug": i.slug, "added_at": now, **values(i)} for i in kind_plan.create)
         if new_ids:
             rows = ({"id": pk, **row} for pk, row in zip(new_ids, rows, strict=True))
@@ -310,7 +304,7 @@ def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
         if given:
             rows = ({**row, "search_document": documents.given(row)} for row in rows)
         with documents_given(transaction.get_connection(), given):
-            _insert_rows(model, rows)
+            backend().insert_rows(model, rows)
         if new_ids:
             ids.update(zip(slugs, new_ids, strict=True))
         else:
@@ -327,119 +321,6 @@ def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
     if kind_plan.delete:
         model.objects.filter(slug__in=kind_plan.delete).delete()
     return ids
-
-
-def _new_ids(model, count):
-    """Ids for ``count`` new rows of ``model``, from its table's own sequence, on PostgreSQL
-    (rows written with them need not be looked up again: at 20,000 guides that lookup took a
-    quarter of a second); None elsewhere."""
-    if connection.vendor != "postgresql":
-        return None
-    meta = model._meta
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [connection.ops.quote_name(meta.db_table), meta.pk.column, count],
-        )
-        return [pk for (pk,) in cursor.fetchall()]
-
-
-def _insert_rows(model, rows):
-    """Insert ``rows`` (dicts of field values, all with the same keys, in any iterable) into
-    ``model``'s table; the fields a row does not name get their defaults, as on a new instance.
-
-    Values are prepared by their fields (JSON, dates; see :func:`_preparer`), but no model
-    instance is built and no SQL is composed per row: for thousands of rows,
-    ``bulk_create``'s instances, SQL and client-side quoting cost more than the database's
-    work. PostgreSQL takes the rows by binary ``COPY``, consumed as ``rows`` yields them, so
-    the server stores one batch while Python prepares the next; binary, because parsing
-    text (search documents above all) was a third of the server's work on new guides. Other
-    databases take one ``executemany``. The statement is logged like any other query.
-    """
-    rows = iter(rows)
-    first = next(rows, None)
-    if first is None:
-        return
-    db = transaction.get_connection()
-    meta = model._meta
-    named = [meta.get_field(name) for name in first]
-    blank = model()
-    defaults = [
-        (field, field.get_db_prep_save(field.pre_save(blank, True), db))
-        for field in meta.concrete_fields
-        if field not in named and not field.primary_key
-    ]
-    columns = [field.column for field in named] + [field.column for field, _ in defaults]
-    fixed = [value for _, value in defaults]
-    preps = [_preparer(field, db) for field in named]
-
-    def prepared():
-        for row in itertools.chain([first], rows):
-            values = zip(preps, row.values(), strict=True)
-            yield [prep(value) for prep, value in values] + fixed
-
-    quote = db.ops.quote_name
-    table, names = quote(meta.db_table), ", ".join(quote(column) for column in columns)
-    target = f"{table} ({names})"
-    started = time.monotonic()
-    with db.cursor() as cursor:
-        if db.vendor == "postgresql":
-            sql = f"COPY {target} FROM STDIN (FORMAT BINARY)"
-            with db.wrap_database_errors:
-                raw = cursor.cursor
-                raw.execute(f"SELECT {names} FROM {table} WHERE false")
-                types = [column.type_code for column in raw.description]
-                # on this cursor: it copied the connection's adapters when it was made
-                raw.adapters.register_dumper(None, _SearchDocumentDumper)
-                with raw.copy(sql) as copy:
-                    copy.set_types(types)
-                    for row in prepared():
-                        copy.write_row(row)
-            if db.queries_logged:
-                elapsed = f"{time.monotonic() - started:.3f}"
-                db.queries_log.append({"sql": sql, "time": elapsed})
-        else:
-            sql = f"INSERT INTO {target} VALUES ({', '.join(['%s'] * len(columns))})"
-            cursor.executemany(sql, prepared())
-
-
-# Built-in field types whose preparation gives back a value of this Python type as it is, but
-# for a wrapper naming its SQL type to the driver (psycopg's Int8), which COPY and executemany
-# do not need. Exact types only: a subclass may prepare its values in its own way.
-_AS_THEY_ARE = {
-    models.AutoField: int,
-    models.BigAutoField: int,
-    models.BigIntegerField: int,
-    models.BooleanField: bool,
-    models.CharField: str,
-    models.IntegerField: int,
-    models.PositiveIntegerField: int,
-    models.PositiveSmallIntegerField: int,
-    models.SlugField: str,
-    models.TextField: str,
-}
-
-
-def _preparer(field, db):
-    """``field.get_db_prep_save`` for ``db``, but for None and a value whose preparation is
-    known to give it back (``_AS_THEY_ARE``): for link rows, two foreign keys, a number and
-    a label, preparing every value cost as much as the database's work."""
-    prepare = functools.partial(field.get_db_prep_save, connection=db)
-    kind = _AS_THEY_ARE.get(type(field.target_field if type(field) is models.ForeignKey else field))
-    if kind is None:
-        return prepare
-    return lambda value: value if value is None or type(value) is kind else prepare(value)
-
-
-class _SearchDocumentDumper(psycopg.adapt.Dumper):
-    """A search document as PostgreSQL sent it (tsvector's binary form, which psycopg has no
-    adapter for), back into a binary ``COPY``."""
-
-    format = psycopg.pq.Format.BINARY
-    oid = psycopg.postgres.types["tsvector"].oid
-
-    def dump(self, obj):
-        return obj
 
 
 # Most guides per query on the second connection.
@@ -474,7 +355,7 @@ class SearchDocuments:
 
     def __init__(self, enabled=True):
         self.db = transaction.get_connection()
-        self.active = enabled and self.db.vendor == "postgresql"
+        self.active = enabled and backend().full_text_search
         self._stored = set()
         self._read = collections.deque()
         self._wake = threading.Event()
@@ -524,7 +405,7 @@ class SearchDocuments:
         helper = type(self.db)(dict(self.db.settings_dict))
         try:
             with helper.cursor():  # connected; documents come in binary, for a binary COPY
-                cursor = psycopg.Cursor(helper.connection)
+                cursor = backend().binary_cursor(helper)
                 sql = document_sql(helper)
                 finished = False
                 while not (finished or self._abandoned):
@@ -552,10 +433,8 @@ class SearchDocuments:
 
     def _compute_batch(self, cursor, sql, batch):
         columns = [[texts[n] for _, texts in batch] for n in range(len(DOCUMENT_COLUMNS))]
-        cursor.execute(sql, columns, binary=True)
-        if cursor.description[0].type_code != _SearchDocumentDumper.oid:
-            raise TypeError(f"search documents came as {cursor.description[0]}, not tsvector")
-        for (slug, texts), (doc,) in zip(batch, cursor.fetchall(), strict=True):
+        documents = backend().search_documents(cursor, sql, columns)
+        for (slug, texts), doc in zip(batch, documents, strict=True):
             self._computed[slug] = (texts, doc)
 
 
@@ -568,28 +447,6 @@ def _document_texts(guide):
         "body": guide.body,
     }
     return tuple(values[column] for column in DOCUMENT_COLUMNS)
-
-
-def _bulk_write_settings():
-    """PostgreSQL, for this transaction: compress long text with lz4 (several times faster
-    than the default pglz) and commit without waiting for the WAL flush; sort in memory and
-    compile no query to machine code (a large import's set-based statements spilled their
-    sorts to disk and spent a tenth of their time in JIT compilation, which pays off only for
-    queries that run far longer). An import is all or nothing either way; a database crash
-    in the moment after it could lose it whole, and re-running it from the files brings it
-    back."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit = off")
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(
-            "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
-            "AND 'lz4' = ANY(enumvals)"
-        )
-        if cursor.fetchone():
-            cursor.execute("SET LOCAL default_toast_compression = lz4")
 
 
 def apply_plan(plan: ImportPlan, documents: SearchDocuments | None = None) -> None:
@@ -606,8 +463,8 @@ def apply_plan(plan: ImportPlan, documents: SearchDocuments | None = None) -> No
     if not plan.writes:
         return
     now = timezone.now()
-    with transaction.atomic(), batch_of_changes():
-        _bulk_write_settings()
+    with transaction.atomic(), versions.batch_of_changes():
+        backend().bulk_write_settings()
         category_ids = _apply_kind(Category, CATEGORY_FIELDS, plan.categories, now)
         guide_ids = _apply_kind(
             Guide,
@@ -622,43 +479,17 @@ def apply_plan(plan: ImportPlan, documents: SearchDocuments | None = None) -> No
         )
 
         if plan.tags_create:
-            slugs = unique_tag_slugs(plan.tags_create)
-            _insert_rows(
-                Tag,
-                (
-                    {"name": name, "slug": slug}
-                    for name, slug in zip(plan.tags_create, slugs, strict=True)
-                ),
-            )
+            create_tags(plan.tags_create)
         changed = plan.guides.create + plan.guides.update
         if changed:
-            tag_ids = {name.casefold(): pk for pk, name in Tag.objects.values_list("id", "name")}
-            updated_ids = [guide_ids[g.slug] for g in plan.guides.update]
-            if updated_ids:  # a created guide has no links yet
-                GuideCategory.objects.filter(guide_id__in=updated_ids).delete()
-                TaggedGuide.objects.filter(content_object_id__in=updated_ids).delete()
-            _insert_rows(
-                GuideCategory,
-                (
-                    {"guide_id": guide_ids[g.slug], "category_id": category_ids[c], "position": n}
-                    for g in changed
-                    for n, c in enumerate(g.categories)
-                ),
+            write_links(
+                categories={
+                    guide_ids[g.slug]: [category_ids[c] for c in g.categories] for g in changed
+                },
+                tags={guide_ids[g.slug]: g.tags for g in changed},
+                replacing=[guide_ids[g.slug] for g in plan.guides.update],
             )
-            _insert_rows(
-                TaggedGuide,
-                (
-                    {
-                        "content_object_id": guide_ids[g.slug],
-                        "tag_id": tag_ids[label.casefold()],
-                        "position": n,
-                        "label": label,
-                    }
-                    for g in changed
-                    for n, label in enumerate(g.tags)
-                ),
-            )
-            _insert_rows(
+            backend().insert_rows(
                 GuideRevision,
                 (revision_values(guide_ids[g.slug], g, source="import") for g in changed),
             )
@@ -671,7 +502,7 @@ def apply_plan(plan: ImportPlan, documents: SearchDocuments | None = None) -> No
                 name__in=plan.tags_delete, catalog_taggedguide_items__isnull=True
             ).delete()
         if plan.changes:
-            SiteState.bump()
+            versions.bump()
 
 
 def plan_summary(plan: ImportPlan) -> list[str]:

@@ -40,8 +40,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 
+from catalog.infra.db import backend
 from catalog.models import Guide, SiteState
-from catalog.search import SEARCH_CONFIG, WEIGHT_LETTERS, WEIGHTS
+from catalog.search.documents import SEARCH_CONFIG, WEIGHT_LETTERS, WEIGHTS
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ ROW_VERSION = RawSQL("xmin::text || ctid::text", [])
 
 
 def enabled():
-    return getattr(settings, "GUIDES_SEARCH_INDEX", True) and connection.vendor == "postgresql"
+    return getattr(settings, "GUIDES_SEARCH_INDEX", True) and backend().full_text_search
 
 
 def _schema():

@@ -25,7 +25,7 @@ from django.utils.http import http_date
 
 from catalog.infra.roles import may_see_drafts
 from catalog.models import SiteState
-from catalog.write import versionwatch
+from catalog.write import versions, versionwatch
 
 # Each process also keeps the pages it served last in memory, in front of the shared cache:
 # keys carry the content version, so a copy here is never stale, and hot pages skip the
@@ -91,7 +91,7 @@ class _Entry:
         if state is None:
             state = _current_state()
         if state.publish_is_due:  # a scheduled guide's moment has come: publish it first
-            state, self.announced = SiteState.publish_due(), False
+            state, self.announced = versions.publish_due(), False
         self.state = state
         stamp = f"{state.version}.{state.changed_at.timestamp():.6f}"
         path = page_identity(request)
@@ -132,7 +132,7 @@ def public_page(view):
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or may_see_drafts(request.user):
             if _current_state().publish_is_due:
-                SiteState.publish_due()
+                versions.publish_due()
             response = view(request, *args, **kwargs)
             if request.user.is_authenticated:
                 patch_cache_control(response, private=True, no_cache=True, max_age=0)

@@ -131,7 +131,7 @@ def _guide_page(request, guide, *, review=False):
                 "datePublished": guide.created_on.isoformat(),
                 "dateModified": guide.updated_at.isoformat(),
                 "url": canonical,
-                "keywords": [item.label or item.tag.name for item in guide.tagged_items.all()],
+                "keywords": [item.spelling for item in guide.tagged_items.all()],
             },
         },
     )

@@ -7,7 +7,7 @@ same way, in one transaction:
    tags' search text already set, so PostgreSQL's search document (a trigger on the row,
    catalog.search) is computed once;
 2. its category and tag links are written in file order;
-3. the content version is bumped once (``SiteState.bump``), which re-ranks the lists the
+3. the content version is bumped once (``versions.bump``), which re-ranks the lists the
    change touched (catalog.write.listings) and makes every cached page stale;
 4. a revision records what the guide became, who made the change and how
    (:func:`revision_of`, the one mapping from the file form to a revision);
@@ -24,16 +24,10 @@ content version through catalog.write.signals.
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.fileformat import GuideFile, from_data, to_data
-from catalog.models import (
-    Category,
-    CategoryRevision,
-    Guide,
-    GuideRevision,
-    SiteState,
-    batch_of_changes,
-    tag_text,
-)
+from catalog.fileformat import GuideFile, from_data, serialise_guide, tag_text, to_data
+from catalog.models import Category, CategoryRevision, Guide, GuideRevision, Tag, TaggedGuide
+from catalog.write import versions
+from catalog.write.links import create_tags, set_links, write_links
 from catalog.write.records import GUIDE_FIELDS, file_form, record_values
 
 _REVISION_FIELDS = ("title", "body", "slug")
@@ -66,6 +60,15 @@ def revision_file(revision) -> GuideFile:
     return from_data(GuideFile, {**revision.frontmatter, **data})
 
 
+def revision_text(revision) -> str:
+    """A revision as the guide's file would read (its uploaded diagram, if it had one, noted
+    after it), for comparing two versions."""
+    diagram = revision.frontmatter.get("diagram")
+    return serialise_guide(revision_file(revision)) + (
+        f"(uploaded diagram: {diagram})\n" if diagram else ""
+    )
+
+
 def snapshot(guide, *, author=None, source="admin"):
     """An unsaved revision of ``guide`` as it is now (links prefetched)."""
     return revision_of(
@@ -84,7 +87,7 @@ def save_guide(guide, *, tags=None, categories=None, links=None, author=None, so
     order (None leaves them); ``links``: a callable that writes further links once the row
     exists (the admin's category inline).
     """
-    with transaction.atomic(), batch_of_changes():
+    with transaction.atomic(), versions.batch_of_changes():
         if tags is not None:
             guide.tag_text = tag_text(tags)
         if guide.diagram and not guide.diagram._committed:
@@ -97,11 +100,8 @@ def save_guide(guide, *, tags=None, categories=None, links=None, author=None, so
         guide.save()
         if links is not None:
             links()
-        if categories is not None:
-            guide.set_categories(categories)
-        if tags is not None:
-            guide.set_tags(tags)
-        SiteState.bump([guide.pk])
+        set_links(guide, categories=categories, labels=tags)
+        versions.bump([guide.pk])
         guide = Guide.objects.with_page().get(pk=guide.pk)
         snapshot(guide, author=author, source=source).save()
     return guide
@@ -126,12 +126,12 @@ def restore_guide(guide, revision, *, author=None):
 
 def publish_guides(queryset, publish=True, *, author=None) -> int:
     """Publish (or unpublish) guides in bulk: one row update, a revision each, one bump."""
-    with transaction.atomic(), batch_of_changes():
+    with transaction.atomic(), versions.batch_of_changes():
         pks = list(queryset.exclude(draft=not publish).values_list("pk", flat=True))
         if not pks:
             return 0
         Guide.objects.filter(pk__in=pks).update(draft=not publish, updated_at=timezone.now())
-        SiteState.bump(pks)
+        versions.bump(pks)
         _record_revisions(pks, author, "publish" if publish else "unpublish")
     return len(pks)
 
@@ -154,12 +154,11 @@ def merge_tags(tags, name, *, author=None):
     first merged tag, and spelt ``name`` (so its file says so at the next export); its search
     text and revision follow, and the version is bumped once. The merged tags are deleted.
     """
-    from catalog.models import Tag, TaggedGuide, unique_tag_slugs
-
-    with transaction.atomic(), batch_of_changes():
+    with transaction.atomic(), versions.batch_of_changes():
         kept = Tag.objects.filter(name__iexact=name).first()
         if kept is None:
-            kept = Tag.objects.create(name=name, slug=unique_tag_slugs([name])[0])
+            create_tags([name])
+            kept = Tag.objects.get(name=name)
         elif kept.name != name:
             kept.name = name
             kept.save()
@@ -167,16 +166,19 @@ def merge_tags(tags, name, *, author=None):
         links = TaggedGuide.objects.filter(tag_id__in=merged)
         guide_ids = set(links.values_list("content_object_id", flat=True))
         now = timezone.now()
+        labels = {}
         for guide in Guide.objects.filter(pk__in=guide_ids).with_page():
-            labels = [
-                name if item.tag_id in merged else item.label or item.tag.name
+            spelt = [
+                name if item.tag_id in merged else item.spelling
                 for item in guide.tagged_items.all()
             ]
-            labels = list(dict.fromkeys(labels))
-            guide.set_tags(labels)
-            Guide.objects.filter(pk=guide.pk).update(tag_text=tag_text(labels), updated_at=now)
+            labels[guide.pk] = list(dict.fromkeys(spelt))
+            Guide.objects.filter(pk=guide.pk).update(
+                tag_text=tag_text(labels[guide.pk]), updated_at=now
+            )
+        write_links(tags=labels)
         Tag.objects.filter(pk__in=merged - {kept.pk}).delete()
-        SiteState.bump(sorted(guide_ids))
+        versions.bump(sorted(guide_ids))
         _record_revisions(guide_ids, author, "merge")
     return kept, len(guide_ids)
 
@@ -199,16 +201,16 @@ def keep_losing_versions(model, versions):
 
 def delete_many(queryset):
     """Delete many records (guides, categories, tags) as one content change: one version
-    bump, not one per row (see catalog.models.batch_of_changes)."""
-    with transaction.atomic(), batch_of_changes():
+    bump, not one per row (see catalog.write.versions.batch_of_changes)."""
+    with transaction.atomic(), versions.batch_of_changes():
         deleted = queryset.delete()
-        SiteState.bump()
+        versions.bump()
     return deleted
 
 
 def save_category(category):
     """Save a category as one content change (a row write and one bump)."""
-    with transaction.atomic(), batch_of_changes():
+    with transaction.atomic(), versions.batch_of_changes():
         category.save()
-        SiteState.bump([])
+        versions.bump([])
     return category

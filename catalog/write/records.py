@@ -213,7 +213,7 @@ def file_form(record, *, uploads_as_urls=True):
     return GuideFile(
         **values,
         categories=tuple(link.category.slug for link in record.category_links.all()),
-        tags=tuple(item.label or item.tag.name for item in record.tagged_items.all()),
+        tags=tuple(item.spelling for item in record.tagged_items.all()),
         **common,
     )
 

@@ -7,7 +7,7 @@ an upgrade that bumps ``RENDERER_VERSION``, so that no visitor waits for a rende
 
 from django.core.management.base import BaseCommand
 
-from catalog.models import render_stored_html
+from catalog.write.rendered import render_stored_html
 
 
 class Command(BaseCommand):

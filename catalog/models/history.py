@@ -1,0 +1,72 @@
+"""What content was: revisions of guides and categories, and the redirects that renamed
+records leave at their old slugs."""
+
+from django.conf import settings
+from django.db import models
+
+from catalog.fileformat import MAX_SLUG_CHARS
+
+
+class GuideRevision(models.Model):
+    """A guide as it was saved: who, when, and every field its file would hold."""
+
+    guide = models.ForeignKey("catalog.Guide", on_delete=models.CASCADE, related_name="revisions")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    source = models.CharField(max_length=20, default="admin")
+    created_at = models.DateTimeField(auto_now_add=True)
+    title = models.CharField(max_length=300)
+    frontmatter = models.JSONField(default=dict)
+    body = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        # The order itself, so that the newest revisions are read first: an import gives its
+        # revisions one moment, and an index on the moment alone left 20,000 of them to sort.
+        indexes = [models.Index(fields=["created_at", "id"], name="catalog_revision_order")]
+
+    def __str__(self):
+        return f"{self.guide.slug} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CategoryRevision(models.Model):
+    """A category's file form as it was, kept when a sync chose the other side of a conflict."""
+
+    category = models.ForeignKey(
+        "catalog.Category", on_delete=models.CASCADE, related_name="revisions"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    source = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.category.slug} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SlugRedirect(models.Model):
+    """An old slug of a renamed guide or category: ``/guides/<old>`` answers 301.
+
+    Published links (README tables of contents, other sites) keep working after a rename, and
+    the next ``export_guides`` removes the file under the old name.
+    """
+
+    old_slug = models.CharField(max_length=MAX_SLUG_CHARS, unique=True)
+    guide = models.ForeignKey("catalog.Guide", null=True, blank=True, on_delete=models.CASCADE)
+    category = models.ForeignKey(
+        "catalog.Category", null=True, blank=True, on_delete=models.CASCADE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.target.slug if self.target else '?'}"
+
+    @property
+    def target(self):
+        return self.guide or self.category

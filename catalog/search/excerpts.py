@@ -1,0 +1,194 @@
+"""Excerpts of search results: the passage of each guide on the page shown that holds the
+most of the words searched for, with those words marked."""
+
+import re
+
+from django.db import connection
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from catalog.search.documents import SEARCH_CONFIG
+from catalog.search.query import full_text, search_terms
+
+SNIPPET_CHARS = 160
+
+
+SNIPPET_LEAD = 40  # of them before the first word of the passage
+
+
+# What add_headlines reads of a guide (the body only when its stored text is stale).
+EXCERPT_FIELDS = ("body", "body_text", "rendered_with")
+
+
+_START, _STOP = "\x02", "\x03"
+
+
+def add_headlines(guides, query):
+    """Mark the query's words in what each guide shown says of itself: ``marked_title``,
+    ``marked_description`` and ``headline``, an excerpt of its text around the match (the
+    words between _START and _STOP; :func:`marked_html` makes them HTML).
+
+    Excerpts come from the rendered body as a reader sees it (``Guide.text``, stored with
+    the HTML: no markdown syntax, no URLs), never from the markdown. Which words are marked
+    is the search's own rule: on PostgreSQL the search configuration's stems ("caching"
+    marks "Cache"), elsewhere the terms as parts of words. Only words that begin as a query
+    word does are stemmed, so an excerpt costs little however long the text
+    (``ts_headline`` stemmed every word of every text shown: the guides that rank best,
+    which fill the first page of a large collection, are the longest).
+    """
+    guides = list(guides)
+    terms = search_terms(query)
+    if not guides or not terms:
+        return guides
+    texts = {}
+    for guide in guides:
+        texts[guide.pk, "title"] = guide.title
+        texts[guide.pk, "description"] = guide.description or ""
+        texts[guide.pk, "text"] = guide.text
+    if full_text():
+        hits, needed = _full_text_hits(texts, terms)
+    else:
+        hits, needed = _portable_hits(texts, terms), len(terms)
+    for guide in guides:
+        guide.marked_title = _marked(texts[guide.pk, "title"], hits[guide.pk, "title"])
+        guide.marked_description = _marked(
+            texts[guide.pk, "description"], hits[guide.pk, "description"]
+        )
+        guide.headline = excerpt(texts[guide.pk, "text"], hits[guide.pk, "text"], needed)
+    return guides
+
+
+def excerpt(text, hits, needed):
+    """About SNIPPET_CHARS of ``text`` around its best passage, each hit between _START and
+    _STOP; "" without ``hits``: ``(start, end, query word)`` in text order.
+
+    The passage, as ``ts_headline`` chose it: of the places where ``needed`` distinct
+    query words occur (a cover: from one hit to where the last missing word first follows),
+    the one with the most hits within SNIPPET_CHARS, then the shortest, then the first;
+    where the text has fewer words than that, its beginning.
+    """
+    if not hits:
+        return ""
+    words = len({word for _, _, word in hits})
+    first = _best_cover(hits, words, SNIPPET_CHARS) if words >= needed else 0
+    start = max(0, first - SNIPPET_LEAD)
+    if start:
+        space = text.find(" ", start, first)
+        start = space + 1 if space >= 0 else first
+    stop = start + SNIPPET_CHARS
+    if stop < len(text):
+        space = text.rfind(" ", first, stop)
+        stop = space if space > first else stop
+    return _marked(text, hits, start, stop)
+
+
+def _marked(text, hits, start=0, stop=None):
+    """``text[start:stop]`` on one line, each of ``hits`` inside it between _START and
+    _STOP (the text's own marker characters become spaces)."""
+    stop = len(text) if stop is None else stop
+    if _START in text or _STOP in text:
+        text = text.replace(_START, " ").replace(_STOP, " ")
+    parts, at = [], start
+    for begin, end, _ in hits:
+        if begin >= max(start, at) and end <= stop:
+            parts += [text[at:begin], _START, text[begin:end], _STOP]
+            at = end
+    parts.append(text[at:stop])
+    return " ".join("".join(parts).split())
+
+
+def _best_cover(hits, wanted, span):
+    """The offset where :func:`excerpt`'s passage starts: ``wanted``, how many distinct
+    words ``hits`` has, all needed."""
+    best, seen, end, near = None, {}, 0, 0
+    for begin, (start, _, word) in enumerate(hits):
+        while end < len(hits) and len(seen) < wanted:
+            seen[hits[end][2]] = seen.get(hits[end][2], 0) + 1
+            end += 1
+        if len(seen) < wanted:
+            break
+        near = max(near, begin)
+        while near < len(hits) and hits[near][0] < start + span:
+            near += 1
+        score = (near - begin, start - hits[end - 1][0])
+        if best is None or score > best[0]:
+            best = (score, start)
+        seen[word] -= 1
+        if not seen[word]:
+            del seen[word]
+    return best[1]
+
+
+# The rest of a word, as the database's parser may see one or several ("cache-aside").
+_WORD_REST = r"(?:[\w.+#'/-]*\w)?"
+
+
+def _prefix(term):
+    """The start that every word sharing ``term``'s stem has: Snowball keeps a word's first
+    letters, but for a final "y" that may turn into "i" ("spy", "spies")."""
+    if len(term) > 4:
+        return term[:4]
+    return term[: len(term) - 1] if len(term) > 2 else term
+
+
+def _full_text_hits(texts, terms):
+    """``({key: hits}, how many distinct stems a cover needs)`` for ``texts`` (``{key:
+    text}``): the words of each text that the search configuration makes one of the
+    query's stems. Words that begin as a term does are candidates; the database stems them
+    and the query, in one query."""
+    parts = {part for term in terms for part in re.findall(r"\w+", term)}
+    if any(len(part) > 1 for part in parts):  # "api's": "api" ("s" is no word to look for)
+        parts = {part for part in parts if len(part) > 1}
+    prefixes = sorted({re.escape(_prefix(part)) for part in parts}, key=len, reverse=True)
+    candidate = re.compile(rf"\b(?:{'|'.join(prefixes)}){_WORD_REST}", re.IGNORECASE)
+    found = {
+        key: [(m.start(), m.end(), m.group(0).casefold()) for m in candidate.finditer(text)]
+        for key, text in texts.items()
+    }
+    words = sorted({word for hits in found.values() for _, _, word in hits})
+    if not words:  # nothing to mark, whatever the query's stems
+        return found, 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH q AS (SELECT tsvector_to_array(to_tsvector(%s::regconfig, %s)) AS stems) "
+            "SELECT NULL, unnest(stems) FROM q UNION ALL "
+            "SELECT w, s FROM unnest(%s::text[]) AS w, "
+            "unnest(tsvector_to_array(to_tsvector(%s::regconfig, w))) AS s "
+            "WHERE s IN (SELECT unnest(stems) FROM q)",
+            [SEARCH_CONFIG, " ".join(terms), words, SEARCH_CONFIG],
+        )
+        rows = cursor.fetchall()
+    stems = {}  # a word's stems ("rate-limiting": rate, limit)
+    for word, stem in rows:
+        if word is not None:
+            stems.setdefault(word, []).append(stem)
+    hits = {
+        key: [(start, end, stem) for start, end, word in candidates for stem in stems.get(word, ())]
+        for key, candidates in found.items()
+    }
+    # websearch_to_tsquery: "or" between words makes either one enough.
+    needed = 1 if "or" in terms else sum(word is None for word, _ in rows)
+    return hits, needed
+
+
+def _portable_hits(texts, terms):
+    """``{key: hits}``: where each text has a term as part of a word, whatever the case."""
+    pattern = re.compile(
+        "|".join(f"({re.escape(t)})" for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE
+    )
+    return {
+        key: [(m.start(), m.end(), m.lastindex) for m in pattern.finditer(text)]
+        for key, text in texts.items()
+    }
+
+
+def marked_html(marked) -> str:
+    """A string marked by :func:`add_headlines`, escaped, with the words in ``<mark>``."""
+    text = escape(marked or "")
+    return mark_safe(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))
+
+
+def snippet(guide) -> str:
+    """The guide's excerpt (see add_headlines) as HTML; "" when no word of it is marked."""
+    headline = getattr(guide, "headline", "") or ""
+    return marked_html(headline) if _START in headline else ""
