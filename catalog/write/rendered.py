@@ -18,5 +18,7 @@ def render_stored_html(*, everything=False) -> int:
         if not everything:
             records = records.exclude(rendered_with=rendering.RENDERER_VERSION)
         for pk, body in list(records.values_list("pk", "body")):
-            count += model.objects.filter(pk=pk, body=body).update(**rendering.stored_rendering(body))
+            count += model.objects.filter(pk=pk, body=body).update(
+                **rendering.stored_rendering(body)
+            )
     return count
