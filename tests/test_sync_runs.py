@@ -129,10 +129,10 @@ def test_a_sync_run_killed_in_the_page_is_reported_and_the_next_finishes(site):
     run_id = shell(
         env,
         "from django.contrib.auth.models import User\n"
-        "from catalog.repository.sync import start_run\n"
+        "from catalog.repository.runs import start_run\n"
         "print(start_run(User.objects.get(username='editor')).pk)",
     ).strip()
-    state = "from catalog.repository.sync import run_state\nfrom catalog.models import SyncRun\n"
+    state = "from catalog.repository.runs import run_state\nfrom catalog.models import SyncRun\n"
     state += f"import json\nprint(json.dumps(run_state(SyncRun.objects.get(pk={run_id}))))"
     for _ in range(200):
         run = json.loads(shell(env, state))

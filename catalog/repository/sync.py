@@ -18,23 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
-import subprocess
-import sys
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 
 from catalog.fileformat import ContentError, parse_category, parse_guide, read_folder
 from catalog.fileformat.files import remove_if_orphaned, write_atomic
-from catalog.fileformat.merge import State, compare, side_by_side
 from catalog.infra.git import GitError, Repo, check_name
-from catalog.models import Category, Guide, GuideRevision, SyncRun
+from catalog.models import GuideRevision
 from catalog.pipeline.exporter import apply_export_plan, build_export_plan
 from catalog.pipeline.importer import (
     ConflictError,
@@ -44,10 +37,11 @@ from catalog.pipeline.importer import (
     plan_summary,
 )
 from catalog.pipeline.readme import TocMarkerError, readme_with_current_toc
-from catalog.write.changes import keep_losing_versions
-from catalog.write.records import changed_by, stored_categories, stored_guides, sync_base_values
+from catalog.write.records import stored_categories, stored_guides
 
 MAX_PUSH_ATTEMPTS = 3
+
+
 EDITOR_SOURCES = ("admin", "restore", "publish", "unpublish", "merge")
 
 
@@ -79,7 +73,7 @@ class SyncReport:
             self.say(line)
 
 
-def _settings_data_dir(top: Path) -> Path:
+def clone_data_dir(top: Path) -> Path:
     configured = Path(settings.GUIDES_DATA_DIR).resolve()
     return configured if configured.is_relative_to(top.resolve()) else top / "data"
 
@@ -126,7 +120,7 @@ def sync_content(
     if not Path(repo_dir).is_dir() or not repo.is_work_tree():
         raise SyncError(f"{repo_dir}: not a git repository (set GUIDES_CONTENT_REPO or --repo)")
     top = repo.top()
-    data = _settings_data_dir(top)
+    data = clone_data_dir(top)
     data_rel = data.relative_to(top).as_posix()
     _check_clone_paths(top, data_rel)
     if not repo.has_remote(remote):
@@ -354,197 +348,3 @@ def _back_to_upstream(repo, upstream, branch):
     """After a review push the local branch returns to the remote's: the edits stay pending
     in the database (their sync base did not move) until the pull request is merged."""
     repo.run("checkout", "--quiet", "-B", branch, upstream)
-
-
-# --- "Sync now": a run in its own process, followed by the admin page -------------------------
-
-RUN_START_GRACE = dt.timedelta(minutes=1)
-
-
-def start_run(user):
-    """Start ``sync_content`` for the admin's "Sync now" in a process of its own (a request
-    never waits for git); return the run, or the run already going (one at a time)."""
-    running = next(
-        (run for run in SyncRun.objects.filter(finished_at=None) if is_running(run)), None
-    )
-    if running is not None:
-        return running
-    run = SyncRun.objects.create(started_by=user, host=socket.gethostname())
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "sync_content", "--run", str(run.pk), "--verbosity", "0"],
-        cwd=settings.BASE_DIR,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    threading.Thread(target=process.wait, daemon=True).start()  # no zombie left behind
-    SyncRun.objects.filter(pk=run.pk).update(pid=process.pid)
-    run.pid = process.pid
-    return run
-
-
-def is_running(run):
-    """Whether an unfinished run is still going. A run whose process died (killed, or the
-    machine restarted) is marked interrupted: the next run completes its work."""
-    if run.finished_at is not None:
-        return False
-    alive = True
-    if run.host == socket.gethostname() and run.pid:
-        alive = _process_alive(run.pid)
-    elif not run.pid:
-        alive = timezone.now() - run.started_at < RUN_START_GRACE
-    if not alive:
-        _finish_run(
-            run,
-            False,
-            [
-                "The run stopped before it finished (was it killed?). What it "
-                "wrote is complete; the next sync finishes the rest."
-            ],
-        )
-    return alive
-
-
-def _process_alive(pid):
-    """Whether process ``pid`` runs: a zombie (dead, not yet reaped, as under a container's
-    init that reaps nothing) counts as dead."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
-def carry_out_run(run_id, repo_dir, **options):
-    """The process "Sync now" starts: run the sync, telling the run's row each line as it
-    happens, and record the result."""
-    run = SyncRun.objects.get(pk=run_id)
-
-    def progress(line):
-        run.lines.append(line)
-        SyncRun.objects.filter(pk=run.pk).update(lines=run.lines)
-
-    try:
-        report = sync_content(repo_dir, progress=progress, **options)
-    except SyncError as exc:
-        _finish_run(run, False, run.lines + str(exc).splitlines())
-        raise
-    except Exception as exc:
-        _finish_run(run, False, [*run.lines, f"the sync failed: {exc!r}"])
-        raise
-    _finish_run(run, True, report.lines)
-    return report
-
-
-def _finish_run(run, ok, lines):
-    run.ok, run.lines, run.finished_at = ok, lines, timezone.now()
-    SyncRun.objects.filter(pk=run.pk, finished_at=None).update(
-        ok=ok, lines=lines, finished_at=run.finished_at
-    )
-
-
-def run_state(run):
-    """A run as the page's progress poll reads it."""
-    if run.finished_at is None and is_running(run):
-        state = "running"
-    else:
-        state = "ok" if run.ok else "failed"
-    return {
-        "id": run.pk,
-        "state": state,
-        "lines": run.lines,
-        "started_by": run.started_by.get_username() if run.started_by else "",
-        "started_at": run.started_at.isoformat(),
-        "started": f"{run.started_at:%Y-%m-%d %H:%M:%S} UTC",
-        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-    }
-
-
-# --- the Content sync page: where each record stands, and deciding a conflict ---------------
-
-
-@dataclass
-class RecordStatus:
-    kind: str  # "guides" or "categories"
-    slug: str
-    state: str
-    rows: list = field(default_factory=list)  # side by side: (kind, database line, file line)
-    who: str = ""
-    fields: tuple = ()
-
-
-def content_data_dir():
-    """The folder the Content sync page compares with: the clone's, else GUIDES_DATA_DIR.
-    SyncError if the clone's data folder leaves it."""
-    if settings.GUIDES_CONTENT_REPO:
-        repo = Repo(settings.GUIDES_CONTENT_REPO)
-        if repo.is_work_tree():
-            top = repo.top()
-            return inside_clone(top, _settings_data_dir(top))
-    return Path(settings.GUIDES_DATA_DIR)
-
-
-def sync_status(data_dir):
-    """Every record not in step with its file, by kind and slug, with a side-by-side diff."""
-    folder = read_folder(data_dir)
-    statuses = []
-    for kind, files, rows in (
-        ("categories", folder.categories, stored_categories()),
-        ("guides", folder.guides, stored_guides()),
-    ):
-        for slug in sorted(set(files) | set(rows)):
-            item, record = files.get(slug), rows.get(slug)
-            if record is None:
-                statuses.append(RecordStatus(kind, slug, "only in the files: import it"))
-                continue
-            if item is None:
-                statuses.append(RecordStatus(kind, slug, "only in the database: export it"))
-                continue
-            comparison = compare(record.base, record.file, item)
-            if comparison.state is State.IN_STEP:
-                continue
-            statuses.append(
-                RecordStatus(
-                    kind,
-                    slug,
-                    comparison.state.value,
-                    side_by_side(record.file, item),
-                    changed_by(record),
-                    comparison.fields,
-                )
-            )
-    return statuses, folder.errors
-
-
-class UnknownRecord(LookupError):
-    """No such record, or no readable file of it inside the data folder, to decide for."""
-
-
-def decide(kind, slug, side, data_dir):
-    """Decide a conflict for one record: the next import (``"files"``) or export
-    (``"database"``) takes that side. The other side is kept as a revision now.
-    UnknownRecord if the record or its file is not there; ContentError if the file is
-    invalid."""
-    model = Guide if kind == "guides" else Category
-    record = (stored_guides() if kind == "guides" else stored_categories()).get(slug)
-    path = Path(data_dir) / kind / f"{slug}.md"
-    real = Path(os.path.realpath(path))
-    if record is None or not real.is_relative_to(os.path.realpath(data_dir)):
-        raise UnknownRecord(f"{kind}/{slug}: no such record")
-    parse = parse_guide if kind == "guides" else parse_category
-    try:
-        raw = real.read_bytes()
-    except OSError:
-        raise UnknownRecord(f"{path}: cannot be read") from None
-    item = parse(slug, raw, path)
-    keep, base = (record.file, record.file) if side == "files" else (item, item)
-    with transaction.atomic():
-        keep_losing_versions(model, [(record.id, keep)])
-        model.objects.filter(pk=record.id).update(**sync_base_values(base, timezone.now()))

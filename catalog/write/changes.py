@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.fileformat import GuideFile, from_data, serialise_guide, tag_text, to_data
+from catalog.infra.uploads import make_variants
 from catalog.models import Category, CategoryRevision, Guide, GuideRevision, Tag, TaggedGuide
 from catalog.write import versions
 from catalog.write.links import create_tags, set_links, write_links
@@ -93,8 +94,6 @@ def save_guide(guide, *, tags=None, categories=None, links=None, author=None, so
         if guide.diagram and not guide.diagram._committed:
             # Store the new upload first (as the row's save would), so that its smaller
             # copies are known before the row is written, once.
-            from catalog.infra.uploads import make_variants
-
             guide.diagram.save(guide.diagram.name, guide.diagram.file, save=False)
             guide.diagram_variants = make_variants(guide.diagram.name)
         guide.save()

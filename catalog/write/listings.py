@@ -21,6 +21,8 @@ from django.db.models import BooleanField, Case, Count, F, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils.functional import cached_property
 
+from catalog.models import Category, Guide, GuideCategory, TaggedGuide, TagStats
+
 
 def _guide_of(link_model):
     """The link model's field that names the guide."""
@@ -31,7 +33,6 @@ def _ranked(link_model, partition, within):
     """``(id, shown, r)`` of the link rows in the partitions ``within`` (all partitions when
     None): whether the guide is published, and the row's 1-based place among its partition's
     rows of the same kind in README order; as SQL with its parameters."""
-    from catalog.models import Guide
 
     guide = _guide_of(link_model)
     rows = link_model.objects.all()
@@ -75,7 +76,6 @@ def _refresh_ranks(link_model, partition, within):
 
 def _counts(link_model, partition):
     """Published guides per partition, counted from the link rows (one aggregate)."""
-    from catalog.models import Guide
 
     guide = _guide_of(link_model)
     return dict(
@@ -108,7 +108,6 @@ def _write_counts(category_scope, tag_scope):
     """Store each category's and tag's number of published guides in the scopes (None: all),
     counted from the ranks just written (a link has a rank exactly when its guide is
     published), writing only the counts that changed."""
-    from catalog.models import Category, GuideCategory, TaggedGuide, TagStats
 
     quote = connection.ops.quote_name
     category, links = quote(Category._meta.db_table), quote(GuideCategory._meta.db_table)
@@ -150,7 +149,6 @@ def refresh(guides=None):
     guide was in), are re-ranked. ``None`` re-ranks every list, as after an import. Counts are
     then written from the ranks.
     """
-    from catalog.models import Category, GuideCategory, TaggedGuide, TagStats
 
     if guides is None:
         category_scope = tag_scope = None

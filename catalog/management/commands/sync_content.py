@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.fileformat.merge import ON_CONFLICT, ON_CONFLICT_HELP
-from catalog.repository.sync import SyncError, carry_out_run, sync_content
+from catalog.repository.runs import carry_out_run
+from catalog.repository.sync import SyncError, sync_content
 
 
 class Command(BaseCommand):

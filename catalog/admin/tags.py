@@ -1,0 +1,72 @@
+"""The tag admin: taggit's, with the file format's tag rule, merging and near-duplicate
+spellings."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from taggit import admin as taggit_admin
+from taggit.forms import MergeTagsForm
+
+from catalog import fileformat
+from catalog.admin.forms import TagForm
+from catalog.models import (
+    Tag,
+)
+from catalog.write import changes
+
+admin.site.unregister(Tag)  # taggit's own, replaced by ours
+
+
+@admin.register(Tag)
+class TagAdmin(taggit_admin.TagAdmin):
+    """taggit's tag admin, with names checked by the file format's tag rule."""
+
+    form = TagForm
+
+    def delete_queryset(self, request, queryset):
+        changes.delete_many(queryset)
+
+    def merge_tags_view(self, request):
+        """taggit's "Merge selected tags", moving every guide, label and search text to the
+        kept tag (catalog.write.changes.merge_tags); taggit's own moves only its generic items."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        ids = [i for i in request.session.get("selected_tag_ids", "").split(",") if i.isdigit()]
+        tags = list(
+            Tag.objects.filter(pk__in=ids)
+            .annotate(guides=Count("catalog_taggedguide_items"))
+            .order_by("-guides", "name")
+        )
+        if not tags:
+            self.message_user(request, "Select the tags to merge first.", messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:taggit_tag_changelist"))
+        form = MergeTagsForm(request.POST or None, initial={"new_tag_name": tags[0].name})
+        if request.method == "POST" and form.is_valid():
+            name = " ".join(form.cleaned_data["new_tag_name"].split())
+            problem = fileformat.tag_problem(name)
+            if problem:
+                form.add_error("new_tag_name", problem)
+            else:
+                kept, count = changes.merge_tags(tags, name, author=request.user)
+                request.session.pop("selected_tag_ids", None)
+                self.message_user(
+                    request,
+                    f"Merged {len(tags)} tags into “{kept.name}”: "
+                    f"{count} guide{'s' if count != 1 else ''} changed.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:taggit_tag_changelist"))
+        return TemplateResponse(
+            request,
+            "admin/catalog/merge_tags.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Merge tags",
+                "tags": tags,
+                "form": form,
+            },
+        )
