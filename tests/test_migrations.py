@@ -105,3 +105,40 @@ def test_rendered_bodies_get_their_plain_text_and_unrendered_ones_wait():
         assert stale.text == "x"  # rendered when asked for, until render_guides stores it
     finally:
         _migrate()
+
+
+SEARCH_DOCUMENT_MIGRATIONS = (
+    "0007_guide_search_index",
+    "0010_search_document_trigger",
+    "0021_search_documents_given",
+    "0024_search_document_trigger_when",
+)
+
+
+def test_the_search_document_migrations_run_frozen_sql_not_todays_code():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "catalog" / "migrations"
+    for name in SEARCH_DOCUMENT_MIGRATIONS:
+        text = (folder / f"{name}.py").read_text()
+        assert "from catalog" not in text and "import catalog" not in text, name
+
+
+@pytest.mark.django_db
+def test_a_search_document_that_differs_from_the_code_fails_the_system_check():
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    from catalog.search.documents import TRIGGER_FUNCTION
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the search document is computed by a PostgreSQL trigger")
+    call_command("check", "--database", "default")  # the migrated database agrees
+    with connection.cursor() as cursor:  # the document as an older definition computed it
+        cursor.execute(
+            f"CREATE OR REPLACE FUNCTION {TRIGGER_FUNCTION}() RETURNS trigger AS $$ BEGIN "
+            "NEW.search_document := to_tsvector('simple', NEW.title); RETURN NEW; END $$ "
+            "LANGUAGE plpgsql"
+        )
+    with pytest.raises(SystemCheckError, match="catalog.E001"):
+        call_command("check", "--database", "default")

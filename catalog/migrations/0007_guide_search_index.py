@@ -1,6 +1,6 @@
 """The stored search document, and on PostgreSQL its GIN index and its first fill.
 
-catalog.search keeps ``search_document`` up to date on every save and import; ranking reads
+The database keeps ``search_document`` up to date on every save and import; ranking reads
 the stored vector, so a search never recomputes the document of every match. Other
 databases do not use the column.
 """
@@ -9,17 +9,25 @@ import django.contrib.postgres.search
 from django.db import migrations
 
 INDEX = "catalog_guide_search_gin"
+# The search document's SQL as it stood when this migration was written, frozen here: a
+# migration replays history, it never imports today's code (catalog.search.documents
+# defines the document now; a system check compares the installed trigger with it).
+DOCUMENT = (
+    '(((setweight(to_tsvector(\'english\'::regconfig, COALESCE("catalog_guide"."title", \'\')),'
+    ' \'A\') || setweight(to_tsvector(\'english\'::regconfig, COALESCE("catalog_guide"."tag_tex'
+    't", \'\')), \'B\')) || setweight(to_tsvector(\'english\'::regconfig, COALESCE("catalog_guide'
+    '"."description", \'\')), \'C\')) || setweight(to_tsvector(\'english\'::regconfig, COALESCE("'
+    'catalog_guide"."body", \'\')), \'D\'))'
+)
 
 
 def create_index(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    from catalog.search import search_vector
-
     schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {INDEX} ON catalog_guide USING gin (search_document)"
     )
-    apps.get_model("catalog", "Guide").objects.update(search_document=search_vector())
+    schema_editor.execute(f"UPDATE catalog_guide SET search_document = {DOCUMENT}")
 
 
 def drop_index(apps, schema_editor):

@@ -3,30 +3,32 @@
 Computing the document in a separate UPDATE after every insert wrote each row twice and cost
 an import more than everything else it did; a BEFORE trigger computes it as the row is
 written, and on an update only when a column it is made of changed, so an edit computes it
-once. The trigger's expression is compiled from ``catalog.search.search_vector`` (the one
-definition, which migration 0007's GIN index serves), so the two cannot drift.
+once. The trigger's expression was compiled from the one definition of the search document (which
+migration 0007's GIN index serves) and is frozen below.
 """
 
 from django.db import migrations
 
 FUNCTION = "catalog_guide_search_document"
-
-
-def document_sql(schema_editor):
-    from catalog.search import trigger_expression
-
-    return trigger_expression(schema_editor.connection)
+# The search document's SQL as it stood when this migration was written, frozen here: a
+# migration replays history, it never imports today's code (catalog.search.documents
+# defines the document now; a system check compares the installed trigger with it).
+DOCUMENT = (
+    '(((setweight(to_tsvector(\'english\'::regconfig, COALESCE(NEW."title", \'\')), \'A\') || set'
+    'weight(to_tsvector(\'english\'::regconfig, COALESCE(NEW."tag_text", \'\')), \'B\')) || setwe'
+    'ight(to_tsvector(\'english\'::regconfig, COALESCE(NEW."description", \'\')), \'C\')) || setw'
+    'eight(to_tsvector(\'english\'::regconfig, COALESCE(NEW."body", \'\')), \'D\'))'
+)
+DOCUMENT_COLUMNS = ("title", "tag_text", "description", "body")
 
 
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    from catalog.search import DOCUMENT_COLUMNS
-
     changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in DOCUMENT_COLUMNS)
     schema_editor.execute(
         f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger AS $$ BEGIN "
-        f"NEW.search_document := {document_sql(schema_editor)}; RETURN NEW; END $$ "
+        f"NEW.search_document := {DOCUMENT}; RETURN NEW; END $$ "
         "LANGUAGE plpgsql"
     )
     schema_editor.execute(

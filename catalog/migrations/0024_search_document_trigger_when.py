@@ -12,6 +12,19 @@ from django.db import migrations
 
 TRIGGER = "catalog_guide_search_document_insert"
 FUNCTION = "catalog_guide_search_document"
+# The search document's SQL as it stood when this migration was written, frozen here: a
+# migration replays history, it never imports today's code (catalog.search.documents
+# defines the document now; a system check compares the installed trigger with it).
+DOCUMENT = (
+    '(((setweight(to_tsvector(\'english\'::regconfig, COALESCE(NEW."title", \'\')), \'A\') || set'
+    'weight(to_tsvector(\'english\'::regconfig, COALESCE(NEW."tag_text", \'\')), \'B\')) || setwe'
+    'ight(to_tsvector(\'english\'::regconfig, COALESCE(NEW."description", \'\')), \'C\')) || setw'
+    'eight(to_tsvector(\'english\'::regconfig, COALESCE(NEW."body", \'\')), \'D\'))'
+)
+COMPUTES_DOCUMENT = (
+    "NEW.search_document IS NULL OR current_setting('catalog.search_documents_given', true)"
+    " IS DISTINCT FROM 'on'"
+)
 
 
 def _replace(schema_editor, *, body, when):
@@ -30,18 +43,14 @@ def _replace(schema_editor, *, body, when):
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    from catalog.search import COMPUTES_DOCUMENT, trigger_expression
-
-    compute = f"NEW.search_document := {trigger_expression(schema_editor.connection)};"
+    compute = f"NEW.search_document := {DOCUMENT};"
     _replace(schema_editor, body=compute, when=f"WHEN ({COMPUTES_DOCUMENT}) ")
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    from catalog.search import COMPUTES_DOCUMENT, trigger_expression
-
-    compute = f"NEW.search_document := {trigger_expression(schema_editor.connection)};"
+    compute = f"NEW.search_document := {DOCUMENT};"
     _replace(schema_editor, body=f"IF {COMPUTES_DOCUMENT} THEN {compute} END IF;", when="")
 
 

@@ -83,3 +83,12 @@ def document_sql(connection) -> str:
         f"SELECT {document_expression(connection)} "
         f'FROM unnest({arrays}) WITH ORDINALITY AS "catalog_guide"({columns}, n) ORDER BY n'
     )
+
+
+# The PL/pgSQL function that keeps the document (migrations 0010, 0021, 0024), and its body.
+TRIGGER_FUNCTION = "catalog_guide_search_document"
+
+
+def trigger_function_body(connection) -> str:
+    """What the installed trigger function's source must be for today's document."""
+    return f" BEGIN NEW.search_document := {trigger_expression(connection)}; RETURN NEW; END "

@@ -97,6 +97,11 @@ class Backend:
     def bulk_write_settings(self):
         """Settings for the current transaction when it writes many rows at once."""
 
+    def function_source(self, db, name):
+        """The source of the stored function ``name``, or None where there is none (no
+        stored functions here, or not installed yet)."""
+        return None
+
     @contextlib.contextmanager
     def transaction_flag(self, db, name):
         """While inside, the setting ``name`` is on for the current transaction only (a

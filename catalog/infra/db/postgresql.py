@@ -183,6 +183,12 @@ class Backend(base.Backend):
             if cursor.fetchone():
                 cursor.execute("SET LOCAL default_toast_compression = lz4")
 
+    def function_source(self, db, name):
+        with db.cursor() as cursor:
+            cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [name])
+            row = cursor.fetchone()
+        return row[0] if row else None
+
     @contextlib.contextmanager
     def transaction_flag(self, db, name):
         with db.cursor() as cursor:
