@@ -179,3 +179,18 @@ def test_the_real_corpus_passes_the_check_with_warnings_only(corpus_dir):
     )
     report = json.loads(out.getvalue())
     assert report["ok"] and report["errors"] == 0 and report["warnings"] > 0
+
+
+def test_a_link_to_a_scheduled_guide_is_one_visitors_cannot_follow_yet(folder):
+    text = (folder.root / "guides" / "tcp.md").read_text()
+    text = text.replace("draft: false", 'draft: false\npublishAt: "2999-01-01T09:00:00Z"')
+    (folder.root / "guides" / "tcp.md").write_text(text)
+    assert problems(folder, "See [x](/guides/tcp).\n") == [
+        (
+            13,  # the body's line in the file
+            "links to /guides/tcp, a guide scheduled for 2999-01-01T09:00:00Z, which visitors "
+            "cannot see before then",
+            "error",
+        )
+    ]
+    assert problems(folder, "See [x](/guides/tcp).\n", draft=True) == []  # hidden to hidden

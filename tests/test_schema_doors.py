@@ -27,6 +27,7 @@ from PIL import Image
 
 from catalog import fileformat
 from catalog.admin import CategoryForm, GuideForm, TagForm
+from catalog.fileformat.characters import normalise_newlines
 from catalog.infra.roles import ensure_editors_group
 from catalog.infra.uploads import clean_upload
 from catalog.models import Guide
@@ -70,7 +71,7 @@ def test_import_and_check_give_the_same_problems(name, tmp_path):
 def _form_values(path):
     """The frontmatter of a case file as plain YAML gives it, or None if YAML cannot."""
     try:
-        text = path.read_bytes().decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+        text = normalise_newlines(path.read_bytes().decode("utf-8").lstrip("\ufeff"))
         report = fileformat.FileReport(path)
         parts = fileformat.split(text, report)
         data = yaml.safe_load(parts[0]) if parts else None

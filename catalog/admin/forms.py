@@ -10,6 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from catalog import fileformat
+from catalog.fileformat.characters import normalise_newlines
 from catalog.fileformat.merge import side_by_side
 from catalog.infra.uploads import DiagramField
 from catalog.models import (
@@ -154,10 +155,10 @@ class GuideForm(FileRulesForm):
 
     def clean_body(self):
         """The body as typed, with the line endings of the files (browsers send CRLF)."""
-        return self.cleaned_data["body"].replace("\r\n", "\n").replace("\r", "\n")
+        return normalise_newlines(self.cleaned_data["body"])
 
     def clean_description(self):
-        return self.cleaned_data["description"].replace("\r\n", "\n").replace("\r", "\n")
+        return normalise_newlines(self.cleaned_data["description"])
 
     def clean_tag_labels(self):
         return fileformat.split_tag_text(self.cleaned_data["tag_labels"])
@@ -178,7 +179,7 @@ class CategoryForm(FileRulesForm):
         fields = model_form_fields(fileformat.CATEGORY)
 
     def clean_body(self):
-        return self.cleaned_data["body"].replace("\r\n", "\n").replace("\r", "\n")
+        return normalise_newlines(self.cleaned_data["body"])
 
 
 class TagForm(forms.ModelForm):

@@ -1,5 +1,5 @@
-"""Which characters no field or body may hold: control characters (Unicode category Cc)
-other than tab and newline, and lone surrogates."""
+"""Characters: which no field or body may hold (control characters, Unicode category Cc,
+other than tab and newline; lone surrogates), and the one rule for line endings."""
 
 import re
 
@@ -27,3 +27,11 @@ def control_problem(text):
         f"contains the control character {describe_control(match.group())}; "
         "only tab and newline may be used"
     )
+
+
+def normalise_newlines(text: str) -> str:
+    """Multi-line text with CRLF and a lone CR read as LF: the one rule for line endings,
+    whether the text is a file, a body or a description typed in a form (browsers send
+    CRLF). One-line text (a title, a tag) has no line endings: a CR there is a control
+    character like any other."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from catalog.fileformat.characters import normalise_newlines
 from catalog.fileformat.items import CategoryFile, GuideFile, read_category, read_guide
 from catalog.fileformat.problems import FileReport, Problem
 from catalog.fileformat.reading import BOUNDARY_RE, read_limited
@@ -157,6 +158,6 @@ def _check_references(folder: ContentFolder):
 
 def _frontmatter_text_of(path: Path) -> str:
     """Frontmatter text of a file that has already parsed, for locating a key's line."""
-    text = path.read_bytes().decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+    text = normalise_newlines(path.read_bytes().decode("utf-8").lstrip("\ufeff"))
     closing = BOUNDARY_RE.search(text, text.index("\n") + 1)
     return text[text.index("\n") + 1 : closing.start()]

@@ -15,7 +15,7 @@ from typing import Any
 import frontmatter
 import yaml
 
-from catalog.fileformat.characters import CONTROL_RE, control_problem
+from catalog.fileformat.characters import CONTROL_RE, control_problem, normalise_newlines
 from catalog.fileformat.problems import FileReport, describe_value
 from catalog.fileformat.rules import check_slug
 
@@ -80,7 +80,7 @@ def decode(raw: bytes, report: FileReport) -> str | None:
         return None
     if text.startswith("\ufeff"):
         text = text[1:]
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return normalise_newlines(text)
 
 
 def split(text: str, report: FileReport) -> tuple[str, str] | None:

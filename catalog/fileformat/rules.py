@@ -71,6 +71,12 @@ def image_reference(value):
     return "relative", None
 
 
+def is_public(draft: bool, publish_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether visitors see a guide at ``now``: the one rule. Not a draft, and not scheduled
+    for a later moment (``publishAt``). ``GuideQuerySet.published()`` is this rule in SQL."""
+    return not draft and (publish_at is None or publish_at <= now)
+
+
 def moment_text(value: dt.datetime) -> str:
     """A ``publishAt`` as files write it: ISO 8601 in UTC, ``2026-12-01T09:00:00Z``."""
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -86,8 +86,9 @@ def _line_of(path, text, *, after):
 
 def split_tag_text(text):
     """Tags typed as a comma- or line-separated list, runs of spaces and tabs folded, repeats
-    (in any case) dropped. Never split at spaces: "Consistent Hashing" is one tag. Other
-    characters, control characters included, are kept for :func:`tag_problem` to judge."""
+    (in any case) dropped. Never split at spaces: "Consistent Hashing" is one tag. The list
+    is one-line text, where a lone CR is no line ending (see ``normalise_newlines``): it and
+    other control characters are kept for :func:`tag_problem` to judge."""
     labels, seen = [], set()
     for part in text.replace("\r\n", "\n").replace("\n", ",").split(","):
         label = re.sub("[ \t]+", " ", part).strip(" \t")

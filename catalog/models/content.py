@@ -23,6 +23,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
 from catalog.fileformat import MAX_SLUG_CHARS, SLUG_RE, image_reference, slug_clash_problem
+from catalog.fileformat.rules import is_public
 from catalog.infra.paths import slug_path
 from catalog.infra.publicfiles import site_image_exists
 from catalog.infra.uploads import generated_name, variant_name
@@ -305,7 +306,12 @@ class Guide(Content):
     @property
     def scheduled(self):
         """Not a draft, but not public before ``publish_at``."""
-        return not self.draft and bool(self.publish_at) and self.publish_at > timezone.now()
+        return not self.draft and not self.is_published
+
+    @property
+    def is_published(self):
+        """Whether visitors see the guide now (the rule ``published()`` queries)."""
+        return is_public(self.draft, self.publish_at, timezone.now())
 
     @property
     def diagram_srcset(self):

@@ -89,8 +89,9 @@ class CardIterable(models.query.ModelIterable):
 class GuideQuerySet(models.QuerySet):
     @staticmethod
     def _published():
-        """The guides visitors may see: the only definition of it. A guide scheduled with
-        ``publish_at`` is not one of them before that moment (see SiteState.publish_due)."""
+        """The guides visitors may see: the file format's rule (``is_public``) in SQL, the only
+        definition of it for queries. A guide scheduled with ``publish_at`` is not one of them
+        before that moment (see catalog.write.versions.publish_due)."""
         return models.Q(draft=False) & (
             models.Q(publish_at__isnull=True) | models.Q(publish_at__lte=timezone.now())
         )
@@ -99,8 +100,8 @@ class GuideQuerySet(models.QuerySet):
         return self.filter(self._published())
 
     def scheduled(self):
-        """Guides to be published at a later moment (not drafts, ``publish_at`` ahead)."""
-        return self.filter(draft=False, publish_at__gt=timezone.now())
+        """Guides to be published at a later moment: neither drafts nor published."""
+        return self.filter(draft=False).exclude(self._published())
 
     def in_readme_order(self):
         return self.order_by("created_on", "slug")

@@ -9,6 +9,7 @@ local image must exist and be served (catalog.infra.publicfiles), and so must ev
 the network.
 """
 
+import datetime as dt
 import os
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,8 +17,10 @@ from urllib.parse import unquote, urlsplit
 
 from django.utils.text import slugify
 
-from catalog.fileformat import ContentFolder, Problem
+from catalog.fileformat import ContentFolder, Problem, moment_text
+from catalog.fileformat.characters import normalise_newlines
 from catalog.fileformat.rendering import markdown_html
+from catalog.fileformat.rules import is_public
 from catalog.infra.publicfiles import NotServed, image_file, real_path
 
 
@@ -45,12 +48,24 @@ def _line_of(text, needle, fallback, start=0):
     return text.count("\n", 0, position) + 1 if position >= 0 else fallback
 
 
+def _hidden(guide):
+    if guide.draft:
+        return "a draft guide that visitors cannot see"
+    return (
+        f"a guide scheduled for {moment_text(guide.publish_at)}, which visitors cannot see "
+        "before then"
+    )
+
+
 class _Checker:
     def __init__(self, folder: ContentFolder, base_url: str):
         self.folder, self.root = folder, folder.root
         self.site_root = _site_root(base_url)
-        self.published = {s for s, g in folder.guides.items() if not g.draft}
-        self.drafts = {s for s, g in folder.guides.items() if g.draft}
+        now = dt.datetime.now(dt.UTC)
+        self.published = {
+            s for s, g in folder.guides.items() if is_public(g.draft, g.publish_at, now)
+        }
+        self.hidden = {s: g for s, g in folder.guides.items() if s not in self.published}
         self.tags = {slugify(t) for s in self.published for t in folder.guides[s].tags}
         self.problems = []
 
@@ -77,9 +92,9 @@ class _Checker:
         if kind == "guides":
             if slug in self.folder.categories or slug in self.published:
                 return
-            if slug in self.drafts:
+            if slug in self.hidden:
                 if not from_draft:
-                    self.add(path, line, f"links to {url}, a draft guide that visitors cannot see")
+                    self.add(path, line, f"links to {url}, {_hidden(self.hidden[slug])}")
             else:
                 self.add(path, line, f"links to {url}, but no guide or category is {slug!r}")
         elif slug not in self.tags:
@@ -112,7 +127,7 @@ class _Checker:
             self.add(path, line, f"image {src} has no alt text", "warning")
 
     def check_file(self, path, item, icon=None):
-        text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+        text = normalise_newlines(path.read_text(encoding="utf-8-sig"))
         body_offset = max(text.rfind(item.body), 0) if item.body else len(text)
         body_start = text.count("\n", 0, body_offset) + 1
         if item.image:
@@ -128,7 +143,7 @@ class _Checker:
                 path,
                 _line_of(text, url, body_start, body_offset),
                 url,
-                from_draft=getattr(item, "draft", False),
+                from_draft=getattr(item, "slug", None) in self.hidden,
             )
         for src, alt in collector.images:
             self.check_image(path, _line_of(text, src, body_start, body_offset), src, alt)

@@ -65,8 +65,6 @@ def publish_due():
     with transaction.atomic():
         state = SiteState.objects.select_for_update().filter(pk=1).first()
         if state is not None and state.publish_is_due:
-            due = Guide.objects.filter(
-                draft=False, publish_at__gt=state.changed_at, publish_at__lte=timezone.now()
-            )
+            due = Guide.objects.published().filter(publish_at__gt=state.changed_at)
             bump(list(due.values_list("pk", flat=True)))
     return SiteState.current()
