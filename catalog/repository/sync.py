@@ -24,19 +24,16 @@ from pathlib import Path
 
 from django.conf import settings
 
-from catalog.fileformat import ContentError, parse_category, parse_guide, read_folder
+from catalog.fileformat import ContentError, parse_category, parse_guide
 from catalog.fileformat.files import remove_if_orphaned, write_atomic
 from catalog.infra.git import GitError, Repo, check_name
 from catalog.models import GuideRevision
-from catalog.pipeline.exporter import apply_export_plan, build_export_plan
+from catalog.pipeline.exporter import build_export_plan
 from catalog.pipeline.importer import (
-    ConflictError,
-    SearchDocuments,
-    apply_plan,
-    build_plan,
     plan_summary,
 )
 from catalog.pipeline.readme import TocMarkerError, readme_with_current_toc
+from catalog.pipeline.steps import Stopped, import_folder, plan_export, write_export
 from catalog.write.records import stored_categories, stored_guides
 
 MAX_PUSH_ATTEMPTS = 3
@@ -189,35 +186,19 @@ def _sync(repo, top, data_rel, report, *, remote, branch, review, dry_run, on_co
 
 
 def _import(data, on_conflict, report):
-    with SearchDocuments() as documents:
-        folder = read_folder(data, each=documents.add)
-        try:
-            plan = build_plan(folder, on_conflict=on_conflict)
-        except ContentError as exc:
-            raise SyncError(
-                "the content repository has invalid files; nothing was imported:\n"
-                + "\n".join(str(p) for p in exc.problems)
-            ) from None
-        except ConflictError as exc:
-            raise SyncError(
-                "conflicts: nothing was imported. Resolve them in the admin (Content sync), or "
-                "choose a side with --on-conflict files|database:\n"
-                + "\n".join(str(c) for c in exc.conflicts)
-            ) from None
-        apply_plan(plan, documents)
+    try:
+        _, plan = import_folder(data, on_conflict=on_conflict)
+    except Stopped as exc:
+        raise SyncError(str(exc)) from None
     report.extend(plan_summary(plan))
 
 
 def _export(data, on_conflict, report, *, move_bases):
-    plan = build_export_plan(data, on_conflict=on_conflict)
-    if plan.conflicts or plan.problems:
-        raise SyncError(
-            "the export stopped; nothing was written:\n"
-            + "\n".join(str(x) for x in plan.conflicts + plan.problems)
-        )
-    if not move_bases:
-        plan.bases = []
-    apply_export_plan(plan)
+    try:
+        plan = plan_export(data, on_conflict=on_conflict)
+        write_export(plan, data, move_bases=move_bases)
+    except Stopped as exc:
+        raise SyncError(str(exc)) from None
     report.say(f"exported {len(plan.write)} file(s), removed {len(plan.remove)}")
 
 
@@ -319,9 +300,9 @@ def _commit_leftovers(repo, top, data_rel, report):
 
 def _dry_run(report, data, on_conflict):
     try:
-        plan = build_plan(read_folder(data), on_conflict=on_conflict)
+        _, plan = import_folder(data, on_conflict=on_conflict, dry_run=True)
         report.extend(plan_summary(plan))
-    except (ContentError, ConflictError) as exc:
+    except Stopped as exc:
         report.say(f"an import would stop: {exc}")
     export = build_export_plan(data, on_conflict=on_conflict)
     report.say(
@@ -339,7 +320,7 @@ def _review_branch(repo, remote, report):
     who = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in who.lower())
     base = f"guides/{dt.date.today().isoformat()}-{who}"
     name, n = base, 2
-    while repo.run("ls-remote", "--heads", remote, f"refs/heads/{name}").stdout.strip():
+    while repo.run("ls-remote", "--heads", "--end-of-options", remote, f"refs/heads/{name}").stdout:
         name, n = f"{base}-{n}", n + 1
     return name
 

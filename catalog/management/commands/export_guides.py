@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.fileformat.merge import ON_CONFLICT, ON_CONFLICT_HELP
-from catalog.pipeline.exporter import apply_export_plan, build_export_plan
+from catalog.pipeline.steps import Stopped, plan_export, write_export
 
 
 class Command(BaseCommand):
@@ -35,20 +35,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, data_dir=None, prune=False, check=False, verbosity=1, **options):
         root = data_dir or settings.GUIDES_DATA_DIR
-        plan = build_export_plan(root, prune=prune, on_conflict=options["on_conflict"])
-        if plan.conflicts:
-            for conflict in plan.conflicts:
-                self.stderr.write(str(conflict))
-            raise CommandError(
-                f"{len(plan.conflicts)} conflict(s): nothing was written. Resolve them in the "
-                "admin, or choose a side with --on-conflict files|database."
-            )
-        if plan.problems:
-            for problem in plan.problems:
-                self.stderr.write(f"{problem} (fix the record in the admin)")
-            raise CommandError(
-                f"{len(plan.problems)} record(s) would make invalid files; nothing was written."
-            )
+        try:
+            plan = plan_export(root, prune=prune, on_conflict=options["on_conflict"])
+        except Stopped as exc:
+            for detail in exc.details:
+                self.stderr.write(detail)
+            raise CommandError(exc.args[0]) from None
         for path, _, why in plan.write:
             if verbosity >= 1 or check:
                 self.stdout.write(f"{'would write' if check else 'wrote'} {path} ({why})")
@@ -77,12 +69,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"{root}: up to date ({plan.unchanged} files).")
             return
         try:
-            apply_export_plan(plan)
-        except OSError as exc:
-            raise CommandError(
-                f"{exc.filename or root}: cannot write: {exc.strerror or exc}; files already "
-                "written are complete, the rest are as they were."
-            ) from None
+            write_export(plan, root)
+        except Stopped as exc:
+            raise CommandError(str(exc)) from None
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(

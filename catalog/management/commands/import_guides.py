@@ -13,16 +13,11 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.fileformat import ContentError, near_duplicate_tags, read_folder
+from catalog.fileformat import near_duplicate_tags, read_folder
 from catalog.fileformat.merge import ON_CONFLICT, ON_CONFLICT_HELP
-from catalog.pipeline.importer import (
-    ConflictError,
-    SearchDocuments,
-    apply_plan,
-    build_plan,
-    plan_summary,
-)
+from catalog.pipeline.importer import plan_summary
 from catalog.pipeline.links import check_links, format_warning
+from catalog.pipeline.steps import Stopped, import_folder
 
 
 class Command(BaseCommand):
@@ -69,40 +64,30 @@ class Command(BaseCommand):
         **options,
     ):
         started = time.perf_counter()
-        with SearchDocuments(enabled=not (check or dry_run)) as documents:
-            folder = read_folder(
-                data_dir or settings.GUIDES_DATA_DIR,
-                progress=self._progress() if verbosity >= 1 and not check else None,
-                each=documents.add,
+        root = data_dir or settings.GUIDES_DATA_DIR
+        progress = self._progress() if verbosity >= 1 and not check else None
+        if check:
+            folder = read_folder(root, progress=progress)
+            self._skipped(folder, verbosity)
+            return self.validate_only(
+                folder, strict=strict, as_json=options["format"] == "json", verbosity=verbosity
             )
-            if verbosity >= 2:
-                for path in folder.skipped:
-                    self.stdout.write(f"skipped {path}: not a content file (a dot-file or not .md)")
-            if check:
-                return self.validate_only(
-                    folder, strict=strict, as_json=options["format"] == "json", verbosity=verbosity
-                )
-            try:
-                plan = build_plan(folder, prune=prune, on_conflict=options["on_conflict"])
-            except ContentError as exc:
-                for problem in exc.problems:
-                    self.stderr.write(str(problem))
-                raise CommandError(
-                    f"{len(exc.problems)} problem(s) found; nothing was imported."
-                ) from None
-            except ConflictError as exc:
-                for conflict in exc.conflicts:
-                    self.stderr.write(str(conflict))
-                raise CommandError(
-                    f"{len(exc.conflicts)} conflict(s): nothing was imported. Resolve them in the "
-                    "admin, or choose a side with --on-conflict files|database."
-                ) from None
-
-            for warning in folder.problems:
-                if warning.severity != "error" and verbosity >= 1:
-                    self.stderr.write(format_warning(warning))
-            if not dry_run:
-                apply_plan(plan, documents)
+        try:
+            folder, plan = import_folder(
+                root,
+                prune=prune,
+                on_conflict=options["on_conflict"],
+                dry_run=dry_run,
+                progress=progress,
+            )
+        except Stopped as exc:
+            for detail in exc.details:
+                self.stderr.write(detail)
+            raise CommandError(exc.args[0]) from None
+        self._skipped(folder, verbosity)
+        for warning in folder.problems:
+            if warning.severity != "error" and verbosity >= 1:
+                self.stderr.write(format_warning(warning))
         if verbosity >= 1:
             for line in plan_summary(plan):
                 self.stdout.write(line)
@@ -122,6 +107,11 @@ class Command(BaseCommand):
                 )
             else:
                 self.stdout.write(self.style.SUCCESS(f"Imported {folder.root} in {elapsed:.2f} s."))
+
+    def _skipped(self, folder, verbosity):
+        if verbosity >= 2:
+            for path in folder.skipped:
+                self.stdout.write(f"skipped {path}: not a content file (a dot-file or not .md)")
 
     def _progress(self):
         """Progress on a terminal for large folders; nothing when output is redirected."""
