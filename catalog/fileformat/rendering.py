@@ -260,8 +260,8 @@ def plain_text(html: str) -> str:
 
 def stored_rendering(body: str) -> dict:
     """What a record keeps of its body's rendering (catalog.models.Content): the HTML, its
-    plain text for search excerpts (parsing the HTML again costs about a quarter of a
-    millisecond a guide, on every result of every search), and the renderer version."""
+    plain text for search excerpts (so no search parses a result's HTML again), and the
+    renderer version."""
     rendered = render_markdown(body)
     return {
         "body_html": rendered,

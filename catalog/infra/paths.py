@@ -1,12 +1,11 @@
 """The public paths of guides, categories and tags: what ``reverse`` gives, made cheaply.
 
-A card links its guide and each of its tags, so a page of 48 cards called ``reverse`` ~170
-times, at ~30 us a call on these machines (Django's resolver walks the namespace and checks
-each candidate against its pattern every time): about a third of a card's cost, and most of
-a 500-URL sitemap page. A route that takes one slug through a ``str`` converter is reversed
-once per script prefix and URLconf with a marker for the slug; a path is then that
-reversal with the slug quoted as ``reverse`` quotes it. A slug no such route accepts (empty,
-or holding "/") is handed to ``reverse``, which refuses it.
+A card links its guide and each of its tags, so a page of cards calls ``reverse`` for every
+link, and Django's resolver walks the namespace and checks each candidate against its pattern
+every time: a large share of a card's cost and of a sitemap page's. A route that takes one slug
+through a ``str`` converter is reversed once per script prefix and URLconf with a marker for the
+slug; a path is then that reversal with the slug quoted as ``reverse`` quotes it. A slug no such
+route accepts (empty, or holding "/") is handed to ``reverse``, which refuses it.
 """
 
 import re
@@ -29,7 +28,7 @@ def _around(route, prefix, urlconf):
 
 def slug_paths(route):
     """:func:`slug_path` for ``route``, the route's reversal looked up once: for a page of
-    many (the script prefix and URLconf are thread-local lookups, a sixth of a path)."""
+    many (the script prefix and URLconf are thread-local lookups)."""
     head, tail = _around(route, get_script_prefix(), get_urlconf())
 
     def path(slug):

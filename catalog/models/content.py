@@ -37,9 +37,9 @@ _LEADING_IMAGE_RE = re.compile(
 
 
 def _rendering():
-    """catalog.fileformat.rendering, imported on first use: Markdown, its extensions and
-    Pygments take about a tenth of a second to load, which a process that renders nothing
-    (a command, a worker serving cached pages) need not pay."""
+    """catalog.fileformat.rendering, imported on first use: loading Markdown, its extensions
+    and Pygments is a cost a process that renders nothing (a command, a worker serving
+    cached pages) need not pay."""
     from catalog.fileformat import rendering
 
     return rendering

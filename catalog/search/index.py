@@ -1,11 +1,10 @@
 """The site's search through an index kept in each process (PostgreSQL), so a search costs
-the same at 20,000 guides as at 400.
+the same however many guides match.
 
 The database ranks every match of a query to find the best twenty (``ts_rank`` over each
-matching document, then a count): about 2.4 µs a match, so "cache" at 20,000 guides (3,450
-matches) spent more on ranking than on showing its page. Tantivy (a search library: an
-inverted index ranking by BM25, in Rust) gives the best twenty and the count in a fraction
-of a millisecond whatever the matches. Each process keeps one index in memory.
+matching document, then a count), a cost that grows with the matches. Tantivy (a search
+library: an inverted index ranking by BM25, in Rust) gives the best twenty and the count
+whatever the matches. Each process keeps one index in memory.
 
 It indexes the database's own search documents (``Guide.search_document``: the words as the
 ``english`` configuration stems them, in the order they stand, in the part they are in:
@@ -26,8 +25,8 @@ database answers. Inside a transaction (a test's, or a request that has written)
 database knows what it has seen: it answers. A scheduled guide's moment bumps the version
 (the first request after it publishes it), which brings the guide in.
 
-Each process pays for its index in memory (about 75 MB at 20,000 guides) and for building it
-once (about 6 s at 20,000, mostly the database's). ``GUIDES_SEARCH_INDEX=0`` turns it off.
+Each process pays for its index in memory and for building it once (bench/RESULTS.md has the
+figures). ``GUIDES_SEARCH_INDEX=0`` turns it off.
 """
 
 import logging

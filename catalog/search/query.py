@@ -86,8 +86,7 @@ class SearchPaginator(Paginator):
     """Search results a page at a time, on PostgreSQL counted and ranked in one pass.
 
     Django's Paginator counts the matches (a pass over every match's row) and then ranks
-    them for the page (a second pass); a query matching a sixth of 20,000 guides spent most
-    of its time in those two passes. Here one query ranks the matches once into a work
+    them for the page (a second pass). Here one query ranks the matches once into a work
     table that gives both the count and the keys of the requested page (``number``: what
     the request asked for; another page costs one more such query), and the page's guides
     are then read from ``cards`` by key alone (with the search condition as well, the
@@ -210,11 +209,11 @@ def editor_matches(guides, text):
     word: on PostgreSQL the search document (stemmed: "caching" finds "cache"), elsewhere
     part of the description, body or a tag's name.
 
-    Django's own admin search compared every guide's body, and matched tags through a join
-    that made every result row distinct over whole guide rows: 2.5 s a page at 20,000 guides
-    on PostgreSQL. Here every condition is one an index serves there (pg_trgm's on the title,
-    migration 0016; the slug's pattern index; the document's GIN), and no row is repeated.
-    A trigram index on slugs as well made an import of 20,000 guides a tenth slower.
+    Django's own admin search compares every guide's body, and matches tags through a join
+    that makes every result row distinct over whole guide rows. Here every condition is one
+    an index serves on PostgreSQL (pg_trgm's on the title, migration 0016; the slug's pattern
+    index; the document's GIN), and no row is repeated. Slugs get no trigram index: it would
+    slow every import for a search the pattern index already serves.
     """
     for term in search_terms(text):
         if full_text():

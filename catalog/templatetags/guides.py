@@ -42,9 +42,9 @@ def search_snippet(guide):
     return snippet(guide)
 
 
-# The sitemaps' entries are written here rather than by a template loop: a loop costs ~40 us
-# an entry on these machines, and the sitemap index lists one entry per 500 guides (40 at
-# 20,000), a section page up to 500. Same elements as Django's sitemap templates, dates in UTC.
+# The sitemaps' entries are written here rather than by a template loop, whose cost per entry
+# a section page of up to 500 entries multiplies. Same elements as Django's sitemap
+# templates, dates in UTC.
 
 
 def _lastmod(value, day_only=False):

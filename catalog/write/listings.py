@@ -2,8 +2,8 @@
 
 A category page, a tag page, a guide's previous and next, and the counts on the home page and
 ``/tags`` would otherwise scan every link row of a category or tag, so their cost would grow
-with the collection (a page at 20,000 guides took several times as long as at 400). Instead,
-every change to content (:meth:`catalog.models.SiteState.bump`, in the same transaction)
+with the collection. Instead, every change to content (catalog.write.versions.bump, in the
+same transaction)
 refreshes, per category and per tag,
 
 - the 1-based ``rank`` of each published guide's link row, in README order (``createdAt``,

@@ -76,8 +76,7 @@ def _stored_rows(model, *names):
 
     An import reads every row, so what it reads is kept to what deciding needs: ``extra``
     is None where it is empty (most records: no JSON decoded), and when a record last
-    changed is asked only for a conflict (:func:`changed_by`); the two took reading 20,000
-    stored guides' rows from 1.12 to 0.91 s.
+    changed is asked only for a conflict (:func:`changed_by`).
     """
     return (
         model.objects.order_by()
@@ -110,9 +109,8 @@ def _without_cycle_collection(build):
     """Run ``build`` with Python's cyclic garbage collector paused.
 
     Building every stored record allocates a dozen objects per record, none of them in a
-    reference cycle (refcounting frees whatever is dropped), yet each allocation burst set
-    off full collections that walked the whole heap, the files just read included: about a
-    fifth of reading 20,000 stored guides (1.26 s against 0.99 s paused). Cycles made
+    reference cycle (refcounting frees whatever is dropped), yet each allocation burst sets
+    off full collections that walk the whole heap, the files just read included. Cycles made
     meanwhile are collected after.
     """
 

@@ -1,7 +1,7 @@
 """The content version, kept in each process instead of read per request.
 
 A cached page costs one cache read and one read of the content version; on PostgreSQL that
-read is a network round trip that took about half a cached page's time. So each process
+read is a network round trip, a large share of a cached page. So each process
 keeps the version in memory, kept current as its database allows: pushed by the server on
 PostgreSQL (``LISTEN``/``NOTIFY``), kept per thread while the file's ``data_version`` stands
 still on SQLite. How is the database seam's (catalog.infra.db); this is the one place the

@@ -135,8 +135,8 @@ class Backend(base.Backend):
 
     def insert_rows(self, model, rows):
         """Binary ``COPY``, consumed as ``rows`` yields them, so the server stores one batch
-        while Python prepares the next; binary, because parsing text (search documents above
-        all) was a third of the server's work on new guides. Logged like any other query."""
+        while Python prepares the next; binary, so the server parses no text (search
+        documents above all). Logged like any other query."""
         db = transaction.get_connection()
         prepared = base.Rows(model, rows, db)
         if not prepared:
