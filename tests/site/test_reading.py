@@ -8,7 +8,7 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
-HIGHLIGHT_CSS = Path(__file__).resolve().parents[1] / "static" / "css" / "highlight.css"
+HIGHLIGHT_CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "highlight.css"
 CODE = """
 ```python
 import os  # a comment

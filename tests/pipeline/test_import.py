@@ -15,7 +15,7 @@ from django.db import connection
 from catalog.models import Category, Guide, GuideCategory, Tag, TaggedGuide
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_import(content, *args):

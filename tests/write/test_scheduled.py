@@ -15,7 +15,7 @@ from catalog.fileformat import ContentError, parse_guide, serialise_guide
 from catalog.models import Guide, SiteState
 from catalog.write.changes import save_guide
 from tests.factories import editor_client
-from tests.test_sync import _form_data
+from tests.pipeline.test_sync import _form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ import pytest
 
 from bench.servers import Gunicorn, collectstatic
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASE_ENV = {"DEBUG": "0", "SECRET_KEY": "faults", "ALLOWED_HOSTS": "testserver,127.0.0.1"}
 
 

@@ -22,7 +22,7 @@ from bench.servers import Gunicorn, collectstatic, redis_up
 from catalog.models import Guide
 from catalog.write.changes import publish_guides
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/15"
 pytestmark = pytest.mark.django_db(transaction=True)
 FOUND = 'href="/guides/g"'  # the guide among a search's results

@@ -20,7 +20,7 @@ from django.core.management.base import CommandError
 from catalog.models import Category, Guide, Tag, TaggedGuide
 
 pytestmark = pytest.mark.django_db
-CASES = Path(__file__).parent / "cases"
+CASES = Path(__file__).resolve().parents[1] / "cases"
 FIVE_MB = 5 * 1024 * 1024
 
 

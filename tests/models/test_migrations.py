@@ -118,7 +118,7 @@ SEARCH_DOCUMENT_MIGRATIONS = (
 def test_the_search_document_migrations_run_frozen_sql_not_todays_code():
     from pathlib import Path
 
-    folder = Path(__file__).resolve().parents[1] / "catalog" / "migrations"
+    folder = Path(__file__).resolve().parents[2] / "catalog" / "migrations"
     for name in SEARCH_DOCUMENT_MIGRATIONS:
         text = (folder / f"{name}.py").read_text()
         assert "from catalog" not in text and "import catalog" not in text, name

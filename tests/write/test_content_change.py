@@ -14,8 +14,8 @@ from catalog.fileformat import serialise_guide
 from catalog.models import Guide, GuideRevision, SiteState
 from catalog.write.changes import revision_file, revision_text, snapshot
 from catalog.write.records import file_form
+from tests.admin.test_admin import editors_site, guide_form, with_categories
 from tests.factories import editor_client
-from tests.test_admin import editors_site, guide_form, with_categories
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def _writes(queries, table):
 def _stale_search_documents():
     if connection.vendor != "postgresql":
         return []
-    from tests.test_search_document import stale_documents
+    from tests.search.test_search_document import stale_documents
 
     return stale_documents()
 

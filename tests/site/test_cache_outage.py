@@ -17,7 +17,7 @@ import redis as redis_client
 
 from bench.servers import Gunicorn, free_port, redis_up
 from tests.served import fetch
-from tests.test_security import Browser
+from tests.site.test_security import Browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PAGES = ["/", "/guides/c", "/guides/g", "/tags", "/feed.xml", "/sitemap.xml", "/search?q=first"]

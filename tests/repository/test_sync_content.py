@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from catalog.models import Guide
 from tests.factories import editor_client
 from tests.gitrepos import GUIDE, git, sync
-from tests.test_sync import _form_data
+from tests.pipeline.test_sync import _form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +157,7 @@ def test_a_run_killed_mid_write_leaves_a_temporary_file_the_next_removes(repos, 
 
 
 def test_the_content_sync_page_lists_and_decides(repos, alice, settings):
-    """ "Sync now" runs in a process of its own: tests/test_sync_runs.py drives it."""
+    """ "Sync now" runs in a process of its own: tests/repository/test_sync_runs.py drives it."""
     settings.GUIDES_CONTENT_REPO = str(repos.site)
     sync(repos)
     admin_edit(alice, "g", description="Alice's words.")

@@ -18,7 +18,7 @@ import pytest
 from bench.servers import Gunicorn, collectstatic, server_env
 from tests.gitrepos import Repos, git
 from tests.served import PASSWORD, ROOT, database_url, fetch, manage
-from tests.test_security import Browser
+from tests.site.test_security import Browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

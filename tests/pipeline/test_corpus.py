@@ -73,7 +73,7 @@ def test_search_documents_of_the_whole_corpus_are_the_triggers(imported):
 
     if connection.vendor != "postgresql":
         pytest.skip("the stored search document is PostgreSQL's")
-    from tests.test_search_document import stale_documents
+    from tests.search.test_search_document import stale_documents
 
     assert Guide.objects.filter(search_document__isnull=True).count() == 0
     assert stale_documents() == []

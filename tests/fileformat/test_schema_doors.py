@@ -33,7 +33,7 @@ from catalog.infra.uploads import clean_upload
 from catalog.models import Guide
 
 pytestmark = pytest.mark.django_db
-CASES = Path(__file__).parent / "cases"
+CASES = Path(__file__).resolve().parents[1] / "cases"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir())
 LINK_CHECKS = ("links to ", " does not exist", " is not served", "only images inside public/")
 CONTROLS = [chr(n) for n in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]]

@@ -1,0 +1,1 @@
+"""Tests of the back office: forms, roles, the editor (catalog.admin)."""

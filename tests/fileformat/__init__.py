@@ -1,0 +1,2 @@
+"""Tests of the file format: parsing, rules, the schema, serialising, merging, rendering
+(catalog.fileformat)."""

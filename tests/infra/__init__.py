@@ -1,0 +1,1 @@
+"""Tests of what the site stands on: paths (catalog.infra)."""

@@ -1,0 +1,1 @@
+"""Tests of the schema (catalog.models) and its migrations."""

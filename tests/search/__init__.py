@@ -1,0 +1,1 @@
+"""Tests of search documents, excerpts and the per-process index (catalog.search)."""

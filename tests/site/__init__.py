@@ -1,0 +1,1 @@
+"""Tests of the public site: pages, feeds, caching, security, serving, browsers (catalog.site)."""

@@ -1,0 +1,2 @@
+"""Tests of the write side: content changes, listings, tags, versions, scheduling
+(catalog.write)."""
