@@ -17,6 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.servers import fresh_postgres_database, redis_up  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "RESULTS.md"
+# Everything from this line on in RESULTS.md is written by hand, and kept by every run.
+NOTES_MARK = "<!-- notes by hand below: make bench keeps them -->"
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14")
 
@@ -142,7 +145,9 @@ def main():
         "absolute rates are lower than on separate hosts; ratios are what to compare.\n\n"
         + "\n".join(sections)
     )
-    (ROOT / "bench" / "RESULTS.md").write_text(text)
+    old = RESULTS.read_text() if RESULTS.exists() else ""
+    notes = old[old.index(NOTES_MARK) :] if NOTES_MARK in old else NOTES_MARK + "\n"
+    RESULTS.write_text(text + "\n" + notes)
     print("\nwrote bench/RESULTS.md")
 
 
