@@ -359,18 +359,23 @@ class Schema:
         return cls
 
 
+# The keys guides and categories share, declared once for both.
+TITLE = Key("title", "title", Text(required=True, max_chars=MAX_TITLE_CHARS), "title", "title")
+DESCRIPTION = Key(
+    "description",
+    "description",
+    Text(max_chars=MAX_DESCRIPTION_CHARS),
+    "description",
+    "description",
+)
+IMAGE = Key("image", "image", Image(), "image", "image")
+
 GUIDE = Schema(
     "guide",
     (
-        Key("title", "title", Text(required=True, max_chars=MAX_TITLE_CHARS), "title", "title"),
-        Key(
-            "description",
-            "description",
-            Text(max_chars=MAX_DESCRIPTION_CHARS),
-            "description",
-            "description",
-        ),
-        Key("image", "image", Image(), "image", "image"),
+        TITLE,
+        DESCRIPTION,
+        IMAGE,
         Key("createdAt", "created", Date(), "created_on", "created_on"),
         Key("draft", "draft", Flag(), "draft", "draft"),
         Key("publishAt", "publish_at", Moment(), "publish_at", "publish_at"),
@@ -383,15 +388,9 @@ GUIDE = Schema(
 CATEGORY = Schema(
     "category",
     (
-        Key("title", "title", Text(required=True, max_chars=MAX_TITLE_CHARS), "title", "title"),
-        Key(
-            "description",
-            "description",
-            Text(max_chars=MAX_DESCRIPTION_CHARS),
-            "description",
-            "description",
-        ),
-        Key("image", "image", Image(), "image", "image"),
+        TITLE,
+        DESCRIPTION,
+        IMAGE,
         Key("icon", "icon", Image(), "icon", "icon"),
         Key("sort", "sort", Number(), "sort", "sort"),
     ),
