@@ -295,8 +295,15 @@ LOGGING = {
             "style": "{",
         }
     },
+    # Django's own loggers, configured here so that no handler of Django's defaults (its
+    # console handler under DEBUG) writes a line the filter has not seen.
     "loggers": {
-        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False}
+        "django": {
+            "handlers": ["console"],
+            "level": os.environ.get("LOG_LEVEL", "INFO" if DEBUG else "WARNING"),
+            "propagate": False,
+        },
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

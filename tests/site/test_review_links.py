@@ -113,3 +113,23 @@ def test_review_tokens_never_reach_the_logs(served, tmp_path):
     assert "/review/… " in access and "/guides/g" in access
     assert "Not Found: /review/…" in output
     assert token not in access + output
+
+
+def test_every_handler_a_request_log_line_reaches_redacts_review_tokens():
+    """Django's own console handler (DEBUG's) included: no line is written unfiltered."""
+    import logging
+
+    from catalog.infra.logs import RedactReviewTokens
+
+    for name in ("django.request", "django.server", "django.security.csrf"):
+        logger = logging.getLogger(name)
+        while logger is not None:
+            for handler in logger.handlers:
+                if type(handler).__module__.startswith("_pytest"):
+                    continue  # pytest's own capture, not a log the site writes
+                assert any(isinstance(f, RedactReviewTokens) for f in handler.filters), (
+                    name,
+                    logger.name,
+                    handler,
+                )
+            logger = logger.parent if logger.propagate else None
