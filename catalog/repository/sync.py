@@ -76,14 +76,16 @@ def clone_data_dir(top: Path) -> Path:
 
 
 def inside_clone(top: Path, path: Path) -> Path:
-    """``path`` if its real path, every link resolved, lies inside the clone at ``top``; else
-    SyncError naming it. The clone's files come from contributors: a committed symbolic link
-    must not make the sync read or write outside it (the same rule as ``public/``)."""
-    real = Path(os.path.realpath(path))
-    if not real.is_relative_to(Path(os.path.realpath(top))):
+    """``path`` if its real path, every link resolved, lies inside the clone's work tree at
+    ``top`` (its git directory is not part of it); else SyncError naming it. The clone's files
+    come from contributors: a committed symbolic link must not make the sync read or write
+    outside it, or git's own files (the same rule as ``public/``)."""
+    real, tree = Path(os.path.realpath(path)), Path(os.path.realpath(top))
+    if not real.is_relative_to(tree) or real.is_relative_to(tree / ".git"):
+        where = "the clone's git directory" if real.is_relative_to(tree) else "outside the clone"
         raise SyncError(
-            f"{path}: is a symbolic link to {real}, outside the clone {top}; "
-            "the sync reads and writes only inside it. Nothing was changed."
+            f"{path}: is a symbolic link to {real}, {where} {top}; "
+            "the sync reads and writes only its work tree. Nothing was changed."
         )
     return path
 

@@ -131,3 +131,17 @@ def test_deciding_a_conflict_for_an_unknown_record_answers_404(repos, alice, set
             "/admin/catalog/guide/content-sync/", {"kind": "guides", "slug": slug, "side": "files"}
         )
         assert response.status_code == 404
+
+
+def test_a_readme_committed_as_a_link_into_the_git_directory_is_refused(repos):
+    sync(repos)
+
+    def link_readme(clone):
+        (clone / "README.md").unlink()
+        os.symlink(".git/config", clone / "README.md")
+
+    contribute_files(repos, "README is a link into .git", link_readme)
+    config = (repos.site / ".git" / "config").read_text()
+    with pytest.raises(CommandError, match=r"README.md: is a symbolic link to .*git directory"):
+        sync(repos)
+    assert (repos.site / ".git" / "config").read_text() == config
