@@ -111,27 +111,30 @@ def validate_image_upload(upload):
 def _check_frames(image, width, height):
     """Refuse an animation whose frames together exceed ``MAX_PIXELS`` or number more than
     ``MAX_FRAMES``. Frames are counted by seeking, which decodes each frame before the next,
-    and only up to one past what the limits allow: the count costs at most the limit."""
-    allowed = min(MAX_FRAMES, MAX_PIXELS // max(1, width * height))
-    frames = 1
-    try:
-        while frames <= allowed:
+    and each counts with the size it has once reached (a GIF's frames may grow its canvas
+    past what its header says); counting stops as soon as a limit is passed, before the
+    frame that passed it is decoded, so the count costs at most the limit."""
+    frames, total = 1, width * height
+    while True:
+        try:
             image.seek(frames)
-            frames += 1
-    except EOFError:
-        pass
-    if frames <= allowed:
-        return
-    if allowed == MAX_FRAMES:
-        message = f"The animation has more than {MAX_FRAMES} frames; the most allowed is "
-        message += f"{MAX_FRAMES}."
-    else:
-        message = (
-            f"The animation has more than {allowed} frames of {width}×{height} pixels: over "
-            f"{frames * width * height / 1e6:.0f} megapixels in all frames together; the "
-            "largest allowed is 40 megapixels in all (frames × width × height)."
-        )
-    raise ValidationError(message, code="too_many_pixels")
+        except EOFError:
+            return
+        frames += 1
+        total += image.width * image.height
+        if frames > MAX_FRAMES:
+            raise ValidationError(
+                f"The animation has more than {MAX_FRAMES} frames; the most allowed is "
+                f"{MAX_FRAMES}.",
+                code="too_many_pixels",
+            )
+        if total > MAX_PIXELS:
+            raise ValidationError(
+                f"The animation's first {frames} frames already hold {total / 1e6:.0f} "
+                f"megapixels ({width}×{height} pixels each, or more); the largest allowed is "
+                "40 megapixels in all frames together (frames × width × height).",
+                code="too_many_pixels",
+            )
 
 
 def _to_srgb(image):

@@ -442,11 +442,56 @@ def test_an_animations_frames_count_together_against_the_pixel_limit(fmt, monkey
     with pytest.raises(ValidationError) as refused:
         clean_upload(small)
     assert refused.value.code == "too_many_pixels"
-    assert "more than 6 frames of 400×400 pixels" in str(refused.value)
+    assert "first 7 frames already hold 1 megapixels (400×400 pixels each" in str(refused.value)
     assert "in all frames together" in str(refused.value)
     stored, _ = clean_upload(_animation(6, (400, 400), fmt))
     with Image.open(stored) as image:
         assert image.n_frames == 6
+
+
+def _gif_blocks(data):
+    """A GIF's header (with its colour table) and its blocks, each whole."""
+    packed = data[10]
+    position = 13 + (3 * 2 ** ((packed & 7) + 1) if packed & 0x80 else 0)
+    head, blocks = data[:position], []
+    while data[position] != 0x3B:
+        start = position
+        if data[position] == 0x21:  # an extension: label, then sub-blocks
+            position += 2
+        else:  # an image: descriptor, local colour table, LZW code size, sub-blocks
+            packed = data[position + 9]
+            position += 11 + (3 * 2 ** ((packed & 7) + 1) if packed & 0x80 else 0)
+        while data[position]:
+            position += data[position] + 1
+        blocks.append(data[start : position + 1])
+        position += 1
+    return head, blocks
+
+
+def _one_frame_gif(size):
+    out = io.BytesIO()
+    Image.new("L", size, 255).save(out, format="GIF")
+    return _gif_blocks(out.getvalue())
+
+
+def test_frames_larger_than_the_gif_header_says_count_at_their_size(monkeypatch):
+    """A 10×10 header, then frames of 3000×3000 (each grows the canvas as it is read): the
+    limit counts what the frames hold, not what the header said."""
+    from django.core.exceptions import ValidationError
+
+    from catalog.infra import uploads
+
+    head, small = _one_frame_gif((10, 10))
+    big = _one_frame_gif((3000, 3000))[1]
+    delay = bytes([0x21, 0xF9, 4, 0, 10, 0, 0, 0])
+    frames = [block for block in big if block[0] == 0x2C]
+    data = head + small[-1] + (delay + frames[-1]) * 400 + b";"
+    assert len(data) < 5_000_000
+    monkeypatch.setattr(uploads, "MAX_PIXELS", 20_000_000)
+    with pytest.raises(ValidationError) as refused:
+        clean_upload(SimpleUploadedFile("growing.gif", data))
+    assert refused.value.code == "too_many_pixels"
+    assert "first 4 frames already hold 27 megapixels" in str(refused.value)
 
 
 def test_an_animation_of_more_than_500_frames_is_refused():
