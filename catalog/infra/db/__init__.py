@@ -1,8 +1,8 @@
 """The one seam between the site and the database it runs on.
 
 Domain code never asks which database it is on: it asks :func:`backend` for what differs,
-and each vendor's module answers (``postgresql``, and ``sqlite``, which is also what any
-other database gets). The backend is chosen once per process, from the default connection's
+and each vendor's module answers (``postgresql``, ``sqlite``; any other database gets the
+defaults of ``base``). The backend is chosen once per process, from the default connection's
 vendor, and its module is imported only then, so a site on SQLite never loads psycopg.
 
 What differs: how many rows are written at once (binary ``COPY`` or ``executemany``), where
@@ -17,8 +17,8 @@ import importlib
 
 from django.db import connection
 
-_MODULES = {"postgresql": "catalog.infra.db.postgresql"}
-_OTHERS = "catalog.infra.db.sqlite"
+_MODULES = {"postgresql": "catalog.infra.db.postgresql", "sqlite": "catalog.infra.db.sqlite"}
+_OTHERS = "catalog.infra.db.base"
 
 
 @functools.cache

@@ -71,9 +71,9 @@ class Rows:
 
 
 class Backend:
-    """The defaults: what SQLite does, and any database Django supports."""
+    """The defaults: what any database Django supports does."""
 
-    vendor = "sqlite"
+    vendor = ""
     # Whether search runs in the database as weighted full text (catalog.search), or on the
     # portable path; and whether each process keeps a search index beside it.
     full_text_search = False

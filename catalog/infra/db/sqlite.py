@@ -1,5 +1,5 @@
-"""SQLite, and any other database: the defaults of catalog.infra.db.base, and the content
-version kept per thread while the file's ``data_version`` stands still.
+"""SQLite: the defaults of catalog.infra.db.base, and the content version kept per thread
+while the file's ``data_version`` stands still.
 
 There is no server to announce anything; instead each thread keeps the state it read last on
 its connection, with that connection's ``PRAGMA data_version``, which moves whenever another
@@ -47,13 +47,10 @@ class Backend(base.Backend):
         self._file_version = _FileVersion()
 
     def watched_version(self, state_type, fresh):
-        if connection.vendor != "sqlite":
-            return None  # another database that gets the defaults
         return self._file_version.current(state_type)
 
     def announce_version(self, state_type, watching):
-        if connection.vendor == "sqlite":
-            transaction.on_commit(self._file_version.forget)
+        transaction.on_commit(self._file_version.forget)
 
     def forget_version(self):
         self._file_version.forget()
