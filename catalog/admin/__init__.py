@@ -4,7 +4,14 @@ the editor's endpoints (preview, uploads) and the login throttle.
 Importing this package registers every model admin (Django's admin autodiscovery imports it).
 """
 
-from catalog.admin import categories, guides, revisions, site, tags  # noqa: F401  (registers)
+from catalog.admin import (  # noqa: F401  (registers)
+    categories,
+    deletions,
+    guides,
+    revisions,
+    site,
+    tags,
+)
 from catalog.admin.forms import (  # noqa: F401
     CategoryForm,
     GuideForm,

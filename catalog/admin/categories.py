@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Count
 
 from catalog.admin.forms import CategoryForm
+from catalog.admin.guides import owned_deletions
 from catalog.models import (
     Category,
 )
@@ -27,6 +28,15 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         changes.save_category(obj)
+
+    def delete_queryset(self, request, queryset):
+        changes.delete_many(queryset, author=request.user)
+
+    def delete_model(self, request, obj):
+        changes.delete_many(Category.objects.filter(pk=obj.pk), author=request.user)
+
+    def get_deleted_objects(self, objs, request):
+        return owned_deletions(super().get_deleted_objects(objs, request))
 
     def get_queryset(self, request):
         return (

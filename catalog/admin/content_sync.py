@@ -42,6 +42,7 @@ def page(model_admin, request):
             "data_dir": data_dir,
             "repo": settings.GUIDES_CONTENT_REPO,
             "statuses": statuses,
+            "conflicts": sum(status.conflict for status in statuses),
             "errors": errors,
             "run": runs.run_state(run) if run else None,
         },
@@ -60,7 +61,7 @@ def _sync_now(model_admin, request):
 
 def _decide(model_admin, request, kind, slug, side, data_dir):
     try:
-        status.decide(kind, slug, side, data_dir)
+        status.decide(kind, slug, side, data_dir, author=request.user)
     except status.UnknownRecord as exc:
         raise Http404(str(exc)) from None
     except ContentError as exc:

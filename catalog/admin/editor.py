@@ -8,13 +8,13 @@ mounted at markdownx's URL names, so its widget finds them.
 from pathlib import Path
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect
 from markdownx.views import ImageUploadView, MarkdownifyView
 
 from catalog.infra import roles
-from catalog.infra.publicfiles import serve_image
+from catalog.infra.publicfiles import public_folder, serve_image
 from catalog.infra.uploads import EditorImageForm
 
 
@@ -50,6 +50,11 @@ def serve_media(request, path):
 
     Uploads are verified images stored under generated names; they are served by the same
     rule as the content folder's ``public/`` (catalog.infra.publicfiles), so that no file could run
-    as a page even if one got into the folder another way.
+    as a page even if one got into the folder another way. An upload this site does not hold
+    is served from the content folder's copy (``public/media/``, written by an export:
+    catalog.pipeline.media), as on a site built from the content repository alone.
     """
-    return serve_image(request, Path(settings.MEDIA_ROOT), path)
+    try:
+        return serve_image(request, Path(settings.MEDIA_ROOT), path)
+    except Http404:
+        return serve_image(request, public_folder() / settings.MEDIA_URL.strip("/"), path)

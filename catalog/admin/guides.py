@@ -46,6 +46,18 @@ class _LabelledRowsFormSet(forms.BaseInlineFormSet):
                 widget.attrs["aria-label"] = f"{label} ({row})"
 
 
+def owned_deletions(deleted_objects):
+    """The admin's list of what a deletion takes, with no permission asked for what goes
+    with a record (catalog.write.changes.OWNED_BY_RECORDS)."""
+    from django.apps import apps
+
+    deleted, counts, perms_needed, protected = deleted_objects
+    owned = {
+        str(apps.get_model("catalog", name)._meta.verbose_name) for name in changes.OWNED_BY_RECORDS
+    }
+    return deleted, counts, set(perms_needed) - owned, protected
+
+
 class GuideCategoryInline(admin.TabularInline):
     model = GuideCategory
     formset = _LabelledRowsFormSet
@@ -136,7 +148,13 @@ class GuideAdmin(admin.ModelAdmin):
         }
 
     def delete_queryset(self, request, queryset):
-        changes.delete_many(queryset)
+        changes.delete_many(queryset, author=request.user)
+
+    def delete_model(self, request, obj):
+        changes.delete_many(Guide.objects.filter(pk=obj.pk), author=request.user)
+
+    def get_deleted_objects(self, objs, request):
+        return owned_deletions(super().get_deleted_objects(objs, request))
 
     @admin.display(description="categories")
     def category_list(self, guide):

@@ -59,7 +59,7 @@ from catalog.fileformat.rules import (  # noqa: F401
     slug_clash_problem,
 )
 from catalog.fileformat.schema import CATEGORY, GUIDE, CategoryFile, GuideFile, Key  # noqa: F401
-from catalog.fileformat.serialise import serialise_category, serialise_guide  # noqa: F401
+from catalog.fileformat.serialise import serialise, serialise_category, serialise_guide  # noqa: F401
 from catalog.fileformat.tags import (  # noqa: F401
     MAX_TAG_CHARS,
     near_duplicate_tags,

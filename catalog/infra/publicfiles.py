@@ -125,15 +125,18 @@ def site_image_exists(path: str) -> bool:
     a missing icon is never a broken-image glyph. One ``stat``, no read."""
     if path.startswith(settings.STATIC_URL):
         return True
-    root, relative = public_folder(), path
-    if path.startswith(settings.MEDIA_URL):
-        root, relative = Path(settings.MEDIA_ROOT), path[len(settings.MEDIA_URL) :]
-    if relative.rsplit(".", 1)[-1].lower() not in FORMATS or "\x00" in relative:
+    places = [(public_folder(), path)]
+    if path.startswith(settings.MEDIA_URL):  # an upload, or the content folder's copy of it
+        places.insert(0, (Path(settings.MEDIA_ROOT), path[len(settings.MEDIA_URL) :]))
+    if path.rsplit(".", 1)[-1].lower() not in FORMATS or "\x00" in path:
         return False
-    try:
-        return real_path(root, relative).is_file()
-    except (NotServed, OSError, ValueError):
-        return False
+    for root, relative in places:
+        try:
+            if real_path(root, relative).is_file():
+                return True
+        except (NotServed, OSError, ValueError):
+            pass
+    return False
 
 
 class PublicFilesMiddleware:

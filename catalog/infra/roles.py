@@ -2,11 +2,13 @@
 
 EDITORS = "Editors"
 EDITOR_PERMISSIONS = {
-    ("catalog", "guide"): ["add", "change", "view"],
-    ("catalog", "category"): ["add", "change", "view"],
+    # Deleting is safe to give: a deleted record is kept, restorable (catalog.models.Deletion).
+    ("catalog", "guide"): ["add", "change", "delete", "view"],
+    ("catalog", "category"): ["add", "change", "delete", "view"],
     ("catalog", "guidecategory"): ["add", "change", "delete", "view"],
     ("catalog", "taggedguide"): ["add", "change", "delete", "view"],
     ("catalog", "guiderevision"): ["view"],
+    ("catalog", "deletion"): ["view"],
     ("taggit", "tag"): ["add", "change", "view"],
 }
 EXTRA_PERMISSIONS = [("catalog", "upload_image"), ("catalog", "sync_content")]

@@ -23,7 +23,12 @@ from catalog.models.content import (  # noqa: F401
     page_link,
     slug_validator,
 )
-from catalog.models.history import CategoryRevision, GuideRevision, SlugRedirect  # noqa: F401
+from catalog.models.history import (  # noqa: F401
+    CategoryRevision,
+    Deletion,
+    GuideRevision,
+    SlugRedirect,
+)
 from catalog.models.querysets import (  # noqa: F401
     CARD_FIELDS,
     RELATED_WINDOW,

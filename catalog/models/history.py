@@ -70,3 +70,49 @@ class SlugRedirect(models.Model):
     @property
     def target(self):
         return self.guide or self.category
+
+
+class Deletion(models.Model):
+    """A guide or category that was deleted: what it held, so that it can be restored, and,
+    while its file may still be in the content folder, the sync base to compare that file
+    with (catalog.fileformat.merge).
+
+    An admin deletion of a record that was in step with a file is ``pending`` until the
+    files have it too: an export removes the file if it is unchanged since the base, and a
+    file changed meanwhile is a conflict. A deletion carried from the files (the file was
+    removed in git), a prune, or the losing side of a conflict is kept for restoring only.
+    """
+
+    KINDS = [("guides", "guide"), ("categories", "category")]
+    SOURCES = [
+        ("admin", "deleted in the admin"),
+        ("files", "its file was deleted"),
+        ("prune", "pruned by an import"),
+        ("conflict", "the losing side of a conflict"),
+    ]
+
+    kind = models.CharField(max_length=10, choices=KINDS)
+    slug = models.CharField(max_length=MAX_SLUG_CHARS)
+    title = models.CharField(max_length=300)
+    data = models.JSONField()  # its file form (catalog.fileformat.to_data)
+    diagram = models.CharField(max_length=300, blank=True)  # its uploaded diagram's name
+    base = models.JSONField(null=True, blank=True)  # the sync base, while pending
+    pending = models.BooleanField(default=False)
+    source = models.CharField(max_length=10, choices=SOURCES)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    deleted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-deleted_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["kind", "slug"],
+                name="catalog_deletion_pending",
+                condition=models.Q(pending=True),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.slug} ({self.get_source_display()})"

@@ -15,6 +15,7 @@ in the admin, merges changes to different fields, leaves files that changed sinc
 """
 
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from pathlib import Path
 
 from django.db import transaction
@@ -28,12 +29,14 @@ from catalog.fileformat import (
     serialise_guide,
 )
 from catalog.fileformat.files import write_atomic
-from catalog.fileformat.merge import Conflict, State, compare
-from catalog.models import Category, Guide, SlugRedirect
-from catalog.write.changes import keep_losing_versions
+from catalog.fileformat.merge import Conflict, State, pair_up
+from catalog.models import Category, Guide
+from catalog.pipeline.media import plan_copies, write_copies
+from catalog.write.changes import keep_losing_versions, settle_deletions
 from catalog.write.records import (
     SYNC_BASE_FIELDS,
     changed_by,
+    pending_deletions,
     stored_categories,
     stored_guides,
     sync_base_values,
@@ -42,9 +45,9 @@ from catalog.write.records import (
 
 @dataclass
 class ExportPlan:
+    root: Path = None
     write: list[tuple[Path, str, str]] = field(default_factory=list)  # path, text, "new"/"changed"
     remove: list[tuple[Path, str]] = field(default_factory=list)  # path, why
-    orphans: list[Path] = field(default_factory=list)  # no record; kept without prune
     unchanged: int = 0
     problems: list = field(default_factory=list)  # records no file may hold: nothing written
     newer: list[Path] = field(default_factory=list)  # files changed since the base: import them
@@ -53,10 +56,17 @@ class ExportPlan:
     # chosen side of a conflict replaced, kept as revisions.
     bases: list = field(default_factory=list)
     losers: list = field(default_factory=list)
+    set_aside: list[Conflict] = field(default_factory=list)  # conflicts left as they are
+    copies: list = field(default_factory=list)  # uploads to copy into public/ (pipeline.media)
+    # Pending admin deletions: carried to the files (model, slug); a file's version that lost
+    # to one (model, slug, file form); deletions undone because the file's side won.
+    deletions_done: list = field(default_factory=list)
+    moved: list = field(default_factory=list)
+    undeleted: list = field(default_factory=list)
 
     @property
     def changes(self):
-        return len(self.write) + len(self.remove)
+        return len(self.write) + len(self.remove) + len(self.copies)
 
 
 KINDS = (
@@ -66,67 +76,115 @@ KINDS = (
 
 
 def build_export_plan(root: str | Path, *, prune: bool = False, on_conflict="stop") -> ExportPlan:
-    """Decide, record by record by the sync rules (catalog.fileformat.merge), what to write."""
+    """Decide, pair by pair by the sync rules (catalog.fileformat.merge), what to write.
+
+    ``prune`` is kept for scripts and changes nothing: a deletion in the admin is carried to
+    the files by every export, and a file no record claims is a new file to import.
+    """
     root = Path(root)
-    plan = ExportPlan()
-    renamed = set(SlugRedirect.objects.values_list("old_slug", flat=True))
+    plan = ExportPlan(root=root)
+    deleted = pending_deletions()
     for kind, model, stored, parse, serialise in KINDS:
-        folder = root / kind
         records = stored()
-        for slug, record in sorted(records.items()):
-            path = folder / f"{slug}.md"
-            try:
-                current = parse(slug, path.read_bytes(), path)
-            except FileNotFoundError:
-                plan.write.append((path, serialise(record.file), "new"))
-                plan.bases.append((model, record.id, record.file))
-                continue
-            except (ContentError, OSError):
-                current = None
-            if current is None:
-                if record.base is not None and record.file == record.base:
-                    plan.newer.append(path)  # changed (and invalid): import_guides --check says how
-                else:
-                    plan.write.append((path, serialise(record.file), "changed"))
-                    plan.bases.append((model, record.id, record.file))
-                continue
-            comparison = compare(record.base, record.file, current)
-            state = comparison.state
-            if state is State.IN_STEP:
-                plan.unchanged += 1
-                if record.base != record.file:
-                    plan.bases.append((model, record.id, record.file))
-            elif state in (State.NO_BASE, State.DATABASE_CHANGED) or (
-                state is State.CONFLICT and on_conflict == "database"
-            ):
-                plan.write.append((path, serialise(record.file), "changed"))
-                plan.bases.append((model, record.id, record.file))
-                if state is State.CONFLICT:
-                    plan.losers.append((model, record.id, current))
-            elif state is State.MERGED:
-                plan.write.append((path, serialise(comparison.merged), "merged"))
-                plan.bases.append((model, record.id, record.file))
-            elif state is State.FILE_CHANGED:
-                plan.newer.append(path)
-            elif on_conflict == "files":
-                plan.newer.append(path)
-                plan.bases.append((model, record.id, record.file))
-                plan.losers.append((model, record.id, record.file))
-            else:
-                plan.conflicts.append(Conflict(str(path), comparison.fields, changed_by(record)))
-        for path, text, _ in plan.write:
-            if path.parent == folder:
-                _check_written(parse, path, text, plan.problems)
-        for path in sorted(folder.glob("*.md")) if folder.is_dir() else ():
-            if path.stem in records:
-                continue
-            if path.stem in renamed:
-                plan.remove.append((path, "renamed"))
-            elif prune:
-                plan.remove.append((path, "no record"))
-            else:
-                plan.orphans.append(path)
+        _plan_kind(plan, root / kind, deleted[kind], model, records, parse, serialise, on_conflict)
+        plan.copies += plan_copies((record.file for record in records.values()), root)
     return plan
+
+
+def _plan_kind(plan, folder, deleted, model, records, parse, serialise, on_conflict):
+    """One kind's part of an export plan."""
+    files, unreadable = _read_files(folder, parse)
+    written = set()
+
+    def write(record, item, how, path_slug, *, base=None):
+        path = folder / f"{item.slug}.md"
+        plan.write.append((path, serialise(item), how))
+        written.add(path)
+        plan.bases.append((model, record.id, base or record.file))
+        if path_slug is not None and path_slug != item.slug:
+            plan.remove.append((folder / f"{path_slug}.md", "renamed"))
+
+    for pair in pair_up(files, records, deleted):
+        record, item, state = pair.record, pair.item, pair.state
+        where = record and (record.base.slug if record.base else record.file.slug)
+        if record is not None and item is None and where in unreadable:
+            path = unreadable[where]
+            if record.base is not None and record.file == record.base:
+                plan.newer.append(path)  # changed (and invalid): import_guides --check says how
+            else:
+                write(record, record.file, "changed", None)
+            continue
+        if state is State.IN_STEP:
+            plan.unchanged += 1
+            if record.base != record.file:
+                plan.bases.append((model, record.id, record.file))
+        elif state is State.NEW_RECORD:
+            write(record, record.file, "new", None)
+        elif state is State.DATABASE_CHANGED:
+            write(record, record.file, "changed", pair.path_slug)
+        elif state is State.MERGED and pair.comparison.merged.slug == item.slug:
+            write(record, pair.comparison.merged, "merged", pair.path_slug)
+        elif state is State.RECORD_DELETED:
+            plan.remove.append((folder / f"{item.slug}.md", "deleted in the admin"))
+            plan.deletions_done.append((model, item.slug))
+        elif state is not State.CONFLICT:  # changed, new or deleted in the files
+            plan.newer.append(folder / f"{pair.path_slug or pair.slug}.md")
+        else:
+            _decide(plan, pair, on_conflict, write, folder, model)
+    for path, text, _ in plan.write:
+        if path.parent == folder:
+            _check_written(parse, path, text, plan.problems)
+    # A file written by one pair is never removed for another (a slug given up by one
+    # record and taken by another in the same run).
+    plan.remove = [(path, why) for path, why in plan.remove if path not in written]
+
+
+def _read_files(folder, parse):
+    """The folder's files by slug, and the paths of those that cannot be read as files of
+    this kind (their records are compared with nothing)."""
+    files, unreadable = {}, {}
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else ():
+        try:
+            files[path.stem] = parse(path.stem, path.read_bytes(), path)
+        except (ContentError, OSError):
+            unreadable[path.stem] = path
+    return files, unreadable
+
+
+def _decide(plan, pair, on_conflict, write, folder, model):
+    """A conflict: stopped, set aside, or written for the side ``on_conflict`` names; the
+    other side is kept (as a revision, or a Deletion)."""
+    record, item = pair.record, pair.item
+    conflict = Conflict(
+        str(folder / f"{pair.path_slug or pair.slug}.md"),
+        pair.comparison.fields,
+        changed_by(record) if record is not None else "deleted in the admin",
+        pair.comparison.why,
+    )
+    if on_conflict == "stop":
+        plan.conflicts.append(conflict)
+    elif on_conflict == "skip" or (record is None and pair.deleted is None):
+        plan.set_aside.append(conflict)
+    elif on_conflict == "database":
+        if record is not None:
+            write(record, record.file, "changed", pair.path_slug)
+            if item is not None:
+                plan.losers.append((model, record.id, item))
+        else:  # the deletion stands: the file goes, its version kept
+            plan.remove.append((folder / f"{item.slug}.md", "deleted in the admin"))
+            plan.deletions_done.append((model, item.slug))
+            plan.moved.append((model, item.slug, item))
+    elif record is not None:  # the files' side: the import takes it
+        plan.newer.append(folder / f"{pair.path_slug or pair.slug}.md")
+        if item is not None:
+            # The base the record will be taken from: the record as it is, where the file is.
+            plan.bases.append((model, record.id, dataclass_replace(record.file, slug=item.slug)))
+        else:  # the import deletes it (kept, restorable)
+            plan.bases.append((model, record.id, record.file))
+        plan.losers.append((model, record.id, record.file))
+    else:  # the file comes back: the admin's deletion no longer stands
+        plan.newer.append(folder / f"{item.slug}.md")
+        plan.undeleted.append((model, item.slug))
 
 
 def _check_written(parse, path, text, problems):
@@ -142,8 +200,11 @@ def apply_export_plan(plan: ExportPlan) -> None:
     """Write and remove what the plan says; each file is replaced atomically.
 
     Then the sync bases move to what the files now hold. If the run stops in between, the
-    next export finds files and records in step and only moves the bases.
+    next export finds files and records in step and only moves the bases. Uploads are
+    copied first, so that no file names an image the folder does not hold yet.
     """
+    root = plan.root
+    write_copies(plan.copies, root)
     for path, text, _ in plan.write:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -155,6 +216,12 @@ def apply_export_plan(plan: ExportPlan) -> None:
         path.unlink(missing_ok=True)
     now = timezone.now()
     with transaction.atomic():
+        for model in (Category, Guide):
+            settle_deletions(
+                model,
+                done=[slug for m, slug in plan.deletions_done + plan.undeleted if m is model],
+                moved=[(slug, item) for m, slug, item in plan.moved if m is model],
+            )
         for model in (Category, Guide):
             model.objects.bulk_update(
                 [

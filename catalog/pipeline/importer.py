@@ -32,7 +32,7 @@ from catalog.fileformat import (
     slug_clash_problem,
     tag_text,
 )
-from catalog.fileformat.merge import Conflict, State, compare
+from catalog.fileformat.merge import Conflict, State, pair_up
 from catalog.infra.db import backend
 from catalog.infra.git import last_commit_times
 from catalog.models import (
@@ -44,13 +44,20 @@ from catalog.models import (
 )
 from catalog.search import DOCUMENT_COLUMNS, document_sql, documents_given
 from catalog.write import versions
-from catalog.write.changes import keep_losing_versions, revision_values
+from catalog.write.changes import (
+    keep_losing_versions,
+    rename_records,
+    revision_values,
+    settle_deletions,
+    trash,
+)
 from catalog.write.links import create_tags, write_links
 from catalog.write.records import (
     CATEGORY_FIELDS,
     GUIDE_FIELDS,
     SYNC_BASE_FIELDS,
     changed_by,
+    pending_deletions,
     record_values,
     stored_categories,
     stored_guides,
@@ -60,32 +67,51 @@ from catalog.write.records import (
 
 @dataclass
 class KindPlan:
-    """What an import does to one kind of record (categories or guides).
+    """What an import does to one kind of record (categories or guides), pair by pair
+    (catalog.fileformat.merge.pair_up).
 
     ``update`` holds what each changed record becomes (a file's content, or a merge of the
-    file's and the admin's changes); ``bases`` the sync base each written record gets (the
-    file's content); ``rebase`` records whose content stays but whose base moves to the file;
-    ``kept`` admin edits the files do not have yet; ``losers`` the versions a chosen side of a
-    conflict replaced, kept as revisions.
+    file's and the admin's changes), ``renames`` ``(id, old slug, new slug)`` for those
+    whose slug changes with it; ``bases`` the sync base each written record gets (the file's
+    content); ``rebase`` records whose content stays but whose base moves to the file
+    (``unbase``: whose base is cleared, so that the export writes their file again);
+    ``kept`` admin edits the files do not have yet; ``new_records`` records made in the
+    admin that have no file yet; ``delete`` records whose file was deleted (each kept as a
+    Deletion, restorable); ``set_aside`` conflicts left as they are (``skip``); ``losers``
+    the versions a chosen side of a conflict replaced, kept as revisions;
+    ``undelete``/``redelete`` pending admin deletions a chosen side ends or moves on.
     """
 
     create: list = field(default_factory=list)
     update: list = field(default_factory=list)
+    renames: list = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
     delete: list[str] = field(default_factory=list)
+    deleted: dict = field(default_factory=dict)  # slug -> (file form, source)
     ids: dict[str, int] = field(default_factory=dict)
     bases: dict = field(default_factory=dict)
     rebase: list = field(default_factory=list)
+    unbase: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    new_records: list[str] = field(default_factory=list)
+    awaiting_removal: list[str] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    set_aside: list[Conflict] = field(default_factory=list)
     losers: list = field(default_factory=list)
+    undelete: list[str] = field(default_factory=list)
+    redelete: list = field(default_factory=list)  # (slug, file form now in the file)
+    deletions_done: list[str] = field(default_factory=list)  # pending deletions carried
     times: dict = field(default_factory=dict)  # slug -> when its content last changed
 
     @property
     def changes(self):
         return len(self.create) + len(self.update) + len(self.delete)
+
+    @property
+    def missing(self):
+        """Records without a file that stay: new in the admin, or a conflict set aside."""
+        return self.new_records
 
 
 @dataclass
@@ -108,48 +134,104 @@ class ImportPlan:
 
     @property
     def writes(self):
-        """Changes, and sync bases to move: what apply_plan writes."""
-        return self.changes + len(self.categories.rebase) + len(self.guides.rebase)
+        """Changes, sync bases to move and deletions to settle: what apply_plan writes."""
+        return self.changes + sum(
+            len(kind.rebase)
+            + len(kind.unbase)
+            + len(kind.deletions_done)
+            + len(kind.undelete)
+            + len(kind.redelete)
+            for kind in (self.categories, self.guides)
+        )
 
 
-def _plan_kind(files, rows, prune, on_conflict, path_of, who) -> KindPlan:
-    """Decide, record by record, by the sync rules (catalog.fileformat.merge)."""
+def _plan_kind(files, rows, deleted, prune, on_conflict, path_of, who) -> KindPlan:
+    """Decide, pair by pair, by the sync rules (catalog.fileformat.merge)."""
     plan = KindPlan(ids={slug: record.id for slug, record in rows.items()})
-    for slug, item in files.items():
-        current = rows.get(slug)
-        if current is None:
-            plan.create.append(item)
-            plan.bases[slug] = item
-            continue
-        comparison = compare(current.base, current.file, item)
-        state = comparison.state
+
+    def update(record, item, merged=None):
+        plan.update.append(merged or item)
+        new = (merged or item).slug
+        plan.bases[new] = item
+        if new != record.file.slug:
+            plan.renames.append((record.id, record.file.slug, new))
+            plan.ids[new] = record.id
+
+    pairs = pair_up(files, rows, deleted)
+    for pair in pairs:
+        record, item, state = pair.record, pair.item, pair.state
         if state is State.IN_STEP:
-            plan.unchanged.append(slug)
-            if current.base != item:
-                plan.rebase.append((slug, item))
-        elif state in (State.FILE_CHANGED, State.NO_BASE) or (
-            state is State.CONFLICT and on_conflict == "files"
-        ):
-            plan.update.append(item)
-            plan.bases[slug] = item
-            if state is State.CONFLICT:
-                plan.losers.append((slug, current.file))
+            plan.unchanged.append(record.file.slug)
+            if record.base != item:
+                plan.rebase.append((record.file.slug, item))
+        elif state is State.FILE_CHANGED:
+            update(record, item)
         elif state is State.MERGED:
-            plan.update.append(comparison.merged)
-            plan.bases[slug] = item
-            plan.merged.append(slug)
+            update(record, item, pair.comparison.merged)
+            plan.merged.append(record.file.slug)
         elif state is State.DATABASE_CHANGED:
-            plan.kept.append(slug)
-        elif on_conflict == "database":
-            plan.kept.append(slug)
-            plan.rebase.append((slug, item))
-            plan.losers.append((slug, item))
+            plan.kept.append(record.file.slug)
+        elif state is State.NEW_RECORD:
+            plan.new_records.append(record.file.slug)
+        elif state is State.NEW_FILE:
+            plan.create.append(item)
+            plan.bases[item.slug] = item
+        elif state is State.FILE_DELETED:
+            plan.delete.append(record.file.slug)
+            plan.deleted[record.file.slug] = (record.file, "files")
+        elif state is State.RECORD_DELETED:
+            plan.awaiting_removal.append(item.slug)
         else:
-            plan.conflicts.append(Conflict(path_of(slug), comparison.fields, who(current)))
-    plan.missing = sorted(set(rows) - set(files))
+            conflict = Conflict(
+                path_of(pair.path_slug or pair.slug),
+                pair.comparison.fields,
+                who(record) if record is not None else "deleted in the admin",
+                pair.comparison.why,
+            )
+            _decide(plan, pair, conflict, on_conflict, update)
+    holding = {
+        pair.path_slug
+        for pair in pairs
+        if pair.state in (State.RECORD_DELETED, State.DATABASE_CHANGED, State.CONFLICT)
+    }
+    plan.deletions_done = sorted(set(deleted) - (holding - set(plan.undelete)))
     if prune:
-        plan.delete = list(plan.missing)
+        for slug in plan.new_records:
+            plan.delete.append(slug)
+            plan.deleted[slug] = (rows[slug].file, "prune")
+        plan.new_records = []
     return plan
+
+
+def _decide(plan, pair, conflict, on_conflict, update):
+    """A conflict: stopped, set aside, or decided for the side ``on_conflict`` names."""
+    record, item = pair.record, pair.item
+    if on_conflict == "stop":
+        plan.conflicts.append(conflict)
+    elif on_conflict == "skip" or (record is None and pair.deleted is None):
+        # A new file under a slug a record holds is decided with that record.
+        plan.set_aside.append(conflict)
+    elif on_conflict == "files":
+        if record is not None and item is not None:
+            update(record, item)
+            plan.losers.append((item.slug, record.file))
+        elif record is not None:  # the file was deleted: so is the record (kept, restorable)
+            plan.delete.append(record.file.slug)
+            plan.deleted[record.file.slug] = (record.file, "conflict")
+        else:  # deleted in the admin, changed in the file: it comes back
+            plan.create.append(item)
+            plan.bases[item.slug] = item
+            plan.undelete.append(item.slug)
+    elif record is not None and item is not None:
+        plan.kept.append(record.file.slug)
+        plan.rebase.append((record.file.slug, item))
+        plan.losers.append((record.file.slug, item))
+    elif record is not None:  # the admin's version is written again by the export
+        plan.unbase.append(record.file.slug)
+        plan.kept.append(record.file.slug)
+    else:  # the deletion stands: the export removes the file, its version kept
+        plan.redelete.append((item.slug, item))
+        plan.awaiting_removal.append(item.slug)
 
 
 def build_plan(folder: ContentFolder, *, prune: bool = False, on_conflict="stop") -> ImportPlan:
@@ -161,12 +243,14 @@ def build_plan(folder: ContentFolder, *, prune: bool = False, on_conflict="stop"
     problems = list(folder.errors)
     category_rows = stored_categories()
     guide_rows = stored_guides()
+    deleted = pending_deletions()
 
     plan = ImportPlan(
         *(
             _plan_kind(
                 files,
                 rows,
+                deleted[kind],
                 prune,
                 on_conflict,
                 lambda slug, kind=kind: str(folder.root / kind / f"{slug}.md"),
@@ -179,9 +263,12 @@ def build_plan(folder: ContentFolder, *, prune: bool = False, on_conflict="stop"
         )
     )
 
-    kept_categories = set(folder.categories) | (set(category_rows) - set(plan.categories.delete))
-    kept_guides = {  # the guides as they will be once the plan is applied
-        **{s: r.file for s, r in guide_rows.items() if s not in plan.guides.delete},
+    kept_categories = {  # the categories as they will be once the plan is applied
+        *(s for s in category_rows if s not in _gone(plan.categories)),
+        *(c.slug for c in plan.categories.create + plan.categories.update),
+    }
+    kept_guides = {
+        **{s: r.file for s, r in guide_rows.items() if s not in _gone(plan.guides)},
         **{g.slug: g for g in plan.guides.create + plan.guides.update},
     }
     for slug in kept_guides:
@@ -203,7 +290,7 @@ def build_plan(folder: ContentFolder, *, prune: bool = False, on_conflict="stop"
                     str(folder.root / "categories"),
                     None,
                     None,
-                    f"cannot prune category {slug!r}: guides {users[:5]} use it",
+                    f"cannot delete category {slug!r}: guides {users[:5]} use it",
                 )
             )
     if problems:
@@ -227,6 +314,11 @@ def build_plan(folder: ContentFolder, *, prune: bool = False, on_conflict="stop"
         g.slug: local_image_size(public, g.image) for g in plan.guides.create + plan.guides.update
     }
     return plan
+
+
+def _gone(kind_plan):
+    """Slugs a plan takes from the records: deleted, or renamed away from."""
+    return {*kind_plan.delete, *(old for _, old, _ in kind_plan.renames)}
 
 
 def _content_times(folder, plan):
@@ -294,6 +386,11 @@ def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
         }
 
     ids = dict(kind_plan.ids)
+    if kind_plan.delete:  # first: a deleted record's slug may be taken again below
+        trash(model, [(ids[slug], *kind_plan.deleted[slug]) for slug in kind_plan.delete])
+        model.objects.filter(slug__in=kind_plan.delete).delete()
+    if kind_plan.renames:
+        rename_records(model, kind_plan.renames)
     if kind_plan.create:
         slugs = [i.slug for i in kind_plan.create]
         new_ids = backend().new_ids(model, len(slugs))
@@ -318,8 +415,13 @@ def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
             SYNC_BASE_FIELDS,
             batch_size=500,
         )
-    if kind_plan.delete:
-        model.objects.filter(slug__in=kind_plan.delete).delete()
+    if kind_plan.unbase:
+        model.objects.filter(slug__in=kind_plan.unbase).update(synced=None, synced_at=None)
+    settle_deletions(
+        model,
+        done=[*kind_plan.deletions_done, *kind_plan.undelete],
+        moved=kind_plan.redelete,
+    )
     return ids
 
 
@@ -505,6 +607,16 @@ def apply_plan(plan: ImportPlan, documents: SearchDocuments | None = None) -> No
             versions.bump()
 
 
+def _listed(what, slugs, every=False):
+    """One line naming ``slugs`` (the first ten), or, ``every``, a line each; none for none."""
+    if not slugs:
+        return []
+    if every:
+        return [f"{len(slugs)} {what}:", *(f"  {slug}" for slug in slugs)]
+    more = " …" if len(slugs) > 10 else ""
+    return [f"{len(slugs)} {what}: {', '.join(slugs[:10])}{more}"]
+
+
 def plan_summary(plan: ImportPlan) -> list[str]:
     """Human-readable lines: counts per kind, then the records whose file has gone."""
     lines = []
@@ -534,12 +646,25 @@ def plan_summary(plan: ImportPlan) -> list[str]:
                 f"{len(kind.losers)} conflict(s) in {label} decided by --on-conflict; the other "
                 "side is kept as a revision: " + ", ".join(slug for slug, _ in kind.losers[:10])
             )
-    for label, kind in (("category", plan.categories), ("guide", plan.guides)):
-        for slug in kind.missing:
-            if slug not in kind.delete:
-                lines.append(
-                    f"{label} {slug!r} has no file any more (kept; use --prune to delete it)"
-                )
+    for label, kind in (("categories", plan.categories), ("guides", plan.guides)):
+        lines += _listed(f"renamed {label}", [f"{old} → {new}" for _, old, new in kind.renames])
+        lines += _listed(
+            f"deleted {label} whose file was deleted (restorable under Deleted records)",
+            [slug for slug in kind.delete if kind.deleted[slug][1] != "prune"],
+        )
+        lines += _listed(
+            f"pruned {label} that had no file (restorable under Deleted records)",
+            [slug for slug in kind.delete if kind.deleted[slug][1] == "prune"],
+        )
+        lines += _listed(f"{label} new in the admin; the export writes their files", kind.missing)
+        lines += _listed(
+            f"{label} deleted in the admin; the export removes their files", kind.awaiting_removal
+        )
+        lines += _listed(
+            f"conflicts in {label} set aside (decide each on the Content sync page)",
+            [str(conflict) for conflict in kind.set_aside],
+            every=True,
+        )
     return lines
 
 

@@ -68,7 +68,7 @@ def write_export(plan, root, *, move_bases=True):
     """Write a planned export. ``move_bases`` false: the records' sync bases stay where they
     were (a review branch's edits stay pending until it is merged)."""
     if not move_bases:
-        plan.bases = []
+        plan.bases, plan.deletions_done, plan.moved, plan.undeleted = [], [], [], []
     try:
         apply_export_plan(plan)
     except OSError as exc:

@@ -4,7 +4,7 @@ against its sync base, side by side, and deciding a conflict for one record."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.conf import settings
@@ -12,12 +12,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.fileformat import parse_category, parse_guide, read_folder
-from catalog.fileformat.merge import State, compare, side_by_side
+from catalog.fileformat.merge import State, pair_up, side_by_side
 from catalog.infra.git import Repo
 from catalog.models import Category, Guide
 from catalog.repository.sync import clone_data_dir, inside_clone
-from catalog.write.changes import keep_losing_versions
-from catalog.write.records import changed_by, stored_categories, stored_guides, sync_base_values
+from catalog.write.changes import delete_many, keep_losing_versions, settle_deletions
+from catalog.write.records import (
+    changed_by,
+    pending_deletions,
+    stored_categories,
+    stored_guides,
+    sync_base_values,
+)
 
 
 @dataclass
@@ -28,6 +34,7 @@ class RecordStatus:
     rows: list = field(default_factory=list)  # side by side: (kind, database line, file line)
     who: str = ""
     fields: tuple = ()
+    conflict: bool = False
 
 
 def content_data_dir():
@@ -42,59 +49,95 @@ def content_data_dir():
 
 
 def sync_status(data_dir):
-    """Every record not in step with its file, by kind and slug, with a side-by-side diff."""
+    """Every pair of a record and its file not in step, by kind and slug, with a side-by-side
+    diff (catalog.fileformat.merge.pair_up: renames and deletions included)."""
     folder = read_folder(data_dir)
+    deleted = pending_deletions()
     statuses = []
     for kind, files, rows in (
         ("categories", folder.categories, stored_categories()),
         ("guides", folder.guides, stored_guides()),
     ):
-        for slug in sorted(set(files) | set(rows)):
-            item, record = files.get(slug), rows.get(slug)
-            if record is None:
-                statuses.append(RecordStatus(kind, slug, "only in the files: import it"))
+        for pair in sorted(pair_up(files, rows, deleted[kind]), key=lambda p: p.slug):
+            if pair.state is State.IN_STEP:
                 continue
-            if item is None:
-                statuses.append(RecordStatus(kind, slug, "only in the database: export it"))
-                continue
-            comparison = compare(record.base, record.file, item)
-            if comparison.state is State.IN_STEP:
-                continue
+            record, item = pair.record, pair.item
+            state = pair.comparison.why or pair.state.value
+            if pair.path_slug is not None and record is not None and pair.path_slug != pair.slug:
+                state += f" (its file: {pair.path_slug}.md)"
             statuses.append(
                 RecordStatus(
                     kind,
-                    slug,
-                    comparison.state.value,
-                    side_by_side(record.file, item),
-                    changed_by(record),
-                    comparison.fields,
+                    pair.slug,
+                    state,
+                    _rows(record.file if record else None, item),
+                    changed_by(record) if record is not None else "",
+                    pair.comparison.fields,
+                    conflict=pair.state is State.CONFLICT,
                 )
             )
     return statuses, folder.errors
+
+
+def _rows(database, file):
+    """Side by side: (kind, database line, file line); a missing side is empty."""
+    if database is None:
+        return [(kind, theirs, mine) for kind, mine, theirs in side_by_side(file, None)]
+    return side_by_side(database, file)
 
 
 class UnknownRecord(LookupError):
     """No such record, or no readable file of it inside the data folder, to decide for."""
 
 
-def decide(kind, slug, side, data_dir):
-    """Decide a conflict for one record: the next import (``"files"``) or export
-    (``"database"``) takes that side. The other side is kept as a revision now.
-    UnknownRecord if the record or its file is not there; ContentError if the file is
-    invalid."""
+def decide(kind, slug, side, data_dir, *, author=None):
+    """Decide a conflict for one pair (known by its record's slug, else its file's): the next
+    import (``"files"``) or export (``"database"``) takes that side, and the other is kept
+    now, as a revision or a Deletion. UnknownRecord if there is no such conflict; ContentError
+    if the file is invalid."""
     model = Guide if kind == "guides" else Category
-    record = (stored_guides() if kind == "guides" else stored_categories()).get(slug)
-    path = Path(data_dir) / kind / f"{slug}.md"
-    real = Path(os.path.realpath(path))
-    if record is None or not real.is_relative_to(os.path.realpath(data_dir)):
-        raise UnknownRecord(f"{kind}/{slug}: no such record")
-    parse = parse_guide if kind == "guides" else parse_category
-    try:
-        raw = real.read_bytes()
-    except OSError:
-        raise UnknownRecord(f"{path}: cannot be read") from None
-    item = parse(slug, raw, path)
-    keep, base = (record.file, record.file) if side == "files" else (item, item)
+    root = Path(os.path.realpath(data_dir))
+    folder = read_folder(root)
+    files = folder.guides if kind == "guides" else folder.categories
+    rows = stored_guides() if kind == "guides" else stored_categories()
+    pair = next(
+        (
+            p
+            for p in pair_up(files, rows, pending_deletions()[kind])
+            if p.slug == slug and p.state is State.CONFLICT
+        ),
+        None,
+    )
+    if pair is None:
+        _raise_for_file(root / kind / f"{slug}.md", kind, slug)
+        raise UnknownRecord(f"{kind}/{slug}: no such conflict")
+    record, item = pair.record, pair.item
     with transaction.atomic():
+        if record is None:
+            if pair.deleted is None:  # a new file under a slug a record holds
+                raise UnknownRecord(f"{kind}/{slug}: decide it with the record that holds it")
+            if side == "files":  # the file comes back at the next import
+                settle_deletions(model, done=[item.slug])
+            else:  # the deletion stands: the file's version kept, the export removes it
+                settle_deletions(model, moved=[(item.slug, item)])
+            return
+        if item is None:
+            if side == "files":  # deleted in the files: so is the record, kept restorable
+                delete_many(model.objects.filter(pk=record.id), author=author)
+            else:  # the export writes the admin's version again
+                model.objects.filter(pk=record.id).update(synced=None, synced_at=None)
+            return
+        if side == "files":
+            keep, base = record.file, replace(record.file, slug=item.slug)
+        else:
+            keep, base = item, item
         keep_losing_versions(model, [(record.id, keep)])
         model.objects.filter(pk=record.id).update(**sync_base_values(base, timezone.now()))
+
+
+def _raise_for_file(path, kind, slug):
+    """An invalid file at the slug says why (ContentError), so the page can show it."""
+    real = Path(os.path.realpath(path))
+    if real.is_file() and real.is_relative_to(path.parent.parent):
+        parse = parse_guide if kind == "guides" else parse_category
+        parse(slug, real.read_bytes(), path)

@@ -27,11 +27,10 @@ from django.conf import settings
 from catalog.fileformat import ContentError, parse_category, parse_guide
 from catalog.fileformat.files import remove_if_orphaned, write_atomic
 from catalog.infra.git import GitError, Repo, check_name
-from catalog.models import GuideRevision
+from catalog.models import Deletion, Guide, GuideRevision, SlugRedirect
 from catalog.pipeline.exporter import build_export_plan
-from catalog.pipeline.importer import (
-    plan_summary,
-)
+from catalog.pipeline.importer import plan_summary
+from catalog.pipeline.media import is_copied_upload
 from catalog.pipeline.readme import TocMarkerError, readme_with_current_toc
 from catalog.pipeline.steps import Stopped, import_folder, plan_export, write_export
 from catalog.write.records import stored_categories, stored_guides
@@ -103,7 +102,7 @@ def sync_content(
     branch="main",
     review=False,
     dry_run=False,
-    on_conflict="stop",
+    on_conflict="skip",
     progress=None,
 ) -> SyncReport:
     report = SyncReport(progress=progress)
@@ -201,7 +200,16 @@ def _export(data, on_conflict, report, *, move_bases):
         write_export(plan, data, move_bases=move_bases)
     except Stopped as exc:
         raise SyncError(str(exc)) from None
-    report.say(f"exported {len(plan.write)} file(s), removed {len(plan.remove)}")
+    report.say(
+        f"exported {len(plan.write)} file(s), removed {len(plan.remove)}"
+        + (f", copied {len(plan.copies)} upload(s) into public/" if plan.copies else "")
+    )
+    if plan.set_aside:
+        report.say(
+            f"{len(plan.set_aside)} conflict(s) set aside; everything else is synced. "
+            "Decide each on the Content sync page:"
+        )
+        report.extend(f"  {conflict}" for conflict in plan.set_aside)
 
 
 def _readme(top, report):
@@ -219,15 +227,24 @@ def _readme(top, report):
 
 
 def _editor_of(slug):
-    """(name, email) of the editor whose change a guide's file now holds, or None."""
+    """(name, email) of the editor whose change a guide's file now holds (at its slug, or
+    the slug it was renamed from), or who deleted it in the admin; None if none did."""
+    guide = Guide.objects.filter(slug=slug).first() or getattr(
+        SlugRedirect.objects.filter(old_slug=slug).select_related("guide").first(), "guide", None
+    )
     revision = (
-        GuideRevision.objects.filter(guide__slug=slug, source__in=EDITOR_SOURCES)
+        GuideRevision.objects.filter(guide=guide, source__in=EDITOR_SOURCES)
         .select_related("author")
         .first()
+        if guide is not None
+        else None
     )
-    if revision is None or revision.author is None:
+    user = revision.author if revision is not None else None
+    if guide is None:
+        deletion = Deletion.objects.filter(kind="guides", slug=slug, source="admin").first()
+        user = deletion.deleted_by if deletion is not None else None
+    if user is None:
         return None
-    user = revision.author
     name = user.get_full_name() or user.get_username()
     return name, user.email or f"{user.get_username()}@users.guides.invalid"
 
@@ -279,6 +296,8 @@ def _commit_leftovers(repo, top, data_rel, report):
                 ours = updated == current
             except (OSError, UnicodeDecodeError, TocMarkerError):
                 ours = False
+        elif kind in records and path.suffix == ".md" and not os.path.lexists(path):
+            ours = _removed_by_export(kind, path.stem, records[kind])
         elif kind in records and path.suffix == ".md" and path.is_file() and not path.is_symlink():
             record = records[kind].get(path.stem)
             try:
@@ -288,7 +307,7 @@ def _commit_leftovers(repo, top, data_rel, report):
             except ContentError:
                 ours = False
         else:
-            ours = False
+            ours = is_copied_upload(path, top / data_rel)
         if not ours:
             foreign.append(relative)
     if foreign:
@@ -298,6 +317,18 @@ def _commit_leftovers(repo, top, data_rel, report):
         )
     _commit(repo, top, data_rel, report)
     report.say("committed the files an interrupted sync had written")
+
+
+def _removed_by_export(kind, slug, records):
+    """Whether an export removes a file at ``slug``: its record was deleted in the admin, or
+    renamed away from it."""
+    if slug in records:
+        return False
+    model = {"guides": "guide", "categories": "category"}[kind]
+    return (
+        Deletion.objects.filter(kind=kind, slug=slug, source="admin").exists()
+        or SlugRedirect.objects.filter(old_slug=slug, **{f"{model}__isnull": False}).exists()
+    )
 
 
 def _dry_run(report, data, on_conflict):

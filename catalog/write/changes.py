@@ -24,12 +24,28 @@ content version through catalog.write.signals.
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.fileformat import GuideFile, from_data, serialise_guide, tag_text, to_data
+from catalog.fileformat import (
+    CategoryFile,
+    GuideFile,
+    from_data,
+    serialise_guide,
+    tag_text,
+    to_data,
+)
 from catalog.infra.uploads import make_variants
-from catalog.models import Category, CategoryRevision, Guide, GuideRevision, Tag, TaggedGuide
+from catalog.models import (
+    Category,
+    CategoryRevision,
+    Deletion,
+    Guide,
+    GuideRevision,
+    SlugRedirect,
+    Tag,
+    TaggedGuide,
+)
 from catalog.write import versions
 from catalog.write.links import create_tags, set_links, write_links
-from catalog.write.records import GUIDE_FIELDS, file_form, record_values
+from catalog.write.records import CATEGORY_FIELDS, GUIDE_FIELDS, file_form, record_values
 
 _REVISION_FIELDS = ("title", "body", "slug")
 
@@ -198,13 +214,140 @@ def keep_losing_versions(model, versions):
         )
 
 
-def delete_many(queryset):
+def delete_many(queryset, *, author=None):
     """Delete many records (guides, categories, tags) as one content change: one version
-    bump, not one per row (see catalog.write.versions.batch_of_changes)."""
+    bump, not one per row (see catalog.write.versions.batch_of_changes).
+
+    Each guide or category is kept as a Deletion first, restorable; one that was in step
+    with a file keeps its sync base there, pending, so that the next export removes the file
+    (unless a contributor changed it meanwhile: a conflict) and no import brings it back.
+    """
     with transaction.atomic(), versions.batch_of_changes():
+        model = queryset.model
+        if model in (Guide, Category):
+            records = model.objects.filter(pk__in=queryset.values("pk"))
+            records = records.with_page() if model is Guide else records
+            trash(
+                model,
+                [
+                    (record.pk, file_form(record, uploads_as_urls=False), "admin")
+                    for record in records
+                ],
+                author=author,
+            )
         deleted = queryset.delete()
         versions.bump()
     return deleted
+
+
+# What goes with a guide or category when it is deleted: its history, links and review links.
+# Whoever may delete the record may delete these with it (the record itself is kept whole, a
+# Deletion, restorable); the admin asks for no permission on them of its own.
+OWNED_BY_RECORDS = (
+    "guiderevision",
+    "categoryrevision",
+    "guidecategory",
+    "taggedguide",
+    "reviewlink",
+    "slugredirect",
+)
+
+
+def _kind(model):
+    return "guides" if model is Guide else "categories"
+
+
+def trash(model, deleted, *, author=None):
+    """Keep records about to be deleted, ``(id, file form, source)`` each, as Deletions:
+    their content and uploaded diagram's name, restorable; an admin deletion of a record
+    that was in step with a file also keeps its sync base, pending (see :func:`delete_many`)."""
+    rows = model.objects.in_bulk([pk for pk, _, _ in deleted])
+    kind = _kind(model)
+    entries = []
+    for pk, item, source in deleted:
+        row = rows.get(pk)
+        base = None
+        if source == "admin" and row is not None and row.synced is not None:
+            base = {**row.synced, "body": row.synced_body}
+        diagram = getattr(row, "diagram", None)
+        entries.append(
+            Deletion(
+                kind=kind,
+                slug=item.slug,
+                title=item.title[:300],
+                data=to_data(item),
+                diagram=diagram.name if diagram else "",
+                base=base,
+                pending=base is not None,
+                source=source,
+                deleted_by=author,
+            )
+        )
+    Deletion.objects.bulk_create(entries)
+
+
+def settle_deletions(model, *, done=(), moved=()):
+    """Pending deletions the files now have (``done``: slugs), or whose file's changed
+    version lost a conflict (``moved``: ``(slug, file form)``): that version is kept as a
+    Deletion of its own and becomes the base the export removes the file against."""
+    kind = _kind(model)
+    if done:
+        Deletion.objects.filter(kind=kind, pending=True, base__slug__in=list(done)).update(
+            pending=False
+        )
+    for slug, item in moved:
+        Deletion.objects.filter(kind=kind, pending=True, base__slug=slug).update(base=to_data(item))
+        Deletion.objects.create(
+            kind=kind,
+            slug=slug,
+            title=item.title[:300],
+            data=to_data(item),
+            source="conflict",
+        )
+
+
+def rename_records(model, renames):
+    """Give records new slugs, ``(id, old, new)`` each, as a sync brings renames: the old
+    slug answers 301 (a SlugRedirect), as after a rename in the admin. Two passes, so that
+    records may trade slugs."""
+    for pk, _, _ in renames:
+        model.objects.filter(pk=pk).update(slug=f"~renaming-{pk}")
+    target = "guide" if model is Guide else "category"
+    for pk, old, new in renames:
+        model.objects.filter(pk=pk).update(slug=new)
+        SlugRedirect.objects.filter(old_slug=new).delete()
+        SlugRedirect.objects.update_or_create(
+            old_slug=old, defaults={"guide": None, "category": None, f"{target}_id": pk}
+        )
+
+
+def restore_deletion(deletion, *, author=None):
+    """Make a deleted guide or category again from its Deletion; the Deletion goes. Its slug
+    must be free. A guide comes back with the links its categories still allow."""
+    model = Guide if deletion.kind == "guides" else Category
+    item = from_data(GuideFile if model is Guide else CategoryFile, deletion.data)
+    if (
+        Guide.objects.filter(slug=item.slug).exists()
+        or Category.objects.filter(slug=item.slug).exists()
+    ):
+        raise ValueError(f"{item.slug}: the slug is taken; rename the other record first")
+    names = GUIDE_FIELDS if model is Guide else CATEGORY_FIELDS
+    with transaction.atomic(), versions.batch_of_changes():
+        record = model(slug=item.slug, **record_values(item, names))
+        if model is Guide:
+            record.diagram = deletion.diagram or None
+            record.full_clean(exclude=["slug"])
+            categories = {c.slug: c for c in Category.objects.filter(slug__in=item.categories)}
+            Deletion.objects.filter(pk=deletion.pk).delete()
+            return save_guide(
+                record,
+                tags=list(item.tags),
+                categories=[categories[s] for s in item.categories if s in categories],
+                author=author,
+                source="restore",
+            )
+        Deletion.objects.filter(pk=deletion.pk).delete()
+        return save_category(record)
 
 
 def save_category(category):

@@ -15,7 +15,14 @@ from django.core.files.storage import default_storage
 from django.db.models import Case, F, TextField, Value, When
 
 from catalog.fileformat import CATEGORY, GUIDE, CategoryFile, GuideFile, from_data, to_data
-from catalog.models import Category, Guide, GuideCategory, GuideRevision, TaggedGuide
+from catalog.models import (
+    Category,
+    Deletion,
+    Guide,
+    GuideCategory,
+    GuideRevision,
+    TaggedGuide,
+)
 
 # The record's fields that hold what its file holds: each key's model field (the schema's),
 # then the body and the extra keys. Categories and tags are links, read and written apart.
@@ -180,6 +187,17 @@ def stored_guides() -> dict[str, StoredRecord]:
         )
         for row in rows
     }
+
+
+def pending_deletions() -> dict:
+    """The sync bases of records deleted in the admin whose files may still be there: by
+    kind ("guides", "categories"), then by the slug of that file (the newest deletion of a
+    slug). One query for both kinds."""
+    bases = {"guides": {}, "categories": {}}
+    file_class = {"guides": GuideFile, "categories": CategoryFile}
+    for kind, base in Deletion.objects.filter(pending=True).values_list("kind", "base"):
+        bases[kind].setdefault(base["slug"], from_data(file_class[kind], base))
+    return bases
 
 
 def changed_by(record):

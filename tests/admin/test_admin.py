@@ -114,7 +114,7 @@ def test_create_editor_puts_the_user_in_the_editors_group(editor):
     assert user.is_staff and not user.is_superuser
     assert list(user.groups.values_list("name", flat=True)) == ["Editors"]
     assert user.has_perm("catalog.upload_image") and user.has_perm("catalog.change_guide")
-    assert not user.has_perm("catalog.delete_category") and not user.has_perm("auth.add_user")
+    assert user.has_perm("catalog.delete_category") and not user.has_perm("auth.add_user")
 
 
 def test_roles_anonymous_editor_superuser(client, editor, admin_client, site):
@@ -125,7 +125,8 @@ def test_roles_anonymous_editor_superuser(client, editor, admin_client, site):
     assert editor.get("/admin/catalog/guide/").status_code == 200
     assert editor.get("/admin/auth/user/").status_code == 403
     net = Category.objects.get(slug="net")
-    assert editor.get(f"/admin/catalog/category/{net.pk}/delete/").status_code == 403
+    # Editors may delete: a deleted record is kept, restorable (Deleted records).
+    assert editor.get(f"/admin/catalog/category/{net.pk}/delete/").status_code == 200
     assert admin_client.get(f"/admin/catalog/category/{net.pk}/delete/").status_code == 200
 
 

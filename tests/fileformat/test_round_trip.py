@@ -21,6 +21,7 @@ from catalog.fileformat import (
     serialise_guide,
 )
 from catalog.models import Guide
+from catalog.write.changes import delete_many
 from catalog.write.records import stored_categories, stored_guides
 
 pytestmark = pytest.mark.django_db
@@ -108,20 +109,24 @@ def test_canonical_layout_keys_quotes_extra_keys_and_final_newline(content):
     )
 
 
-def test_new_records_are_written_and_orphans_reported_or_pruned(content):
+def test_new_records_are_written_and_deleted_ones_removed(content):
     content.category("c")
     content.guide("keep", categories=("c",))
     content.guide("gone", categories=("c",))
+    content.guide("stray", categories=("c",))
     content.import_()
-    Guide.objects.get(slug="gone").delete()
+    delete_many(Guide.objects.filter(slug="gone"))  # as the admin deletes
+    Guide.objects.filter(slug="stray").delete()  # not through the content-change step
     fresh = Guide(slug="fresh", title="Fresh", created_on=dt.date(2024, 5, 1), draft=False)
     fresh.save()
     out = export(content.root)
     assert "wrote" in out and "guides/fresh.md (new)" in out
-    assert "gone.md: no guide or category has this slug any more" in out
-    assert (content.root / "guides" / "gone.md").exists()
+    assert "guides/gone.md (deleted in the admin)" in out
+    assert not (content.root / "guides" / "gone.md").exists()
+    # A file no record and no deletion claims is a new file to import, never removed.
+    assert "newer than the database" in out and "stray.md" in out
     out = export(content.root, "--prune")
-    assert "removed" in out and not (content.root / "guides" / "gone.md").exists()
+    assert (content.root / "guides" / "stray.md").exists()
 
 
 def test_check_writes_nothing_and_lists_what_would_change(content):

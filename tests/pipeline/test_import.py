@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from catalog.models import Category, Guide, GuideCategory, Tag, TaggedGuide
+from catalog.models import Category, Deletion, Guide, GuideCategory, Tag, TaggedGuide
+from catalog.write.changes import restore_deletion, save_guide
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,8 +83,9 @@ def test_reimport_of_unchanged_files_writes_nothing(folder, django_assert_max_nu
     run_import(folder)
     before = snapshot()
     # On PostgreSQL, one more: the slugs stored, for computing new guides' search documents
-    # while reading (catalog.pipeline.importer.SearchDocuments).
-    with django_assert_max_num_queries(5 + (connection.vendor == "postgresql")) as ctx:
+    # while reading (catalog.pipeline.importer.SearchDocuments). The sixth: deletions made in
+    # the admin whose files may still be there (catalog.write.records.pending_deletions).
+    with django_assert_max_num_queries(6 + (connection.vendor == "postgresql")) as ctx:
         out = run_import(folder)
     assert not [q for q in ctx.captured_queries if not q["sql"].startswith("SELECT")]
     assert "guides: 0 created, 0 updated, 10 unchanged, 0 deleted" in out
@@ -141,21 +143,38 @@ def test_unused_tags_are_deleted(content):
     assert list(Tag.objects.values_list("name", flat=True)) == ["Keep"]
 
 
-def test_missing_files_are_reported_and_kept_unless_pruned(folder):
+def test_a_deleted_file_deletes_its_record_which_is_kept_restorable(folder):
     run_import(folder)
     (folder.root / "guides" / "guide-0.md").unlink()
     out = run_import(folder)
-    assert "guide 'guide-0' has no file any more (kept; use --prune to delete it)" in out
-    assert Guide.objects.filter(slug="guide-0").exists()
-    out = run_import(folder, "--prune")
     assert "guides: 0 created, 0 updated, 9 unchanged, 1 deleted" in out
+    assert (
+        "deleted guides whose file was deleted (restorable under Deleted records): guide-0" in out
+    )
     assert not Guide.objects.filter(slug="guide-0").exists()
+    kept = Deletion.objects.get(slug="guide-0")
+    assert (kept.kind, kept.source, kept.pending) == ("guides", "files", False)
+    restore_deletion(kept)
+    assert Guide.objects.filter(slug="guide-0").exists() and not Deletion.objects.exists()
 
 
-def test_prune_removes_categories_too(folder):
+def test_a_guide_new_in_the_admin_is_not_called_missing_and_prune_keeps_it_restorable(folder):
+    run_import(folder)
+    save_guide(Guide(slug="fresh", title="Fresh", created_on=dt.date(2024, 1, 1)))
+    out = run_import(folder)
+    assert "1 guides new in the admin; the export writes their files: fresh" in out
+    assert "--prune" not in out and Guide.objects.filter(slug="fresh").exists()
+    out = run_import(folder, "--prune")
+    assert "pruned guides that had no file (restorable under Deleted records): fresh" in out
+    assert Deletion.objects.get(slug="fresh").source == "prune"
+
+
+def test_a_deleted_category_file_deletes_the_category(folder):
     run_import(folder)
     (folder.root / "categories" / "dog.md").unlink()
-    out = run_import(folder, "--prune")
+    for path in (folder.root / "guides").glob("*.md"):  # no guide may name it any more
+        path.write_text(path.read_text().replace("  - dog\n", ""))
+    out = run_import(folder)
     assert "categories: 0 created, 0 updated, 1 unchanged, 1 deleted" in out
     assert list(Category.objects.values_list("slug", flat=True)) == ["cat"]
 
@@ -169,11 +188,20 @@ def test_dry_run_prints_the_plan_and_writes_nothing(folder):
 
 def test_a_new_guide_may_not_take_the_slug_of_a_category_in_the_database(folder):
     run_import(folder)
-    (folder.root / "categories" / "dog.md").unlink()
-    folder.guide("dog")
+    Category.objects.create(slug="fish", title="Fish")  # made in the admin, no file yet
+    folder.guide("fish")
     with pytest.raises(CommandError):
         run_import(folder)
-    assert not Guide.objects.filter(slug="dog").exists()
+    assert not Guide.objects.filter(slug="fish").exists()
+
+
+def test_a_category_whose_file_was_deleted_goes_with_its_file(folder):
+    run_import(folder)
+    (folder.root / "categories" / "dog.md").unlink()
+    folder.guide("dog", categories=("cat",))
+    run_import(folder)  # no guide names it: it is deleted, and its slug is free
+    assert Guide.objects.filter(slug="dog").exists()
+    assert not Category.objects.filter(slug="dog").exists()
 
 
 def test_verbosity_zero_prints_nothing(folder):

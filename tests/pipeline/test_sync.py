@@ -60,9 +60,9 @@ def admin_save(client, slug, **changes):
     assert response.status_code == 302, response.content.decode()[:2000]
 
 
-def _form_data(slug, **changes):
+def _form_data(current, **changes):
     """What the admin's change form posts for a guide, with some fields changed."""
-    guide = Guide.objects.with_page().get(slug=slug)
+    guide = Guide.objects.with_page().get(slug=current)
     data = {
         "title": guide.title,
         "slug": guide.slug,
@@ -241,12 +241,22 @@ def test_categories_follow_the_same_rules(site):
     assert kept.data["description"] == "From the admin."
 
 
-def test_records_from_before_sync_bases_take_the_reading_side_once(site):
+def test_a_record_without_a_base_is_in_step_or_a_conflict_never_a_winner(site):
+    """Made on both sides under one slug (or from before sync bases): the same content is
+    in step from then on; different content is a conflict naming what differs."""
     Guide.objects.update(synced=None)
     Guide.objects.filter(slug="g").update(title="Admin")
-    import_(site.root)  # no base: the files win, as they always did
+    status, output = import_(site.root)
+    assert status == 1 and "g.md: title: made in the file and in the admin" in output
+    assert Guide.objects.get(slug="g").title == "Admin"
+    assert Guide.objects.get(slug="h").synced is None  # nothing was written
+    assert import_(site.root, "--on-conflict", "skip")[0] == 0
+    g = Guide.objects.get(slug="g")
+    assert g.title == "Admin" and g.synced is None
+    assert Guide.objects.get(slug="h").synced is not None  # in step: its base is set
+    assert import_(site.root, "--on-conflict", "files")[0] == 0
     assert Guide.objects.get(slug="g").title == "Original"
-    assert all(g.synced is not None for g in Guide.objects.all())
+    assert GuideRevision.objects.filter(guide__slug="g", source="conflict", title="Admin").exists()
 
 
 # --- random interleavings -------------------------------------------------------------------

@@ -22,7 +22,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--prune",
             action="store_true",
-            help="delete files whose guide or category no longer exists",
+            help="kept for scripts; does nothing more: every export removes the files of "
+            "records deleted in the admin (unless a contributor changed them: a conflict)",
         )
         parser.add_argument(
             "--on-conflict", choices=ON_CONFLICT, default="stop", help=ON_CONFLICT_HELP
@@ -44,6 +45,11 @@ class Command(BaseCommand):
         for path, _, why in plan.write:
             if verbosity >= 1 or check:
                 self.stdout.write(f"{'would write' if check else 'wrote'} {path} ({why})")
+        for copy in plan.copies:
+            if verbosity >= 1 or check:
+                self.stdout.write(
+                    f"{'would copy' if check else 'copied'} the upload {copy.name} to {copy.path}"
+                )
         for path, why in plan.remove:
             if verbosity >= 1 or check:
                 self.stdout.write(f"{'would remove' if check else 'removed'} {path} ({why})")
@@ -54,11 +60,13 @@ class Command(BaseCommand):
                 + ", ".join(str(p) for p in plan.newer[:10])
                 + (" …" if len(plan.newer) > 10 else "")
             )
-        for path in plan.orphans:
+        if plan.set_aside:
             self.stderr.write(
-                f"{path}: no guide or category has this slug any more "
-                "(kept; use --prune to delete it)"
+                f"{len(plan.set_aside)} conflict(s) set aside, their files left as they are "
+                "(decide each on the Content sync page):"
             )
+            for conflict in plan.set_aside:
+                self.stderr.write(f"  {conflict}")
         if check:
             if plan.changes or plan.newer:
                 raise CommandError(
@@ -76,6 +84,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"{len(plan.write)} written, {len(plan.remove)} removed, "
-                    f"{plan.unchanged} unchanged."
+                    + (f"{len(plan.copies)} upload(s) copied, " if plan.copies else "")
+                    + f"{plan.unchanged} unchanged."
                 )
             )

@@ -31,7 +31,10 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="print what would change and write nothing"
         )
         parser.add_argument(
-            "--prune", action="store_true", help="delete guides and categories whose file has gone"
+            "--prune",
+            action="store_true",
+            help="also delete records made in the admin that have no file yet (kept under "
+            "Deleted records); a file deleted in git deletes its record without it",
         )
         parser.add_argument(
             "--on-conflict", choices=ON_CONFLICT, default="stop", help=ON_CONFLICT_HELP

@@ -25,7 +25,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="report only; change nothing")
         parser.add_argument(
-            "--on-conflict", choices=ON_CONFLICT, default="stop", help=ON_CONFLICT_HELP
+            "--on-conflict",
+            choices=ON_CONFLICT,
+            default="skip",
+            help=ON_CONFLICT_HELP + " (default for a sync: skip)",
         )
         parser.add_argument(
             "--run",
