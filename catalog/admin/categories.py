@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from catalog.admin.forms import CategoryForm
+from catalog.admin.forms import CategoryForm, MergingAdmin
 from catalog.admin.guides import owned_deletions
 from catalog.models import (
     Category,
@@ -12,7 +12,7 @@ from catalog.write import changes
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(MergingAdmin, admin.ModelAdmin):
     form = CategoryForm
     change_form_template = "admin/catalog/category/change_form.html"
 
@@ -28,6 +28,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         changes.save_category(obj)
+        self.say_merged(request, form)
 
     def delete_queryset(self, request, queryset):
         changes.delete_many(queryset, author=request.user)

@@ -2,7 +2,7 @@
 read, restorable in one click."""
 
 from django.contrib import admin, messages
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from catalog.fileformat import CategoryFile, GuideFile, from_data, serialise
 from catalog.models import Deletion
@@ -16,7 +16,7 @@ class DeletionAdmin(admin.ModelAdmin):
     search_fields = ["slug", "title"]
     list_select_related = ["deleted_by"]
     actions = ["restore"]
-    fields = ["kind", "slug", "source", "deleted_by", "deleted_at", "state", "file"]
+    fields = ["kind", "slug", "source", "deleted_by", "deleted_at", "state", "file", "lost"]
     readonly_fields = fields
 
     def has_add_permission(self, request):
@@ -36,6 +36,12 @@ class DeletionAdmin(admin.ModelAdmin):
         kind = GuideFile if deletion.kind == "guides" else CategoryFile
         text = serialise(from_data(kind, deletion.data))
         return format_html("<pre>{}</pre>", text)
+
+    @admin.display(description="versions that had lost a conflict")
+    def lost(self, deletion):
+        kind = GuideFile if deletion.kind == "guides" else CategoryFile
+        texts = [serialise(from_data(kind, data)) for data in deletion.lost_versions]
+        return format_html_join("", "<pre>{}</pre>", ((text,) for text in texts)) or "—"
 
     @admin.action(description="Restore selected records", permissions=["restore"])
     def restore(self, request, queryset):

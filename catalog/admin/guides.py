@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from catalog import search
 from catalog.admin import content_sync
-from catalog.admin.forms import GuideForm
+from catalog.admin.forms import GuideForm, MergingAdmin
 from catalog.infra.origin import absolute_url
 from catalog.models import (
     Guide,
@@ -111,7 +111,7 @@ class CreatedYearFilter(admin.SimpleListFilter):
 
 
 @admin.register(Guide)
-class GuideAdmin(admin.ModelAdmin):
+class GuideAdmin(MergingAdmin, admin.ModelAdmin):
     form = GuideForm
     inlines = [GuideCategoryInline]
     list_display = ["title", "category_list", "tag_list", "state", "created_on", "updated_at"]
@@ -202,6 +202,7 @@ class GuideAdmin(admin.ModelAdmin):
             links=save_categories,
             author=request.user,
         )
+        self.say_merged(request, form)
 
     def _redirect_to_page(self, request, obj, response):
         if "_preview" in request.POST:

@@ -27,6 +27,7 @@ class Migration(migrations.Migration):
                 ('slug', models.CharField(max_length=200)),
                 ('title', models.CharField(max_length=300)),
                 ('data', models.JSONField()),
+                ('lost_versions', models.JSONField(blank=True, default=list)),
                 ('diagram', models.CharField(blank=True, max_length=300)),
                 ('base', models.JSONField(blank=True, null=True)),
                 ('pending', models.BooleanField(default=False)),

@@ -95,6 +95,8 @@ class Deletion(models.Model):
     slug = models.CharField(max_length=MAX_SLUG_CHARS)
     title = models.CharField(max_length=300)
     data = models.JSONField()  # its file form (catalog.fileformat.to_data)
+    # The versions that lost a conflict, kept as its revisions were (they go with it).
+    lost_versions = models.JSONField(default=list, blank=True)
     diagram = models.CharField(max_length=300, blank=True)  # its uploaded diagram's name
     base = models.JSONField(null=True, blank=True)  # the sync base, while pending
     pending = models.BooleanField(default=False)

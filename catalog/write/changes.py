@@ -263,6 +263,7 @@ def trash(model, deleted, *, author=None):
     that was in step with a file also keeps its sync base, pending (see :func:`delete_many`)."""
     rows = model.objects.in_bulk([pk for pk, _, _ in deleted])
     kind = _kind(model)
+    lost = _lost_versions(model, list(rows))
     entries = []
     for pk, item, source in deleted:
         row = rows.get(pk)
@@ -276,6 +277,7 @@ def trash(model, deleted, *, author=None):
                 slug=item.slug,
                 title=item.title[:300],
                 data=to_data(item),
+                lost_versions=lost.get(pk, []),
                 diagram=diagram.name if diagram else "",
                 base=base,
                 pending=base is not None,
@@ -284,6 +286,21 @@ def trash(model, deleted, *, author=None):
             )
         )
     Deletion.objects.bulk_create(entries)
+
+
+def _lost_versions(model, ids):
+    """The versions of these records that lost a conflict (their revisions go with them), as
+    file-form data by record id."""
+    lost = {}
+    if model is Guide:
+        for revision in GuideRevision.objects.filter(
+            guide_id__in=ids, source="conflict"
+        ).select_related("guide"):
+            lost.setdefault(revision.guide_id, []).append(to_data(revision_file(revision)))
+    else:
+        for revision in CategoryRevision.objects.filter(category_id__in=ids, source="conflict"):
+            lost.setdefault(revision.category_id, []).append(revision.data)
+    return lost
 
 
 def settle_deletions(model, *, done=(), moved=()):
@@ -322,10 +339,12 @@ def rename_records(model, renames):
 
 
 def restore_deletion(deletion, *, author=None):
-    """Make a deleted guide or category again from its Deletion; the Deletion goes. Its slug
-    must be free. A guide comes back with the links its categories still allow."""
+    """Make a deleted guide or category again from its Deletion, with the versions that had
+    lost a conflict kept as its revisions again; the Deletion goes. Its slug must be free.
+    A guide comes back with the links its categories still allow."""
     model = Guide if deletion.kind == "guides" else Category
-    item = from_data(GuideFile if model is Guide else CategoryFile, deletion.data)
+    kind = GuideFile if model is Guide else CategoryFile
+    item = from_data(kind, deletion.data)
     if (
         Guide.objects.filter(slug=item.slug).exists()
         or Category.objects.filter(slug=item.slug).exists()
@@ -334,20 +353,24 @@ def restore_deletion(deletion, *, author=None):
     names = GUIDE_FIELDS if model is Guide else CATEGORY_FIELDS
     with transaction.atomic(), versions.batch_of_changes():
         record = model(slug=item.slug, **record_values(item, names))
+        Deletion.objects.filter(pk=deletion.pk).delete()
         if model is Guide:
             record.diagram = deletion.diagram or None
             record.full_clean(exclude=["slug"])
             categories = {c.slug: c for c in Category.objects.filter(slug__in=item.categories)}
-            Deletion.objects.filter(pk=deletion.pk).delete()
-            return save_guide(
+            record = save_guide(
                 record,
                 tags=list(item.tags),
                 categories=[categories[s] for s in item.categories if s in categories],
                 author=author,
                 source="restore",
             )
-        Deletion.objects.filter(pk=deletion.pk).delete()
-        return save_category(record)
+        else:
+            record = save_category(record)
+        keep_losing_versions(
+            model, [(record.pk, from_data(kind, data)) for data in deletion.lost_versions]
+        )
+        return record
 
 
 def save_category(category):

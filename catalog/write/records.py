@@ -234,6 +234,15 @@ def file_form(record, *, uploads_as_urls=True):
     )
 
 
+def last_author(record):
+    """The user whose admin change made a record (a Guide instance) what it is now, or None
+    (an import, a sync, a category, or no revision to say)."""
+    if not isinstance(record, Guide):
+        return None
+    revision = _revision_behind(record.pk, record.updated_at)
+    return revision.author if revision is not None else None
+
+
 def last_change(record):
     """Who last changed a record (a Guide or Category instance), how and when, in words."""
     when = f"{record.updated_at:%Y-%m-%d %H:%M:%S} UTC"
