@@ -643,7 +643,7 @@ def plan_summary(plan: ImportPlan) -> list[str]:
             )
         if kind.losers:
             lines.append(
-                f"{len(kind.losers)} conflict(s) in {label} decided by --on-conflict; the other "
+                f"{len(kind.losers)} conflict(s) in {label} decided for one side; the other "
                 "side is kept as a revision: " + ", ".join(slug for slug, _ in kind.losers[:10])
             )
     for label, kind in (("categories", plan.categories), ("guides", plan.guides)):

@@ -30,7 +30,7 @@ from catalog.infra.git import GitError, Repo, check_name
 from catalog.models import Deletion, Guide, GuideRevision, SlugRedirect
 from catalog.pipeline.exporter import build_export_plan
 from catalog.pipeline.importer import plan_summary
-from catalog.pipeline.media import is_copied_upload
+from catalog.pipeline.media import is_copied_upload, media_prefix
 from catalog.pipeline.readme import TocMarkerError, readme_with_current_toc
 from catalog.pipeline.steps import Stopped, import_folder, plan_export, write_export
 from catalog.write.records import stored_categories, stored_guides
@@ -116,7 +116,10 @@ def sync_content(
         committer=(settings.GUIDES_GIT_NAME, settings.GUIDES_GIT_EMAIL),
     )
     if not Path(repo_dir).is_dir() or not repo.is_work_tree():
-        raise SyncError(f"{repo_dir}: not a git repository (set GUIDES_CONTENT_REPO or --repo)")
+        raise SyncError(
+            f"{repo_dir}: not a git repository (GUIDES_CONTENT_REPO must name a clone of the "
+            "content repository)"
+        )
     top = repo.top()
     data = clone_data_dir(top)
     data_rel = data.relative_to(top).as_posix()
@@ -149,7 +152,8 @@ def _sync(repo, top, data_rel, report, *, remote, branch, review, dry_run, on_co
         report.say("aborted the merge an interrupted sync had left")
     if repo.merging():
         raise SyncError(
-            f"{top}: is in the middle of a merge; finish it or run `git merge --abort` first"
+            f"{top}: is in the middle of a merge someone started by hand; it must be finished "
+            "or aborted in the clone first"
         )
     _commit_leftovers(repo, top, data_rel, report)
     say("fetching")
@@ -263,8 +267,9 @@ def _commit(repo, top, data_rel, report):
                 by_author[editor].append(path)
                 continue
         rest.append(path)
+    rest = _uploads_with_their_guides(top, data_rel, rest, by_author)
     for (name, email), paths in sorted(by_author.items()):
-        slugs = ", ".join(Path(p).stem for p in paths)
+        slugs = ", ".join(Path(p).stem for p in paths if p.endswith(".md"))
         sha = repo.commit(paths, f"Guides: {slugs} (edited by {name} in the admin)", (name, email))
         report.commits.append(sha)
         report.authors.append(name)
@@ -274,6 +279,31 @@ def _commit(repo, top, data_rel, report):
         sha = repo.commit(rest, f"Guides: update {names}")
         report.commits.append(sha)
         report.say(f"committed {len(rest)} file(s) as the site: {sha[:10]}")
+
+
+def _uploads_with_their_guides(top, data_rel, paths, by_author):
+    """Uploads copied into ``public/media/`` go in the commit of the editor whose guide names
+    them, so that no commit has a guide naming an image it lacks; the rest are returned."""
+    prefix = media_prefix()
+    folder = f"{data_rel}/public/{prefix.strip('/')}/" if prefix else None
+    rest = []
+    for path in paths:
+        name = path.removeprefix(folder) if folder and path.startswith(folder) else None
+        owner = None
+        if name is not None:
+            for editor, guides in by_author.items():
+                if any(_names(top / guide, f"{prefix}{name}") for guide in guides):
+                    owner = editor
+                    break
+        (by_author[owner] if owner else rest).append(path)
+    return rest
+
+
+def _names(path, url):
+    try:
+        return url in path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _commit_leftovers(repo, top, data_rel, report):

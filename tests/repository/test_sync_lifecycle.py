@@ -316,6 +316,12 @@ def test_uploads_reach_the_repository_and_its_check_passes(synced, alice, settin
     assert "data/public/media/" + pasted_url.removeprefix("/media/") in files
     text = synced.remote_file("data/guides/g.md")
     assert f"image: /media/{diagram}" in text or f'image: "/media/{diagram}"' in text
+    # The uploads are in the editor's commit with the guide that names them.
+    added_in = git(
+        synced.origin, "log", "--format=%H", "main", "--", f"data/public/media/{diagram}"
+    )
+    shown = git(synced.origin, "show", "--format=%an", "--name-only", added_in.strip())
+    assert shown.split()[0] == "Alice" and "data/guides/g.md" in shown.split()
     # The repository's own CI: the contributor's clone checks clean.
     git(synced.contrib, "pull", "-q", "--no-rebase", "origin", "main")
     out = StringIO()  # a failing check raises CommandError
@@ -358,3 +364,52 @@ def test_an_upload_copy_never_leaves_public_through_a_link(synced, alice, settin
     with pytest.raises(Exception, match="outside|leave"):
         sync(synced)
     assert list(outside.iterdir()) == []
+
+
+# --- categories follow the same rules --------------------------------------------------------
+
+
+def _category_form(category, **changes):
+    return {
+        "title": category.title,
+        "slug": category.slug,
+        "description": category.description,
+        "sort": str(category.sort),
+        "icon": category.icon,
+        "image": category.image,
+        "body": category.body,
+        **changes,
+    }
+
+
+def test_a_category_renamed_in_the_admin_moves_its_file_and_every_guide_follows(synced, alice):
+    from catalog.models import Category
+
+    category = Category.objects.get(slug="c")
+    response = alice.post(
+        f"/admin/catalog/category/{category.pk}/change/", _category_form(category, slug="cats")
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    sync(synced)
+    files = remote_files(synced)
+    assert "data/categories/cats.md" in files and "data/categories/c.md" not in files
+    assert "  - cats\n" in synced.remote_file("data/guides/g.md")
+    assert list(Category.objects.values_list("slug", flat=True)) == ["cats"]
+    # The contributor's clone checks clean: no guide names the old slug.
+    git(synced.contrib, "pull", "-q", "--no-rebase", "origin", "main")
+    call_command("import_guides", "--check", "--data-dir", str(synced.contrib / "data"))
+
+
+def test_a_category_deleted_in_the_admin_goes_from_the_repository_too(synced, alice):
+    from catalog.models import Category
+
+    Category.objects.create(slug="spare", title="Spare")
+    sync(synced)
+    assert "data/categories/spare.md" in remote_files(synced)
+    spare = Category.objects.get(slug="spare")
+    response = alice.post(f"/admin/catalog/category/{spare.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    sync(synced)
+    assert "data/categories/spare.md" not in remote_files(synced)
+    assert not Category.objects.filter(slug="spare").exists()
+    assert Deletion.objects.get(slug="spare").kind == "categories"
