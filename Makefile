@@ -27,15 +27,21 @@ db: setup
 	$(DEV_ENV) $(PY) manage.py import_guides
 
 # Absolute URLs (feeds, sitemaps, canonical links) name the port served, unless set.
+# A task worker runs beside the server (Sync now, scheduled publishing) and stops with it.
 run: db
+	@$(DEV_ENV) $(PY) manage.py run_worker --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	GUIDES_BASE_URL=$${GUIDES_BASE_URL:-http://127.0.0.1:$(PORT)/guides} \
 		$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# Production-style: gunicorn with 2 workers per CPU (+1), whitenoise for static files.
+# Production-style: gunicorn with 2 workers per CPU (+1), whitenoise for static files, and
+# one task worker beside it (on more machines, run `manage.py run_worker` on any of them).
 # Needs SECRET_KEY and ALLOWED_HOSTS in the environment (docs/deploying.md).
 serve: setup
 	$(PY) manage.py migrate --verbosity 0
 	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@$(PY) manage.py run_worker --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn guides_site.wsgi --bind $${BIND:-127.0.0.1:8000} \
 		--workers $${WEB_CONCURRENCY:-$$(( $$(nproc) * 2 + 1 ))} --access-logfile - \
 		--logger-class guides_site.serving.RedactingLogger

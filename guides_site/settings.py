@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "taggit",
     "markdownx",
+    "django_tasks",
+    "django_tasks_db",
     "catalog",
 ]
 
@@ -228,6 +230,31 @@ GUIDES_CONTENT_REPO = os.environ.get("GUIDES_CONTENT_REPO", "")
 GUIDES_GIT_NAME = os.environ.get("GUIDES_GIT_NAME", "Guides site")
 GUIDES_GIT_EMAIL = os.environ.get("GUIDES_GIT_EMAIL", "guides@localhost")
 GUIDES_GIT_TOKEN = os.environ.get("GUIDES_GIT_TOKEN", "")
+# The branch a sync merges and pushes, and the only one whose pushes the webhook acts on.
+GUIDES_SYNC_BRANCH = os.environ.get("GUIDES_SYNC_BRANCH", "main")
+# POST /hooks/git: GitHub's X-Hub-Signature-256 (an HMAC of the body with this secret) or
+# GitLab's X-Gitlab-Token (this secret) queues a sync; without a secret the hook answers 403.
+GUIDES_WEBHOOK_SECRET = os.environ.get("GUIDES_WEBHOOK_SECRET", "")
+# Drafts made in the admin: "hold" keeps them out of the content repository until they are
+# published (a public repository would show them), "push" writes them like any guide.
+GUIDES_SYNC_DRAFTS = os.environ.get("GUIDES_SYNC_DRAFTS", "hold")
+if GUIDES_SYNC_DRAFTS not in ("hold", "push"):
+    raise ImproperlyConfigured(
+        f"GUIDES_SYNC_DRAFTS must be hold or push, not {GUIDES_SYNC_DRAFTS!r}"
+    )
+# A scheduled sync every this many minutes (0: none), run by the task worker.
+GUIDES_SYNC_EVERY_MINUTES = int(os.environ.get("GUIDES_SYNC_EVERY_MINUTES", "0"))
+
+# Background work (the sync, scheduled publishing) runs as tasks of Django's tasks framework
+# (the django-tasks backport) on its database backend: a queue in the site's own database, so
+# it needs no new server on SQLite or PostgreSQL, and any number of workers on any machines
+# take from it (`python manage.py run_worker`; catalog.repository.tasks).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 TAGGIT_CASE_INSENSITIVE = True
 

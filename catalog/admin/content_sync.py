@@ -1,5 +1,6 @@
 """The Content sync page: what is not in step between the files and the database, deciding a
-conflict for one record, and "Sync now" with its progress (catalog.repository)."""
+conflict for one record, the drafts held out of the repository, and "Sync now" (a queued
+run: catalog.repository.runs) with its progress, whichever server runs it."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -31,6 +32,7 @@ def page(model_admin, request):
         if kind in ("guides", "categories") and side in ("files", "database"):
             return _decide(model_admin, request, kind, slug, side, data_dir)
     run = SyncRun.objects.select_related("started_by").first()
+
     statuses, errors = status.sync_status(data_dir) if data_dir else ([], [])
     return TemplateResponse(
         request,
@@ -43,6 +45,7 @@ def page(model_admin, request):
             "repo": settings.GUIDES_CONTENT_REPO,
             "statuses": statuses,
             "conflicts": sum(status.conflict for status in statuses),
+            "held": [record.slug for record in statuses if record.held],
             "errors": errors,
             "run": runs.run_state(run) if run else None,
         },
@@ -55,7 +58,7 @@ def _sync_now(model_admin, request):
             request, "GUIDES_CONTENT_REPO is not set: there is no clone to sync.", messages.ERROR
         )
     else:
-        runs.start_run(request.user)
+        runs.request_sync(request.user)
     return HttpResponseRedirect(request.path)
 
 

@@ -42,5 +42,6 @@ from catalog.models.site import (  # noqa: F401
     LoginThrottle,
     ReviewLink,
     SiteState,
+    SyncLock,
     SyncRun,
 )

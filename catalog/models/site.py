@@ -81,25 +81,53 @@ class LoginThrottle(models.Model):
 
 
 class SyncRun(models.Model):
-    """One ``sync_content`` run started from the admin's "Sync now": its progress as it goes
-    and its result (catalog.repository.sync.start_run). The run is a separate process, so a
-    request never waits for git, and the page follows it by polling."""
+    """One ``sync_content`` run as a queued task: who or what asked for it (Sync now, the
+    push webhook, the schedule, a retry after a crash), its progress as it goes and its
+    result (catalog.repository.runs). Any server's page follows it here.
+
+    ``waiting`` is True while the run is queued and has not started: one waiting run at most
+    (a unique constraint), so a burst of requests queues one run, not one each.
+    """
+
+    SOURCES = [
+        ("admin", "Sync now"),
+        ("webhook", "a push"),
+        ("schedule", "the schedule"),
+        ("retry", "a retry after a crash"),
+        ("command", "a command"),
+    ]
 
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    started_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=10, choices=SOURCES, default="admin")
+    queued_at = models.DateTimeField(default=timezone.now)
+    waiting = models.BooleanField(null=True, default=True, unique=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    beat_at = models.DateTimeField(null=True, blank=True)  # the worker says it is alive
     finished_at = models.DateTimeField(null=True, blank=True)
     ok = models.BooleanField(null=True)
     lines = models.JSONField(default=list, blank=True)
-    host = models.CharField(max_length=255, blank=True)
-    pid = models.PositiveIntegerField(null=True, blank=True)
+    host = models.CharField(max_length=255, blank=True)  # the worker's machine
+    pid = models.PositiveIntegerField(null=True, blank=True)  # and process
 
     class Meta:
-        ordering = ["-started_at", "-id"]
+        ordering = ["-queued_at", "-id"]
 
     def __str__(self):
-        return f"sync run {self.pk} at {self.started_at:%Y-%m-%d %H:%M}"
+        return f"sync run {self.pk} queued at {self.queued_at:%Y-%m-%d %H:%M}"
+
+
+class SyncLock(models.Model):
+    """The one sync at a time, on databases without advisory locks (SQLite): a single row
+    naming its holder, who keeps ``beat_at`` fresh while it holds it; a holder not heard
+    from for a while died (catalog.infra.db.base.Backend.sync_lock)."""
+
+    holder = models.CharField(max_length=300, blank=True)
+    beat_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"sync lock held by {self.holder or 'no one'}"
 
 
 class ReviewLink(models.Model):

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from catalog.fileformat import (
     ContentError,
+    GuideFile,
     parse_category,
     parse_guide,
     serialise_category,
@@ -30,6 +31,7 @@ from catalog.fileformat import (
 )
 from catalog.fileformat.files import write_atomic
 from catalog.fileformat.merge import Conflict, State, pair_up
+from catalog.fileformat.rules import is_public
 from catalog.models import Category, Guide
 from catalog.pipeline.media import plan_copies, write_copies
 from catalog.write.changes import keep_losing_versions, settle_deletions
@@ -58,6 +60,7 @@ class ExportPlan:
     losers: list = field(default_factory=list)
     set_aside: list[Conflict] = field(default_factory=list)  # conflicts left as they are
     copies: list = field(default_factory=list)  # uploads to copy into public/ (pipeline.media)
+    held: list[str] = field(default_factory=list)  # drafts kept out of the files
     # Pending admin deletions: carried to the files (model, slug); a file's version that lost
     # to one (model, slug, file form); deletions undone because the file's side won.
     deletions_done: list = field(default_factory=list)
@@ -75,23 +78,40 @@ KINDS = (
 )
 
 
-def build_export_plan(root: str | Path, *, prune: bool = False, on_conflict="stop") -> ExportPlan:
+def is_held(pair, now):
+    """Whether a guide's pair is a draft made in the admin (or one scheduled for later) that
+    no file has held yet: with ``hold_drafts`` it stays out of the files until published."""
+    item = pair.record.file if pair.record is not None else None
+    return (
+        pair.state is State.NEW_RECORD
+        and isinstance(item, GuideFile)
+        and not is_public(item.draft, item.publish_at, now)
+    )
+
+
+def build_export_plan(
+    root: str | Path, *, prune: bool = False, on_conflict="stop", hold_drafts=False
+) -> ExportPlan:
     """Decide, pair by pair by the sync rules (catalog.fileformat.merge), what to write.
 
     ``prune`` is kept for scripts and changes nothing: a deletion in the admin is carried to
     the files by every export, and a file no record claims is a new file to import.
+    ``hold_drafts``: drafts made in the admin stay out of the files until published
+    (``plan.held``); a draft that came from the files is written like any record.
     """
     root = Path(root)
     plan = ExportPlan(root=root)
     deleted = pending_deletions()
+    held = (lambda pair: is_held(pair, timezone.now())) if hold_drafts else (lambda pair: False)
     for kind, model, stored, parse, serialise in KINDS:
         records = stored()
-        _plan_kind(plan, root / kind, deleted[kind], model, records, parse, serialise, on_conflict)
+        folder = root / kind
+        _plan_kind(plan, folder, deleted[kind], model, records, parse, serialise, on_conflict, held)
         plan.copies += plan_copies((record.file for record in records.values()), root)
     return plan
 
 
-def _plan_kind(plan, folder, deleted, model, records, parse, serialise, on_conflict):
+def _plan_kind(plan, folder, deleted, model, records, parse, serialise, on_conflict, held):
     """One kind's part of an export plan."""
     files, unreadable = _read_files(folder, parse)
     written = set()
@@ -118,6 +138,8 @@ def _plan_kind(plan, folder, deleted, model, records, parse, serialise, on_confl
             plan.unchanged += 1
             if record.base != record.file:
                 plan.bases.append((model, record.id, record.file))
+        elif state is State.NEW_RECORD and held(pair):
+            plan.held.append(record.file.slug)
         elif state is State.NEW_RECORD:
             write(record, record.file, "new", None)
         elif state is State.DATABASE_CHANGED:

@@ -43,7 +43,7 @@ from catalog.models import (
     Tag,
 )
 from catalog.search import DOCUMENT_COLUMNS, document_sql, documents_given
-from catalog.write import versions
+from catalog.write import tasks, versions
 from catalog.write.changes import (
     keep_losing_versions,
     rename_records,
@@ -605,6 +605,7 @@ def apply_plan(plan: ImportPlan, documents: SearchDocuments | None = None) -> No
             ).delete()
         if plan.changes:
             versions.bump()
+        tasks.publish_at(g.publish_at for g in changed if not g.draft)
 
 
 def _listed(what, slugs, every=False):

@@ -47,10 +47,10 @@ def import_folder(root, *, prune=False, on_conflict="stop", dry_run=False, progr
     return folder, plan
 
 
-def plan_export(root, *, prune=False, on_conflict="stop"):
+def plan_export(root, *, prune=False, on_conflict="stop", hold_drafts=False):
     """The export of the database into ``root``, planned; Stopped on a conflict or a record
     that would make an invalid file."""
-    plan = build_export_plan(root, prune=prune, on_conflict=on_conflict)
+    plan = build_export_plan(root, prune=prune, on_conflict=on_conflict, hold_drafts=hold_drafts)
     if plan.conflicts:
         raise Stopped(
             f"{len(plan.conflicts)} conflict(s): nothing was written. {RESOLVE}", plan.conflicts

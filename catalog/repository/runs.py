@@ -1,67 +1,180 @@
-""" "Sync now": a ``sync_content`` run started from the admin, followed by the Content sync
-page through its row (``SyncRun``): its lines as they happen, and its result."""
+"""Sync runs as queued tasks: asked for by "Sync now", the push webhook, the schedule or a
+command; carried out by a task worker, one at a time across every server; followed by any
+server's Content sync page through the run's row (``SyncRun``).
+
+- :func:`request_sync` queues a run, or gives the run already waiting: a burst of requests
+  (ten pushes in a second) queues one run, which fetches everything pushed before it starts.
+- :func:`carry_out` is the task's body: it takes the one sync lock (an advisory lock on
+  PostgreSQL, a lock row elsewhere: catalog.infra.db), marks the run started, keeps saying it
+  is alive (``beat_at``) while ``sync_content`` runs, and records the result.
+- :func:`recover` finds runs whose worker died (killed, or its machine gone: no beat for
+  ``STALE``, or a process of this machine that is not there), marks them interrupted and
+  queues a retry; a worker calls it when it starts, and the page when it shows a run. Every
+  step of a sync is all or nothing, so the retry finishes what the dead run started.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import socket
-import subprocess
-import sys
 import threading
 
 from django.conf import settings
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 
-from catalog.models import SyncRun
+from catalog.infra.db import backend
+from catalog.models import SyncLock, SyncRun
 from catalog.repository.sync import SyncError, sync_content
 
-RUN_START_GRACE = dt.timedelta(minutes=1)
+# A run not heard from for this long died with its worker; a running one says it is alive
+# every BEAT.
+STALE = dt.timedelta(seconds=45)
+BEAT = dt.timedelta(seconds=5)
 
 
-def start_run(user):
-    """Start ``sync_content`` for the admin's "Sync now" in a process of its own (a request
-    never waits for git); return the run, or the run already going (one at a time)."""
-    running = next(
-        (run for run in SyncRun.objects.filter(finished_at=None) if is_running(run)), None
-    )
-    if running is not None:
-        return running
-    run = SyncRun.objects.create(started_by=user, host=socket.gethostname())
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "sync_content", "--run", str(run.pk), "--verbosity", "0"],
-        cwd=settings.BASE_DIR,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    threading.Thread(target=process.wait, daemon=True).start()  # no zombie left behind
-    SyncRun.objects.filter(pk=run.pk).update(pid=process.pid)
-    run.pid = process.pid
+def start_here(source="command"):
+    """A run carried out by this process now (``sync_content`` on a command line or cron),
+    which still waits for the one sync lock like a queued one."""
+    return SyncRun.objects.create(source=source, waiting=None)
+
+
+def request_sync(user=None, source="admin"):
+    """Queue a sync run; return it, or the run already waiting to start (one at most)."""
+    waiting = SyncRun.objects.filter(waiting=True).first()
+    if waiting is not None:
+        return waiting
+    try:
+        with transaction.atomic():
+            run = SyncRun.objects.create(started_by=user, source=source)
+            transaction.on_commit(lambda: _enqueue(run.pk))
+    except IntegrityError:  # another request queued one meanwhile
+        return SyncRun.objects.filter(waiting=True).first() or request_sync(user, source)
     return run
 
 
-def is_running(run):
-    """Whether an unfinished run is still going. A run whose process died (killed, or the
-    machine restarted) is marked interrupted: the next run completes its work."""
-    if run.finished_at is not None:
-        return False
-    alive = True
-    if run.host == socket.gethostname() and run.pid:
-        alive = _process_alive(run.pid)
-    elif not run.pid:
-        alive = timezone.now() - run.started_at < RUN_START_GRACE
-    if not alive:
+def _enqueue(run_id):
+    from catalog.repository.tasks import sync_task
+
+    sync_task.enqueue(run_id)
+
+
+def worker_name():
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def carry_out(run_id, repo_dir=None, *, echo=None, **options):
+    """Carry out a run (queued, or made by ``sync_content`` itself): the task's body. Returns
+    the report, or None if the run was finished already (a task delivered twice); SyncError
+    if the sync stopped (recorded in the run)."""
+    run = SyncRun.objects.filter(pk=run_id, finished_at=None).first()
+    if run is None:
+        return None
+    repo_dir = repo_dir or settings.GUIDES_CONTENT_REPO
+    holder = f"{worker_name()}:{run.pk}"
+    said_waiting = []
+
+    def waiting():
+        if not said_waiting:
+            said_waiting.append(True)
+            _add_line(run, "waiting for the sync in progress to finish")
+
+    with backend().sync_lock(SyncLock, holder, stale=STALE, gone=_holder_gone, waiting=waiting):
+        host, pid = socket.gethostname(), os.getpid()
+        now = timezone.now()
+        SyncRun.objects.filter(pk=run.pk).update(
+            waiting=None, started_at=now, beat_at=now, host=host, pid=pid
+        )
+        run.refresh_from_db()
+        with _beating(run):
+            return _run(run, repo_dir, options, echo)
+
+
+def _run(run, repo_dir, options, echo):
+    def progress(line):
+        _add_line(run, line)
+        if echo is not None:
+            echo(line)
+
+    options = {"branch": settings.GUIDES_SYNC_BRANCH, **options}
+    try:
+        report = sync_content(repo_dir, progress=progress, **options)
+    except SyncError as exc:
+        _finish_run(run, False, run.lines + str(exc).splitlines())
+        raise
+    except Exception as exc:
+        _finish_run(run, False, [*run.lines, f"the sync failed: {exc!r}"])
+        raise
+    _finish_run(run, True, report.lines)
+    return report
+
+
+def _add_line(run, line):
+    run.lines.append(line)
+    SyncRun.objects.filter(pk=run.pk).update(lines=run.lines)
+
+
+class _beating:
+    """While inside, a thread of the worker says every BEAT that the run is alive (and
+    keeps a lock row fresh)."""
+
+    def __init__(self, run):
+        self.run, self.stop = run, threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="sync-beat", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+    def _beat(self):
+        try:
+            while not self.stop.wait(BEAT.total_seconds()):
+                now = timezone.now()
+                SyncRun.objects.filter(pk=self.run.pk, finished_at=None).update(beat_at=now)
+                SyncLock.objects.filter(pk=1, holder__endswith=f":{self.run.pk}").update(
+                    beat_at=now
+                )
+        finally:
+            connection.close()
+
+
+def _holder_gone(holder):
+    """Whether the lock's holder (``host:pid:run``) is a process of this machine that is not
+    there any more."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    return host == socket.gethostname() and pid.isdigit() and not _process_alive(int(pid))
+
+
+def recover():
+    """Runs whose worker died: marked interrupted, and one retry queued. Returns how many."""
+    close_old_connections()
+    dead = [run for run in SyncRun.objects.filter(finished_at=None, waiting=None) if _dead(run)]
+    for run in dead:
         _finish_run(
             run,
             False,
             [
-                "The run stopped before it finished (was it killed?). What it "
-                "wrote is complete; the next sync finishes the rest."
+                *run.lines,
+                "The run stopped before it finished (its worker died). What it wrote is "
+                "complete; a new run was queued to finish the rest.",
             ],
         )
-    return alive
+    if dead:
+        request_sync(dead[0].started_by, source="retry")
+    return len(dead)
+
+
+def _dead(run):
+    if run.started_at is None:
+        return False
+    if run.host == socket.gethostname() and run.pid and not _process_alive(run.pid):
+        return True
+    return timezone.now() - (run.beat_at or run.started_at) > STALE
 
 
 def _process_alive(pid):
@@ -80,46 +193,30 @@ def _process_alive(pid):
         return True
 
 
-def carry_out_run(run_id, repo_dir, **options):
-    """The process "Sync now" starts: run the sync, telling the run's row each line as it
-    happens, and record the result."""
-    run = SyncRun.objects.get(pk=run_id)
-
-    def progress(line):
-        run.lines.append(line)
-        SyncRun.objects.filter(pk=run.pk).update(lines=run.lines)
-
-    try:
-        report = sync_content(repo_dir, progress=progress, **options)
-    except SyncError as exc:
-        _finish_run(run, False, run.lines + str(exc).splitlines())
-        raise
-    except Exception as exc:
-        _finish_run(run, False, [*run.lines, f"the sync failed: {exc!r}"])
-        raise
-    _finish_run(run, True, report.lines)
-    return report
-
-
 def _finish_run(run, ok, lines):
     run.ok, run.lines, run.finished_at = ok, lines, timezone.now()
     SyncRun.objects.filter(pk=run.pk, finished_at=None).update(
-        ok=ok, lines=lines, finished_at=run.finished_at
+        ok=ok, lines=lines, finished_at=run.finished_at, waiting=None
     )
 
 
 def run_state(run):
-    """A run as the page's progress poll reads it."""
-    if run.finished_at is None and is_running(run):
-        state = "running"
-    else:
+    """A run as the page's progress poll reads it (a dead worker's run is recovered first)."""
+    if run.finished_at is None and run.started_at is not None and _dead(run):
+        recover()
+        run.refresh_from_db()
+    if run.finished_at is not None:
         state = "ok" if run.ok else "failed"
+    else:
+        state = "queued" if run.started_at is None else "running"
+    when = run.started_at or run.queued_at
     return {
         "id": run.pk,
         "state": state,
         "lines": run.lines,
+        "source": run.get_source_display(),
         "started_by": run.started_by.get_username() if run.started_by else "",
-        "started_at": run.started_at.isoformat(),
-        "started": f"{run.started_at:%Y-%m-%d %H:%M:%S} UTC",
+        "started_at": when.isoformat(),
+        "started": f"{when:%Y-%m-%d %H:%M:%S} UTC",
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
     }

@@ -15,6 +15,7 @@ from catalog.fileformat import parse_category, parse_guide, read_folder
 from catalog.fileformat.merge import State, pair_up, side_by_side
 from catalog.infra.git import Repo
 from catalog.models import Category, Guide
+from catalog.pipeline.exporter import is_held
 from catalog.repository.sync import clone_data_dir, inside_clone
 from catalog.write.changes import delete_many, keep_losing_versions, settle_deletions
 from catalog.write.records import (
@@ -35,6 +36,7 @@ class RecordStatus:
     who: str = ""
     fields: tuple = ()
     conflict: bool = False
+    held: bool = False  # a draft kept out of the repository until published
 
 
 def content_data_dir():
@@ -53,6 +55,7 @@ def sync_status(data_dir):
     diff (catalog.fileformat.merge.pair_up: renames and deletions included)."""
     folder = read_folder(data_dir)
     deleted = pending_deletions()
+    hold, now = settings.GUIDES_SYNC_DRAFTS == "hold", timezone.now()
     statuses = []
     for kind, files, rows in (
         ("categories", folder.categories, stored_categories()),
@@ -65,6 +68,9 @@ def sync_status(data_dir):
             state = pair.comparison.why or pair.state.value
             if pair.path_slug is not None and record is not None and pair.path_slug != pair.slug:
                 state += f" (its file: {pair.path_slug}.md)"
+            held = hold and kind == "guides" and is_held(pair, now)
+            if held:
+                state += ": a draft, held out of the repository until it is published"
             statuses.append(
                 RecordStatus(
                     kind,
@@ -74,6 +80,7 @@ def sync_status(data_dir):
                     changed_by(record) if record is not None else "",
                     pair.comparison.fields,
                     conflict=pair.state is State.CONFLICT,
+                    held=held,
                 )
             )
     return statuses, folder.errors

@@ -199,8 +199,11 @@ def _import(data, on_conflict, report):
 
 
 def _export(data, on_conflict, report, *, move_bases):
+    # Drafts made in the admin stay out of the repository (GUIDES_SYNC_DRAFTS = hold), except
+    # on a review branch (move_bases false), which is where a draft is meant to be read.
+    hold = settings.GUIDES_SYNC_DRAFTS == "hold" and move_bases
     try:
-        plan = plan_export(data, on_conflict=on_conflict)
+        plan = plan_export(data, on_conflict=on_conflict, hold_drafts=hold)
         write_export(plan, data, move_bases=move_bases)
     except Stopped as exc:
         raise SyncError(str(exc)) from None
@@ -208,6 +211,9 @@ def _export(data, on_conflict, report, *, move_bases):
         f"exported {len(plan.write)} file(s), removed {len(plan.remove)}"
         + (f", copied {len(plan.copies)} upload(s) into public/" if plan.copies else "")
     )
+    if plan.held:
+        shown = ", ".join(plan.held[:10]) + (" …" if len(plan.held) > 10 else "")
+        report.say(f"held {len(plan.held)} draft(s) out of the repository until published: {shown}")
     if plan.set_aside:
         report.say(
             f"{len(plan.set_aside)} conflict(s) set aside; everything else is synced. "

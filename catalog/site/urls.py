@@ -7,6 +7,7 @@ from catalog.site import views
 from catalog.site.caching import public_page
 from catalog.site.feeds import CategoryFeed, LatestGuidesFeed
 from catalog.site.health import healthz
+from catalog.site.hooks import git_push
 from catalog.site.sitemaps import SITEMAPS
 
 app_name = "catalog"
@@ -32,6 +33,7 @@ urlpatterns = [
 
 site_urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("hooks/git", git_push, name="git_push_hook"),
     path(
         "sitemap.xml",
         public_page(on_site_origin(sitemap_views.index)),

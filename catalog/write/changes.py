@@ -43,7 +43,7 @@ from catalog.models import (
     Tag,
     TaggedGuide,
 )
-from catalog.write import versions
+from catalog.write import tasks, versions
 from catalog.write.links import create_tags, set_links, write_links
 from catalog.write.records import CATEGORY_FIELDS, GUIDE_FIELDS, file_form, record_values
 
@@ -119,6 +119,8 @@ def save_guide(guide, *, tags=None, categories=None, links=None, author=None, so
         versions.bump([guide.pk])
         guide = Guide.objects.with_page().get(pk=guide.pk)
         snapshot(guide, author=author, source=source).save()
+        if not guide.draft:
+            tasks.publish_at([guide.publish_at])
     return guide
 
 

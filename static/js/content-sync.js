@@ -1,4 +1,4 @@
-// "Sync now": follow a running sync's progress, then show the page as the sync left it.
+// "Sync now": follow a queued or running sync's progress, then show the page as it left it.
 (function () {
   "use strict";
   function follow(box) {
@@ -11,7 +11,7 @@
         })
         .then(function (run) {
           lines.textContent = run.lines.join("\n");
-          if (run.state === "running") {
+          if (run.state === "running" || run.state === "queued") {
             window.setTimeout(poll, 1000);
           } else {
             window.location.reload();
@@ -25,6 +25,6 @@
   }
   document.addEventListener("DOMContentLoaded", function () {
     var box = document.getElementById("sync-run");
-    if (box && box.dataset.state === "running") follow(box);
+    if (box && (box.dataset.state === "running" || box.dataset.state === "queued")) follow(box);
   });
 })();

@@ -1,5 +1,6 @@
-"""``sync_content`` as processes: the admin's "Sync now" followed through a real server, and
-runs killed with SIGKILL at arbitrary moments, each finished by the next run.
+"""``sync_content`` as processes: the admin's "Sync now" queued, carried out by a real task
+worker and followed through a real server; a worker killed mid-run and restarted; runs
+killed with SIGKILL at arbitrary moments, each finished by the next run.
 
 Everything runs in subprocesses over the suite's database (a SQLite file of this test, or the
 PostgreSQL test database) and real git repositories with a bare repository as the remote.
@@ -77,12 +78,50 @@ def slow_push(repos, seconds):
     hook.chmod(0o755)
 
 
-def test_sync_now_runs_in_the_background_and_the_page_follows_it(site):
+class Worker:
+    """``manage.py run_worker`` in a process group of its own (so a kill takes its git too)."""
+
+    def __init__(self, env):
+        self.env, self.process = env, None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker", "--interval", "0.2", "-v", "0"],
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        return self
+
+    def kill(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def __exit__(self, *exc):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def run_state_of(env, run_id):
+    state = "from catalog.repository.runs import run_state\nfrom catalog.models import SyncRun\n"
+    state += f"import json\nprint(json.dumps(run_state(SyncRun.objects.get(pk={run_id}))))"
+    return json.loads(shell(env, state))
+
+
+def test_sync_now_is_queued_run_by_a_worker_and_the_page_follows_it(site):
     repos, env = site
     slow_push(repos, 2)
     admin_edit(env, "g", "Edited in the admin.")
     repos.contribute("data/guides/h.md", "Second line.", "A contributor's line.")
-    with Gunicorn(env, workers=2) as server:
+    with Gunicorn(env, workers=2) as server, Worker(env):
         browser = Browser(server.url)
         assert browser.login("editor", PASSWORD) == "ok"
         page_url = server.url + "/admin/catalog/guide/content-sync/"
@@ -97,7 +136,7 @@ def test_sync_now_runs_in_the_background_and_the_page_follows_it(site):
         )
         assert status == 302 and time.monotonic() - started < 2  # the request did not wait
         _, _, page = fetch(page_url, opener=browser.opener)
-        assert b"Syncing" in page and b'disabled title="A sync is running"' in page
+        assert b"Queued" in page or b"Syncing" in page
         progress_url = server.url + page.split(b'data-url="')[1].split(b'"')[0].decode()
 
         seen = []
@@ -105,7 +144,7 @@ def test_sync_now_runs_in_the_background_and_the_page_follows_it(site):
             _, _, body = fetch(progress_url, opener=browser.opener)
             run = json.loads(body)
             seen.append((run["state"], run["lines"][-1] if run["lines"] else ""))
-            if run["state"] != "running":
+            if run["state"] not in ("queued", "running"):
                 break
             time.sleep(0.1)
         assert run["state"] == "ok", run
@@ -122,34 +161,43 @@ def test_sync_now_runs_in_the_background_and_the_page_follows_it(site):
     assert stored(env, "h")[1].strip() == "Body of h.\nA contributor's line."
 
 
-def test_a_sync_run_killed_in_the_page_is_reported_and_the_next_finishes(site):
+def test_a_worker_killed_mid_run_and_restarted_completes_the_run(site):
+    """A deploy or a crash kills the worker while it pushes: the run is marked interrupted
+    and a retry queued when a worker starts again, which finishes the work."""
     repos, env = site
     slow_push(repos, 30)
     admin_edit(env, "g", "Edited before a kill.")
     run_id = shell(
         env,
         "from django.contrib.auth.models import User\n"
-        "from catalog.repository.runs import start_run\n"
-        "print(start_run(User.objects.get(username='editor')).pk)",
+        "from catalog.repository.runs import request_sync\n"
+        "print(request_sync(User.objects.get(username='editor')).pk)",
     ).strip()
-    state = "from catalog.repository.runs import run_state\nfrom catalog.models import SyncRun\n"
-    state += f"import json\nprint(json.dumps(run_state(SyncRun.objects.get(pk={run_id}))))"
-    for _ in range(200):
-        run = json.loads(shell(env, state))
-        if run["lines"] and run["lines"][-1] == "pushing to origin/main":
-            break
-    pid = int(
-        shell(
-            env, f"from catalog.models import SyncRun\nprint(SyncRun.objects.get(pk={run_id}).pid)"
-        )
-    )
-    os.killpg(pid, signal.SIGKILL)  # the run and its git, as a killed service would be
-    time.sleep(0.5)
-    run = json.loads(shell(env, state))
-    assert run["state"] == "failed" and "stopped before it finished" in run["lines"][-1]
+    with Worker(env) as worker:
+        for _ in range(300):
+            run = run_state_of(env, run_id)
+            if run["lines"] and run["lines"][-1] == "pushing to origin/main":
+                break
+            time.sleep(0.1)
+        assert run["state"] == "running", run
+        worker.kill()  # the worker and its git, as a killed container would be
+    run = run_state_of(env, run_id)
+    assert run["state"] == "failed" and "its worker died" in run["lines"][-1]
     slow_push(repos, 0)
-    out = manage(env, "sync_content").stdout
-    assert "pushed" in out
+    with Worker(env):
+        for _ in range(300):
+            retry = json.loads(
+                shell(
+                    env,
+                    "import json\nfrom catalog.models import SyncRun\n"
+                    "r = SyncRun.objects.filter(source='retry').first()\n"
+                    "print(json.dumps(r and [r.ok, r.lines]))",
+                )
+            )
+            if retry and retry[0] is not None:
+                break
+            time.sleep(0.2)
+    assert retry[0] is True, retry
     assert "Edited before a kill." in repos.remote_file("data/guides/g.md")
     assert git(repos.site, "status", "--porcelain") == ""
 

@@ -3,6 +3,7 @@
 import contextlib
 import functools
 import itertools
+import time
 
 from django.db import models, transaction
 
@@ -123,3 +124,37 @@ class Backend:
 
     def forget_version(self):
         """Drop the version this process keeps; the next read starts afresh."""
+
+    # One sync at a time across every server (catalog.repository.runs). ``lock_type`` is the
+    # model of the lock row (SyncLock), handed in because this layer knows no model.
+
+    @contextlib.contextmanager
+    def sync_lock(self, lock_type, holder, *, stale, gone, waiting, poll=1.0):
+        """Hold the one sync lock while inside, waiting for it (``waiting()`` is called
+        each time it is found taken); yields a ``beat()`` the holder calls at least every
+        ``stale`` / 3 to say it is alive.
+
+        Here a row: taken when free, or held by a holder not heard from for ``stale``, or
+        one that ``gone(holder)`` says died (a process of this machine that is not
+        there); released on leaving. Each step is one short transaction, so the lock never
+        holds the database's own write lock (SQLite's) for the run.
+        """
+        from django.db.models import Q
+        from django.utils import timezone
+
+        lock_type.objects.get_or_create(pk=1)
+        rows = lock_type.objects.filter(pk=1)
+        while True:
+            now = timezone.now()
+            row = rows.values("holder", "beat_at").first()
+            free = Q(holder="") | Q(beat_at__lt=now - stale)
+            if row["holder"] and gone(row["holder"]):
+                free |= Q(holder=row["holder"])
+            if rows.filter(free).update(holder=holder, beat_at=now):
+                break
+            waiting()
+            time.sleep(poll)
+        try:
+            yield lambda: rows.filter(holder=holder).update(beat_at=timezone.now())
+        finally:
+            rows.filter(holder=holder).update(holder="", beat_at=None)

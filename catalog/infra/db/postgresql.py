@@ -26,6 +26,8 @@ from catalog.infra.db import base
 logger = logging.getLogger(__name__)
 
 CHANNEL = "guides_content_version"
+# The advisory lock of the one sync at a time (any constant this database's users agree on).
+SYNC_LOCK_KEY = 0x6775696465730001
 APPLICATION_NAME = "guides-version-watch"
 REREAD_SECONDS = 10.0
 RETRY_SECONDS = 1.0
@@ -132,6 +134,24 @@ class Backend(base.Backend):
 
     def forget_version(self):
         self._watcher.stop()
+
+    @contextlib.contextmanager
+    def sync_lock(self, lock_type, holder, *, stale, gone, waiting, poll=1.0):
+        """A session advisory lock on a connection of its own, held for the whole run: the
+        server releases it when that connection ends, so a killed holder never keeps it, and
+        nothing needs a beat."""
+        helper = type(connection)(dict(connection.settings_dict))
+        try:
+            with helper.cursor() as cursor:
+                while True:
+                    cursor.execute("SELECT pg_try_advisory_lock(%s)", [SYNC_LOCK_KEY])
+                    if cursor.fetchone()[0]:
+                        break
+                    waiting()
+                    time.sleep(poll)
+                yield lambda: None
+        finally:
+            helper.close()
 
     def insert_rows(self, model, rows):
         """Binary ``COPY``, consumed as ``rows`` yields them, so the server stores one batch

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.fileformat.merge import ON_CONFLICT, ON_CONFLICT_HELP
-from catalog.repository.runs import carry_out_run
+from catalog.repository import runs
 from catalog.repository.sync import SyncError, sync_content
 
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--repo", help="the clone (default: GUIDES_CONTENT_REPO)")
         parser.add_argument("--remote", default="origin")
-        parser.add_argument("--branch", default="main")
+        parser.add_argument("--branch", default=None, help="default: GUIDES_SYNC_BRANCH (main)")
         parser.add_argument(
             "--review",
             action="store_true",
@@ -34,7 +34,12 @@ class Command(BaseCommand):
             "--run",
             type=int,
             metavar="ID",
-            help="record progress and result in the admin's sync run ID (used by 'Sync now')",
+            help="carry out the queued sync run ID here (a worker does this for 'Sync now')",
+        )
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="queue a run for the task workers instead of running it here (for cron)",
         )
 
     def handle(self, *args, repo=None, verbosity=1, **options):
@@ -44,19 +49,27 @@ class Command(BaseCommand):
         choices = {
             key: options[key] for key in ("remote", "branch", "review", "dry_run", "on_conflict")
         }
+        choices["branch"] = choices["branch"] or settings.GUIDES_SYNC_BRANCH
+        if options["queue"]:
+            run = runs.request_sync(source="command")
+            if verbosity >= 1:
+                self.stdout.write(f"queued sync run {run.pk}")
+            return
         try:
-            if options["run"]:
-                report = carry_out_run(options["run"], repo, **choices)
+            if options["dry_run"]:  # reads only: no run, no lock
+                report = sync_content(repo, **choices)
             else:
-                report = sync_content(
+                run_id = options["run"] or runs.start_here().pk
+                report = runs.carry_out(
+                    run_id,
                     repo,
-                    progress=(lambda line: self.stderr.write(f"… {line}"))
-                    if verbosity >= 2
-                    else None,
+                    echo=(lambda line: self.stderr.write(f"… {line}")) if verbosity >= 2 else None,
                     **choices,
                 )
         except SyncError as exc:
             raise CommandError(str(exc)) from None
+        if report is None:
+            raise CommandError(f"sync run {options['run']} is finished already")
         if verbosity >= 1:
             for line in report.lines:
                 self.stdout.write(line)

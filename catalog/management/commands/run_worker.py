@@ -1,0 +1,36 @@
+"""Run a task worker: the sync, the schedule and scheduled publishing (catalog.repository.tasks).
+
+Before taking tasks it recovers what a dead worker left (a sync run interrupted by a crash or
+a deploy is queued again) and makes sure the schedule's next sync and the next scheduled
+publication are queued; then it is django-tasks-db's ``db_worker``. Run one or more, on any
+machines that share the database.
+"""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from catalog.repository import runs, tasks
+from catalog.write.tasks import queue_upcoming_publications
+
+
+class Command(BaseCommand):
+    help = "Run a background task worker (the sync, its schedule, scheduled publishing)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="seconds between looks at the queue"
+        )
+        parser.add_argument(
+            "--batch", action="store_true", help="run what is queued, then exit (for cron)"
+        )
+
+    def handle(self, *args, interval=1.0, batch=False, verbosity=1, **options):
+        recovered = runs.recover()
+        if recovered and verbosity >= 1:
+            self.stdout.write(f"queued a retry of {recovered} sync run(s) a dead worker left")
+        tasks.queue_next_scheduled_sync()
+        queue_upcoming_publications()
+        worker_options = {"interval": interval, "verbosity": verbosity}
+        if batch:
+            worker_options["batch"] = True
+        call_command("db_worker", **worker_options)
