@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from catalog.fileformat import ContentError
 from catalog.infra import roles
 from catalog.models import SyncRun
-from catalog.repository import runs, status
+from catalog.repository import status, tasks
 from catalog.repository.sync import SyncError
 
 
@@ -47,7 +47,7 @@ def page(model_admin, request):
             "conflicts": sum(status.conflict for status in statuses),
             "held": [record.slug for record in statuses if record.held],
             "errors": errors,
-            "run": runs.run_state(run) if run else None,
+            "run": tasks.state_of(run) if run else None,
         },
     )
 
@@ -58,7 +58,7 @@ def _sync_now(model_admin, request):
             request, "GUIDES_CONTENT_REPO is not set: there is no clone to sync.", messages.ERROR
         )
     else:
-        runs.request_sync(request.user)
+        tasks.request_sync(request.user)
     return HttpResponseRedirect(request.path)
 
 
@@ -85,4 +85,4 @@ def run_progress(request, run_id):
     if not roles.may(request.user, roles.SYNC):
         raise PermissionDenied
     run = get_object_or_404(SyncRun.objects.select_related("started_by"), pk=run_id)
-    return JsonResponse(runs.run_state(run), headers={"Cache-Control": "no-store"})
+    return JsonResponse(tasks.state_of(run), headers={"Cache-Control": "no-store"})

@@ -1,16 +1,13 @@
-"""Sync runs as queued tasks: asked for by "Sync now", the push webhook, the schedule or a
-command; carried out by a task worker, one at a time across every server; followed by any
-server's Content sync page through the run's row (``SyncRun``).
+"""Sync runs: carried out by a task worker (or ``sync_content`` itself), one at a time across
+every server, and followed by any server's Content sync page through the run's row
+(``SyncRun``). Queueing them is catalog.repository.tasks'.
 
-- :func:`request_sync` queues a run, or gives the run already waiting: a burst of requests
-  (ten pushes in a second) queues one run, which fetches everything pushed before it starts.
 - :func:`carry_out` is the task's body: it takes the one sync lock (an advisory lock on
   PostgreSQL, a lock row elsewhere: catalog.infra.db), marks the run started, keeps saying it
   is alive (``beat_at``) while ``sync_content`` runs, and records the result.
-- :func:`recover` finds runs whose worker died (killed, or its machine gone: no beat for
-  ``STALE``, or a process of this machine that is not there), marks them interrupted and
-  queues a retry; a worker calls it when it starts, and the page when it shows a run. Every
-  step of a sync is all or nothing, so the retry finishes what the dead run started.
+- :func:`is_dead`: a run whose worker died (killed, or its machine gone: no beat for
+  ``STALE``, or a process of this machine that is not there); every step of a sync is all or
+  nothing, so a retry finishes what the dead run started.
 """
 
 from __future__ import annotations
@@ -21,7 +18,7 @@ import socket
 import threading
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from catalog.infra.db import backend
@@ -38,26 +35,6 @@ def start_here(source="command"):
     """A run carried out by this process now (``sync_content`` on a command line or cron),
     which still waits for the one sync lock like a queued one."""
     return SyncRun.objects.create(source=source, waiting=None)
-
-
-def request_sync(user=None, source="admin"):
-    """Queue a sync run; return it, or the run already waiting to start (one at most)."""
-    waiting = SyncRun.objects.filter(waiting=True).first()
-    if waiting is not None:
-        return waiting
-    try:
-        with transaction.atomic():
-            run = SyncRun.objects.create(started_by=user, source=source)
-            transaction.on_commit(lambda: _enqueue(run.pk))
-    except IntegrityError:  # another request queued one meanwhile
-        return SyncRun.objects.filter(waiting=True).first() or request_sync(user, source)
-    return run
-
-
-def _enqueue(run_id):
-    from catalog.repository.tasks import sync_task
-
-    sync_task.enqueue(run_id)
 
 
 def worker_name():
@@ -134,10 +111,13 @@ class _beating:
         try:
             while not self.stop.wait(BEAT.total_seconds()):
                 now = timezone.now()
-                SyncRun.objects.filter(pk=self.run.pk, finished_at=None).update(beat_at=now)
-                SyncLock.objects.filter(pk=1, holder__endswith=f":{self.run.pk}").update(
-                    beat_at=now
-                )
+                try:
+                    SyncRun.objects.filter(pk=self.run.pk, finished_at=None).update(beat_at=now)
+                    SyncLock.objects.filter(pk=1, holder__endswith=f":{self.run.pk}").update(
+                        beat_at=now
+                    )
+                except DatabaseError:  # busy: the next beat says it (STALE is several)
+                    pass
         finally:
             connection.close()
 
@@ -150,26 +130,8 @@ def _holder_gone(holder):
     return host == socket.gethostname() and pid.isdigit() and not _process_alive(int(pid))
 
 
-def recover():
-    """Runs whose worker died: marked interrupted, and one retry queued. Returns how many."""
-    close_old_connections()
-    dead = [run for run in SyncRun.objects.filter(finished_at=None, waiting=None) if _dead(run)]
-    for run in dead:
-        _finish_run(
-            run,
-            False,
-            [
-                *run.lines,
-                "The run stopped before it finished (its worker died). What it wrote is "
-                "complete; a new run was queued to finish the rest.",
-            ],
-        )
-    if dead:
-        request_sync(dead[0].started_by, source="retry")
-    return len(dead)
-
-
-def _dead(run):
+def is_dead(run):
+    """Whether a started, unfinished run's worker died."""
     if run.started_at is None:
         return False
     if run.host == socket.gethostname() and run.pid and not _process_alive(run.pid):
@@ -200,11 +162,20 @@ def _finish_run(run, ok, lines):
     )
 
 
+def mark_interrupted(run):
+    _finish_run(
+        run,
+        False,
+        [
+            *run.lines,
+            "The run stopped before it finished (its worker died). What it wrote is "
+            "complete; a new run was queued to finish the rest.",
+        ],
+    )
+
+
 def run_state(run):
-    """A run as the page's progress poll reads it (a dead worker's run is recovered first)."""
-    if run.finished_at is None and run.started_at is not None and _dead(run):
-        recover()
-        run.refresh_from_db()
+    """A run as the page's progress poll reads it."""
     if run.finished_at is not None:
         state = "ok" if run.ok else "failed"
     else:

@@ -6,7 +6,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from catalog.repository import runs, webhook
+from catalog.repository import tasks, webhook
 
 
 @csrf_exempt
@@ -21,5 +21,5 @@ def git_push(request):
         return JsonResponse({"error": str(exc)}, status=403)
     if not push.sync:
         return JsonResponse({"queued": False, "why": push.why}, status=202)
-    run = runs.request_sync(source="webhook")
+    run = tasks.request_sync(source="webhook")
     return JsonResponse({"queued": True, "run": run.pk, "why": push.why}, status=202)

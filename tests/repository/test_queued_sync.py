@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Guide, SyncRun
-from catalog.repository.runs import request_sync
+from catalog.repository.tasks import request_sync
 from catalog.write.changes import publish_guides, save_guide
 from tests.gitrepos import Repos, git, sync
 from tests.repository.test_sync_runs import Worker, shell, slow_push
@@ -276,13 +276,13 @@ def test_two_servers_with_two_clones_sync_one_at_a_time(tmp_path):
     with Worker(env_a), Worker(env_b):
         first = shell(
             env_a,
-            "from catalog.repository.runs import request_sync\n"
+            "from catalog.repository.tasks import request_sync\n"
             "print(request_sync(source='admin').pk)",
         )
         _wait(lambda: _runs(env_a)[-1][2] is not None)  # started: the next request queues
         shell(
             env_b,
-            "from catalog.repository.runs import request_sync\n"
+            "from catalog.repository.tasks import request_sync\n"
             "print(request_sync(source='admin').pk)",
         )
         _wait(lambda: len(_runs(env_a)) >= 3 and all(r[1] is not None for r in _runs(env_a)))

@@ -111,8 +111,8 @@ class Worker:
 
 
 def run_state_of(env, run_id):
-    state = "from catalog.repository.runs import run_state\nfrom catalog.models import SyncRun\n"
-    state += f"import json\nprint(json.dumps(run_state(SyncRun.objects.get(pk={run_id}))))"
+    state = "from catalog.repository.tasks import state_of\nfrom catalog.models import SyncRun\n"
+    state += f"import json\nprint(json.dumps(state_of(SyncRun.objects.get(pk={run_id}))))"
     return json.loads(shell(env, state))
 
 
@@ -170,7 +170,7 @@ def test_a_worker_killed_mid_run_and_restarted_completes_the_run(site):
     run_id = shell(
         env,
         "from django.contrib.auth.models import User\n"
-        "from catalog.repository.runs import request_sync\n"
+        "from catalog.repository.tasks import request_sync\n"
         "print(request_sync(User.objects.get(username='editor')).pk)",
     ).strip()
     with Worker(env) as worker:

@@ -9,7 +9,7 @@ machines that share the database.
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from catalog.repository import runs, tasks
+from catalog.repository import tasks
 from catalog.write.tasks import queue_upcoming_publications
 
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, interval=1.0, batch=False, verbosity=1, **options):
-        recovered = runs.recover()
+        recovered = tasks.recover()
         if recovered and verbosity >= 1:
             self.stdout.write(f"queued a retry of {recovered} sync run(s) a dead worker left")
         tasks.queue_next_scheduled_sync()

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.fileformat.merge import ON_CONFLICT, ON_CONFLICT_HELP
-from catalog.repository import runs
+from catalog.repository import runs, tasks
 from catalog.repository.sync import SyncError, sync_content
 
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         }
         choices["branch"] = choices["branch"] or settings.GUIDES_SYNC_BRANCH
         if options["queue"]:
-            run = runs.request_sync(source="command")
+            run = tasks.request_sync(source="command")
             if verbosity >= 1:
                 self.stdout.write(f"queued sync run {run.pk}")
             return
