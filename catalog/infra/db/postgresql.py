@@ -140,7 +140,8 @@ class Backend(base.Backend):
         """A session advisory lock on a connection of its own, held for the whole run: the
         server releases it when that connection ends, so a killed holder never keeps it, and
         nothing needs a beat."""
-        helper = type(connection)(dict(connection.settings_dict))
+        db = transaction.get_connection()
+        helper = type(db)(dict(db.settings_dict))
         try:
             with helper.cursor() as cursor:
                 while True:
