@@ -55,7 +55,7 @@ slug_validator = RegexValidator(
 NOT_RENDERED = 0
 
 
-# What a record stores while its body is not rendered (an import clears the rendering).
+# What a record stores while its body is not rendered.
 NO_RENDERING = {"body_html": "", "body_text": "", "rendered_with": NOT_RENDERED}
 
 
@@ -64,11 +64,10 @@ class Content(models.Model):
 
     ``body_html`` is a cache of the rendered body and ``body_text`` of its plain text (search
     excerpts), valid when ``rendered_with`` is the current ``RENDERER_VERSION``
-    (catalog.fileformat.rendering.stored_rendering): a save fills them, an import clears them
-    (rendering costs several times more than the rest of an import) and ``render_guides`` fills
-    them ahead of time. Pages read ``html`` and ``text``, which render a record whose cache is
-    empty or stale; the page cache keeps the result, so a body is rendered about once per
-    content version, not per request.
+    (catalog.fileformat.rendering.stored_rendering): every save and every import fills them,
+    and ``render_guides --all`` renders everything again after a renderer change. Pages read
+    ``html`` and ``text``, which render a record whose cache is empty or stale (only after a
+    renderer change, until ``render_guides`` has run); the page cache keeps the result.
     """
 
     slug = models.CharField(max_length=MAX_SLUG_CHARS, unique=True, validators=[slug_validator])

@@ -33,10 +33,10 @@ from catalog.fileformat import (
     tag_text,
 )
 from catalog.fileformat.merge import Conflict, State, pair_up
+from catalog.fileformat.rendering import stored_rendering
 from catalog.infra.db import backend
 from catalog.infra.git import last_commit_times
 from catalog.models import (
-    NO_RENDERING,
     Category,
     Guide,
     GuideRevision,
@@ -378,7 +378,7 @@ def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
 
     def values(item):
         return {
-            **NO_RENDERING,
+            **stored_rendering(item.body),
             "updated_at": kind_plan.times.get(item.slug, now),
             **sync_base_values(kind_plan.bases[item.slug], now),
             **record_values(item, names),
@@ -557,10 +557,9 @@ def apply_plan(plan: ImportPlan, documents: SearchDocuments | None = None) -> No
     ``documents``, the SearchDocuments the files were read with, gives the search documents
     of new guides computed while reading; without it the trigger computes them.
 
-    No markdown is rendered here: rendering costs several times more than everything else an
-    import does, so the stored HTML of written records is cleared and pages render the body
-    when first shown (``Content.html``; the page cache keeps the result). ``render_guides``
-    fills the stored HTML ahead of time.
+    Every written record's body is rendered here (cmark-gfm: a fraction of a millisecond a
+    body), so its stored HTML and plain text are current and no page, feed or search
+    excerpt renders a body on a reader's request.
     """
     if not plan.writes:
         return

@@ -7,27 +7,38 @@ import pytest
 from django.core.management import call_command
 
 from catalog.fileformat import rendering
-from catalog.models import Guide
+from catalog.models import NO_RENDERING, Category, Guide
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_editor_preview_endpoint_uses_the_page_renderer(admin_client):
-    text = "# Hi\n\n<script>x</script> <idempotency-key: v>\n"
+    text = "# Hi\n\n<script>x</script>\n\nSend <idempotency-key: v>.\n"
     response = admin_client.post("/markdownx/markdownify/", {"content": text})
     assert response.status_code == 200
     assert response.content.decode() == rendering.render_markdown(text)
     assert "&lt;idempotency-key: v&gt;" in response.content.decode()
 
 
-def test_an_import_stores_no_html_and_the_page_renders_the_body(content, client):
+def test_an_import_stores_the_rendering_and_no_page_renders_a_body(content, client, monkeypatch):
     content.category("c", body="Category *intro*.\n")
-    content.guide("g", categories=("c",), body="Some *text*.\n")
+    content.guide("g", categories=("c",), body="Some *text* [https://example.org/x].\n")
     content.import_()
     guide = Guide.objects.get(slug="g")
-    assert (guide.body_html, guide.rendered_with) == ("", 0)
-    assert "<p>Some <em>text</em>.</p>" in client.get("/guides/g").content.decode()
+    assert guide.rendered_with == rendering.RENDERER_VERSION
+    assert guide.body_html.startswith("<p>Some <em>text</em>")
+    assert guide.body_text == "Some text"
+    category = Category.objects.get(slug="c")
+    assert category.body_html == "<p>Category <em>intro</em>.</p>\n"
+
+    def refuse(text):
+        raise AssertionError("a reader's request rendered a body")
+
+    monkeypatch.setattr(rendering, "render_markdown", refuse)
+    assert "<p>Some <em>text</em>" in client.get("/guides/g").content.decode()
     assert "<p>Category <em>intro</em>.</p>" in client.get("/guides/c").content.decode()
+    assert client.get("/feed.xml").status_code == 200
+    assert client.get("/search?q=text").status_code == 200
 
 
 def test_stored_html_of_an_older_renderer_is_not_shown(content, monkeypatch):
@@ -45,11 +56,13 @@ def test_render_guides_stores_missing_and_stale_html(content, monkeypatch):
     content.category("c")
     content.guide("g", categories=("c",), body="Some *text*.\n")
     content.import_()
+    Guide.objects.update(**NO_RENDERING)  # as records of an older release were stored
+    Category.objects.update(**NO_RENDERING)
     out = StringIO()
     call_command("render_guides", stdout=out)
     assert out.getvalue() == "Rendered 2 record(s).\n"
     guide = Guide.objects.get(slug="g")
-    assert guide.body_html == "<p>Some <em>text</em>.</p>"
+    assert guide.body_html == "<p>Some <em>text</em>.</p>\n"
     assert guide.rendered_with == rendering.RENDERER_VERSION
     call_command("render_guides", stdout=out)
     assert out.getvalue().endswith("Rendered 0 record(s).\n")
@@ -65,6 +78,8 @@ def test_render_guides_never_stores_html_of_a_body_edited_meanwhile(content, mon
     content.category("c")
     content.guide("g", categories=("c",), body="Old text.\n")
     content.import_()
+    Guide.objects.update(**NO_RENDERING)
+    Category.objects.update(**NO_RENDERING)
     real = rendering.render_markdown
 
     def render_while_an_editor_saves(text):
@@ -78,7 +93,7 @@ def test_render_guides_never_stores_html_of_a_body_edited_meanwhile(content, mon
     assert out.getvalue() == "Rendered 1 record(s).\n"
     guide = Guide.objects.get(slug="g")
     assert (guide.body_html, guide.rendered_with) == ("", 0)
-    assert guide.html == "<p>New text.</p>"
+    assert guide.html == "<p>New text.</p>\n"
 
 
 def test_trailing_slash_list_pages_redirect(client):

@@ -45,7 +45,7 @@ def test_prose_in_angle_brackets_and_raw_img_survive_rendering(imported):
     payment = Guide.objects.get(slug="how-to-avoid-double-payment").html
     assert "&lt;idempotency-key: key_value&gt;" in payment
     history = Guide.objects.get(slug="a-brief-history-og-programming-languages").html
-    assert '<img src="https://assets.bytebytego.com/diagrams/0305-programming-languages.png"' in (
+    assert 'src="https://assets.bytebytego.com/diagrams/0305-programming-languages.png"' in (
         history
     )
 

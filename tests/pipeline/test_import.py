@@ -53,7 +53,7 @@ def test_import_creates_everything_and_reports_counts(folder):
     guide = Guide.objects.get(slug="guide-3")
     assert guide.title == "Guide 3"
     assert guide.created_on == dt.date(2024, 3, 1)
-    assert guide.html == "<p>Body text.</p>"
+    assert guide.html == "<p>Body text.</p>\n"
     assert [t.label for t in guide.tagged_items.all()] == ["Shared", "T3"]
 
 

@@ -1,0 +1,151 @@
+"""A guide renders as GitHub renders it: the list shapes Python-Markdown got wrong, as small
+cases, and every real guide's page body against GitHub's own renderer (cmark-gfm), element
+by element: list items, nesting, code blocks, tables, headings and block quotes."""
+
+import os
+from html.parser import HTMLParser
+from pathlib import Path
+
+import cmarkgfm
+import pytest
+
+from catalog.fileformat import read_folder
+from catalog.fileformat.rendering import render_markdown
+
+STRUCTURE = {"ul", "ol", "li", "pre", "table", "tr", "th", "td", "blockquote"}
+STRUCTURE |= {f"h{n}" for n in range(1, 7)}
+
+
+class _Shape(HTMLParser):
+    """The structural elements of HTML in document order, each with its depth among them:
+    what a reader sees as lists, nesting, code blocks, tables, headings and quotes."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.shape, self.depth = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in STRUCTURE:
+            self.shape.append((tag, self.depth))
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag in STRUCTURE:
+            self.depth -= 1
+
+
+def shape(html):
+    parser = _Shape()
+    parser.feed(html)
+    parser.close()
+    return parser.shape
+
+
+def github(text):
+    """What GitHub's renderer makes of ``text`` (cmark-gfm with GitHub's extensions)."""
+    return cmarkgfm.github_flavored_markdown_to_html(text, cmarkgfm.cmark.Options.CMARK_OPT_UNSAFE)
+
+
+def count(html, tag):
+    return sum(1 for name, _ in shape(html) if name == tag)
+
+
+# --- the shapes the old renderer lost ----------------------------------------------------------
+
+
+def test_list_items_with_a_paragraph_each_stay_separate_items():
+    """'Top 9 HTTP request methods': nine items, each a bold name and an indented paragraph."""
+    text = "".join(
+        f"*   **HTTP {name}**\n\n    What {name} does.\n" for name in ("GET", "PUT", "POST")
+    )
+    html = render_markdown(text)
+    assert count(html, "li") == 3 and count(html, "ul") == 1
+    assert html.count("<p>What") == 3
+
+
+def test_a_list_right_after_a_paragraph_is_a_list():
+    text = "CSS has these parts:\n- selectors\n- properties\n- values\n"
+    assert count(render_markdown(text), "li") == 3
+
+
+@pytest.mark.parametrize("indent", [2, 3, 4])
+def test_lists_nested_by_two_three_or_four_spaces_stay_nested(indent):
+    """'How does ChatGPT work?': the three steps under 'Fine-tuning' are a list inside it."""
+    pad = " " * indent
+    text = (
+        "- **Pre-training:** a model.\n"
+        "- **Fine-tuning:** three steps:\n"
+        f"{pad}- Collect data.\n{pad}- Train a reward model.\n{pad}- Use PPO.\n"
+        "- Answer.\n"
+    )
+    html = render_markdown(text)
+    assert shape(html) == shape(github(text))
+    assert count(html, "ul") == 2 and count(html, "li") == 6
+    assert ("ul", 2) in shape(html)  # the inner list sits inside an item
+
+
+def test_a_code_block_inside_a_list_item_is_a_code_block():
+    """'What happens when you type a URL': fenced code indented under list items."""
+    text = (
+        "- The browser sends a request:\n\n  ```\n  GET /phone HTTP/1.1\n  Host: example.com\n"
+        "  ```\n\n- The server answers:\n\n  ```html\n  <html><body>Hi</body></html>\n  ```\n"
+    )
+    html = render_markdown(text)
+    assert count(html, "pre") == 2 and count(html, "li") == 2
+    assert "GET /phone HTTP/1.1\nHost: example.com" in html
+    assert "&lt;html&gt;" in html or 'class="p">&lt;' in html  # code, shown, not HTML
+
+
+def test_tables_task_lists_strikethrough_and_autolinks_as_on_github():
+    text = (
+        "| a | b |\n|:--|--:|\n| 1 | 2 |\n\n- [x] done\n- [ ] to do\n\n~~gone~~ "
+        "and www.example.org\n"
+    )
+    html = render_markdown(text)
+    assert count(html, "table") == 1 and count(html, "td") == 2
+    assert "☑</span> done" in html and "☐</span> to do" in html and "<input" not in html
+    assert "<del>gone</del>" in html
+    assert 'href="http://www.example.org"' in html
+
+
+def test_what_the_pages_add_is_kept():
+    text = (
+        "## Why it matters\n\n```python\nx = 1\n```\n\n![A diagram](/d.png)\n\n## Why it matters\n"
+    )
+    html = render_markdown(text)
+    assert '<h2 id="why-it-matters">' in html and 'href="#why-it-matters"' in html
+    assert '<h2 id="why-it-matters_1">' in html  # a repeated heading gets its own anchor
+    assert 'class="codehilite"' in html and '<span class="n">x</span>' in html
+    assert 'loading="lazy"' in html and 'alt="A diagram"' in html
+
+
+def test_raw_html_is_rendered_then_sanitised():
+    text = '<p align="center"><img src="/d.png" alt="d"></p>\n\n<script>alert(1)</script>\n'
+    html = render_markdown(text)
+    assert '<img loading="lazy"' in html
+    assert "<script>" not in html  # shown as text, as GitHub shows it
+
+
+# --- every real guide, element by element ------------------------------------------------------
+
+
+def _corpus():
+    found = os.environ.get("GUIDES_CORPUS") or (
+        Path(__file__).resolve().parents[3] / "shared" / "corpus" / "system-design-101" / "data"
+    )
+    return Path(found)
+
+
+@pytest.mark.corpus
+def test_every_real_guide_has_the_structure_github_gives_it():
+    root = _corpus()
+    if not (root / "guides").is_dir():
+        pytest.skip(f"the real corpus is not at {root} (GUIDES_CORPUS)")
+    folder = read_folder(root)
+    differ = [
+        slug
+        for slug, guide in sorted(folder.guides.items())
+        if shape(render_markdown(guide.body)) != shape(github(guide.body))
+    ]
+    assert len(folder.guides) == 400
+    assert differ == []
