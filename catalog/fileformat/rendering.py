@@ -26,8 +26,8 @@ import threading
 import unicodedata
 from html.parser import HTMLParser
 
-import cmarkgfm
 import nh3
+from cmarkgfm import cmark
 from cmarkgfm.cmark import Options
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -125,7 +125,32 @@ _cleaner = nh3.Cleaner(
 _OPTIONS = (
     Options.CMARK_OPT_UNSAFE  # raw HTML is kept, then sanitised (nh3), as GitHub does
     | Options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
+    | Options.CMARK_OPT_GITHUB_PRE_LANG
 )
+# GitHub's extensions, as cmarkgfm.github_flavored_markdown_to_html attaches them (looked up
+# once per process instead of once per body).
+_GFM = ("table", "autolink", "tagfilter", "strikethrough", "tasklist")
+_extensions = []
+
+
+def _github_html(text):
+    """cmark-gfm's HTML of ``text`` with GitHub's extensions."""
+    if not _extensions:
+        cmark.core_extensions_ensure_registered()
+        _extensions.extend(cmark.find_syntax_extension(name) for name in _GFM)
+    parser = cmark.parser_new(options=_OPTIONS)
+    try:
+        for extension in _extensions:
+            cmark.parser_attach_syntax_extension(parser, extension)
+        cmark.parser_feed(parser, text)
+        root = cmark.parser_finish(parser)
+        return cmark.render_html(
+            root, options=_OPTIONS, extensions=cmark.parser_get_syntax_extensions(parser)
+        )
+    finally:
+        cmark.parser_free(parser)
+
+
 _HEADING_RE = re.compile(r"<h([1-6])>(.*?)</h\1>", re.DOTALL)
 _CODE_RE = re.compile(r'<pre(?: lang="([^"]*)")?><code>(.*?)</code></pre>', re.DOTALL)
 _IMG_RE = re.compile(r"<img(?=[\s/>])", re.IGNORECASE)
@@ -162,13 +187,18 @@ def _code_block(match):
     return highlight(code, lexer, _formatter()).rstrip("\n")
 
 
+_NOT_SLUG_RE = re.compile(r"[^\w\s-]")
+_SEPARATORS_RE = re.compile(r"[-\s]+")
+
+
 def heading_id(text, taken):
     """A heading's id as Python-Markdown's ``toc`` made them (so published anchors keep
     working): its text lowercased, accents and punctuation dropped, spaces as hyphens;
     ``-1``, ``-2`` … for repeats."""
-    value = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    value = re.sub(r"[^\w\s-]", "", value).strip().lower()
-    base = re.sub(r"[-\s]+", "-", value) or "section"
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    value = _NOT_SLUG_RE.sub("", text).strip().lower()
+    base = _SEPARATORS_RE.sub("-", value) or "section"
     anchor, n = base, 0
     while anchor in taken:
         n += 1
@@ -200,7 +230,7 @@ def markdown_html(text: str) -> str:
     anchors, highlighted code and lazy images."""
     if not text:
         return ""
-    rendered = cmarkgfm.github_flavored_markdown_to_html(text, _OPTIONS)
+    rendered = _github_html(text)
     rendered = _CODE_RE.sub(_code_block, rendered)
     rendered = _headings(rendered)
     if "<input" in rendered:
@@ -255,9 +285,7 @@ def table_of_contents(html: str) -> list[dict]:
 
 
 _PERMALINK_RE = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.DOTALL)
-_BLOCK_TAG_RE = re.compile(
-    r"</?(?:p|li|h[1-6]|pre|blockquote|td|th|br|tr|div|ul|ol|table)\b[^>]*>", re.IGNORECASE
-)
+_BLOCK_TAG_RE = re.compile(r"</?(?:p|li|h[1-6]|pre|blockquote|td|th|br|tr|div|ul|ol|table)\b[^>]*>")
 _ANY_TAG_RE = re.compile(r"<[^>]*>")
 
 
@@ -268,7 +296,13 @@ def plain_text(html_text: str) -> str:
     text = _PERMALINK_RE.sub(" ", html_text)
     text = _BLOCK_TAG_RE.sub(" ", text)
     text = html.unescape(_ANY_TAG_RE.sub("", text))
-    return " ".join(word for word in text.split() if not _is_url(word))
+    words = text.split()
+    if "://" in text or _WWW_RE.search(text):
+        words = [word for word in words if not _is_url(word)]
+    return " ".join(words)
+
+
+_WWW_RE = re.compile(r"www\.", re.IGNORECASE)
 
 
 def _is_url(word):
