@@ -84,8 +84,9 @@ def main():
     from bench.servers import empty_database
     from catalog.fileformat import read_folder
     from catalog.fileformat.rendering import stored_rendering
-    from catalog.pipeline.importer import SearchDocuments, apply_plan, build_plan
+    from catalog.pipeline.importer import apply_plan, build_plan
     from catalog.pipeline.readme import replace_toc, toc_sections
+    from catalog.pipeline.searchdocs import SearchDocuments
 
     call_command("migrate", verbosity=0)
 

@@ -182,6 +182,16 @@ class Pair:
             return self.record.base
         return self.deleted
 
+    def conflict(self, path_of, who):
+        """The pair's conflict as reported: ``path_of(slug)`` names its file, ``who(record)``
+        who changed the record (a pair without a record was deleted in the admin)."""
+        return Conflict(
+            path_of(self.path_slug or self.slug),
+            self.comparison.fields,
+            who(self.record) if self.record is not None else "deleted in the admin",
+            self.comparison.why,
+        )
+
 
 # A file renamed in git is recognised when it holds at least this share of its old text (as
 # git's own rename detection: a similarity index of 50%).

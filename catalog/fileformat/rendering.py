@@ -109,8 +109,6 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_CLASSES = {"a": {"headerlink"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
-_TAG_NAME_RE = re.compile(r"^</?([a-zA-Z][a-zA-Z0-9-]*)")
-
 _cleaner = nh3.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,

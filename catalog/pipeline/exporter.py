@@ -177,12 +177,7 @@ def _decide(plan, pair, on_conflict, write, folder, model):
     """A conflict: stopped, set aside, or written for the side ``on_conflict`` names; the
     other side is kept (as a revision, or a Deletion)."""
     record, item = pair.record, pair.item
-    conflict = Conflict(
-        str(folder / f"{pair.path_slug or pair.slug}.md"),
-        pair.comparison.fields,
-        changed_by(record) if record is not None else "deleted in the admin",
-        pair.comparison.why,
-    )
+    conflict = pair.conflict(lambda slug: str(folder / f"{slug}.md"), changed_by)
     if on_conflict == "stop":
         plan.conflicts.append(conflict)
     elif on_conflict == "skip" or (record is None and pair.deleted is None):

@@ -7,7 +7,8 @@ or conflict on a line of its own, and nothing was written.
 
 from catalog.fileformat import ContentError, read_folder
 from catalog.pipeline.exporter import apply_export_plan, build_export_plan
-from catalog.pipeline.importer import ConflictError, SearchDocuments, apply_plan, build_plan
+from catalog.pipeline.importer import ConflictError, apply_plan, build_plan
+from catalog.pipeline.searchdocs import SearchDocuments
 
 RESOLVE = (
     "Resolve them in the admin (Content sync), or choose a side with --on-conflict files|database."

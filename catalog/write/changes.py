@@ -274,20 +274,30 @@ def trash(model, deleted, *, author=None):
             base = {**row.synced, "body": row.synced_body}
         diagram = getattr(row, "diagram", None)
         entries.append(
-            Deletion(
-                kind=kind,
-                slug=item.slug,
-                title=item.title[:300],
-                data=to_data(item),
+            _deletion(
+                kind,
+                item,
+                source,
                 lost_versions=lost.get(pk, []),
                 diagram=diagram.name if diagram else "",
                 base=base,
                 pending=base is not None,
-                source=source,
                 deleted_by=author,
             )
         )
     Deletion.objects.bulk_create(entries)
+
+
+def _deletion(kind, item, source, **fields):
+    """An unsaved Deletion keeping the file form ``item``."""
+    return Deletion(
+        kind=kind,
+        slug=item.slug,
+        title=item.title[:300],
+        data=to_data(item),
+        source=source,
+        **fields,
+    )
 
 
 def _lost_versions(model, ids):
@@ -316,13 +326,7 @@ def settle_deletions(model, *, done=(), moved=()):
         )
     for slug, item in moved:
         Deletion.objects.filter(kind=kind, pending=True, base__slug=slug).update(base=to_data(item))
-        Deletion.objects.create(
-            kind=kind,
-            slug=slug,
-            title=item.title[:300],
-            data=to_data(item),
-            source="conflict",
-        )
+        _deletion(kind, item, "conflict").save()
 
 
 def rename_records(model, renames):

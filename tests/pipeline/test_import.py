@@ -83,7 +83,7 @@ def test_reimport_of_unchanged_files_writes_nothing(folder, django_assert_max_nu
     run_import(folder)
     before = snapshot()
     # On PostgreSQL, one more: the slugs stored, for computing new guides' search documents
-    # while reading (catalog.pipeline.importer.SearchDocuments). The sixth: deletions made in
+    # while reading (catalog.pipeline.searchdocs.SearchDocuments). The sixth: deletions made in
     # the admin whose files may still be there (catalog.write.records.pending_deletions).
     with django_assert_max_num_queries(6 + (connection.vendor == "postgresql")) as ctx:
         out = run_import(folder)

@@ -188,7 +188,7 @@ def test_push_writes_drafts_and_review_takes_them_to_its_branch(synced, settings
 # --- real workers ------------------------------------------------------------------------------
 
 
-def _site_env(repos, tmp_path, clone, **more):
+def _site_env(tmp_path, clone, **more):
     from bench.servers import server_env
 
     return server_env(
@@ -201,6 +201,17 @@ def _site_env(repos, tmp_path, clone, **more):
         EDITOR_PW=PASSWORD,
         **more,
     )
+
+
+@pytest.fixture
+def worker_site(tmp_path):
+    """Repositories, and the environment of a migrated site over the suite's database whose
+    clone is ``repos.site``, synced once: for tests with real workers."""
+    repos = Repos(tmp_path)
+    env = _site_env(tmp_path, repos.site)
+    manage(env, "migrate", "-v", "0")
+    manage(env, "sync_content", "-v", "0")
+    return repos, env
 
 
 def _wait(predicate, seconds=60):
@@ -226,11 +237,8 @@ def _runs(env):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_contributors_push_reaches_the_site_through_the_webhook_and_a_worker(tmp_path):
-    repos = Repos(tmp_path)
-    env = _site_env(repos, tmp_path, repos.site)
-    manage(env, "migrate", "-v", "0")
-    manage(env, "sync_content", "-v", "0")
+def test_a_contributors_push_reaches_the_site_through_the_webhook_and_a_worker(worker_site):
+    repos, env = worker_site
     repos.contribute("data/guides/h.md", "Second line.", "Merged from a pull request.")
     from bench.servers import Gunicorn
     from tests.served import fetch
@@ -254,17 +262,13 @@ def test_a_contributors_push_reaches_the_site_through_the_webhook_and_a_worker(t
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_servers_with_two_clones_sync_one_at_a_time(tmp_path):
+def test_two_servers_with_two_clones_sync_one_at_a_time(worker_site, tmp_path):
     """Two app servers, each with its own clone and worker, over one database: Sync now on
     both at once runs one sync after the other, and the remote's history stays linear."""
-    repos = Repos(tmp_path)
+    repos, env_a = worker_site
     second = tmp_path / "site2"
     git(tmp_path, "clone", "-q", str(repos.origin), str(second))
-    env_a = _site_env(repos, tmp_path, repos.site)
-    env_b = _site_env(repos, tmp_path, second)
-    manage(env_a, "migrate", "-v", "0")
-    manage(env_a, "create_editor", "editor", "--password-env", "EDITOR_PW", "-v", "0")
-    manage(env_a, "sync_content", "-v", "0")
+    env_b = _site_env(tmp_path, second)
     slow_push(repos, 2)
     for n, env in enumerate((env_a, env_b)):
         shell(
@@ -297,11 +301,8 @@ def test_two_servers_with_two_clones_sync_one_at_a_time(tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_scheduled_guide_is_published_by_the_worker_at_its_moment(tmp_path):
-    repos = Repos(tmp_path)
-    env = _site_env(repos, tmp_path, repos.site)
-    manage(env, "migrate", "-v", "0")
-    manage(env, "sync_content", "-v", "0")
+def test_a_scheduled_guide_is_published_by_the_worker_at_its_moment(worker_site):
+    _, env = worker_site
     when = (timezone.now() + dt.timedelta(seconds=3)).replace(microsecond=0)
     shell(
         env,

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.fileformat import read_folder
 from catalog.models import Guide
-from catalog.pipeline import importer
+from catalog.pipeline import importer, searchdocs
 from catalog.search import DOCUMENTS_GIVEN, search_guides, search_vector
 from catalog.write.changes import save_guide
 
@@ -46,8 +46,8 @@ def test_import_edit_and_retag_keep_the_document_current(postgres, content):
 def small_batches(monkeypatch):
     """The second connection takes guides two at a time, three per query (so that an import
     of a few guides runs several queries and batches, as a large one does)."""
-    monkeypatch.setattr(importer, "DOCUMENTS_WAKE", 2)
-    monkeypatch.setattr(importer, "DOCUMENTS_BATCH", 3)
+    monkeypatch.setattr(searchdocs, "DOCUMENTS_WAKE", 2)
+    monkeypatch.setattr(searchdocs, "DOCUMENTS_BATCH", 3)
 
 
 def _given_setting():
@@ -87,7 +87,7 @@ def test_documents_computed_while_reading_are_the_triggers(postgres, small_batch
 def test_an_import_stores_the_documents_of_the_second_connection(
     postgres, small_batches, content, monkeypatch
 ):
-    monkeypatch.setattr(importer, "document_sql", _marking)
+    monkeypatch.setattr(searchdocs, "document_sql", _marking)
     content.category("c")
     for n in range(5):
         content.guide(f"g{n}", categories=("c",))
@@ -99,12 +99,12 @@ def test_only_guides_not_stored_yet_are_sent(postgres, small_batches, content, m
     content.category("c")
     content.guide("old", title="Old", categories=("c",))
     content.import_()
-    monkeypatch.setattr(importer, "document_sql", _marking)
-    with importer.SearchDocuments() as documents:
+    monkeypatch.setattr(searchdocs, "document_sql", _marking)
+    with searchdocs.SearchDocuments() as documents:
         read_folder(content.root, each=documents.add)
         assert documents._worker is None  # nothing new: no second connection either
     content.guide("new", title="New", categories=("c",))
-    with importer.SearchDocuments() as documents:
+    with searchdocs.SearchDocuments() as documents:
         read_folder(content.root, each=documents.add)
         documents.finish()
         assert set(documents._computed) == {"new"}
@@ -116,7 +116,7 @@ def test_updates_beside_new_guides_get_the_triggers_documents(
     content.category("c")
     content.guide("old", title="Old", categories=("c",), body="Alpha.\n")
     content.import_()
-    monkeypatch.setattr(importer, "document_sql", _marking)
+    monkeypatch.setattr(searchdocs, "document_sql", _marking)
     content.guide("old", title="Old", categories=("c",), body="Omega.\n")
     for n in range(4):
         content.guide(f"g{n}", categories=("c",))
@@ -130,7 +130,7 @@ def test_a_document_of_other_text_than_the_row_is_not_used(postgres, small_batch
     content.category("c")
     for n in range(3):
         content.guide(f"g{n}", categories=("c",), body="Written first.\n")
-    with importer.SearchDocuments() as documents:
+    with searchdocs.SearchDocuments() as documents:
         read_folder(content.root, each=documents.add)
         content.guide("g1", categories=("c",), body="Quokkas, written later.\n")
         importer.apply_plan(importer.build_plan(read_folder(content.root)), documents)
@@ -153,7 +153,7 @@ def test_the_trigger_computes_documents_again_once_the_import_is_done(
 def test_an_import_whose_second_connection_fails_lets_the_trigger_compute(
     postgres, small_batches, content, monkeypatch
 ):
-    monkeypatch.setattr(importer, "document_sql", lambda connection: "SELECT no_such_function()")
+    monkeypatch.setattr(searchdocs, "document_sql", lambda connection: "SELECT no_such_function()")
     content.category("c")
     for n in range(5):
         content.guide(f"g{n}", title=f"Guide {n} okapi{n}", categories=("c",))
@@ -166,7 +166,7 @@ def test_a_second_connection_giving_other_than_documents_lets_the_trigger_comput
     postgres, small_batches, content, monkeypatch
 ):
     monkeypatch.setattr(
-        importer,
+        searchdocs,
         "document_sql",
         lambda connection: (
             "SELECT 'okapi' FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[])"
@@ -187,12 +187,12 @@ def test_an_import_failing_while_documents_are_given_writes_nothing(
     content.import_()
     for n in range(5):
         content.guide(f"g{n}", title=f"Guide {n}", categories=("c",))
-    given = importer.SearchDocuments.given
+    given = searchdocs.SearchDocuments.given
 
     def unreadable_fourth(self, row):  # a document the database cannot read, mid-COPY
         return b"\xff\xff\xff\xff" if row["slug"] == "g3" else given(self, row)
 
-    monkeypatch.setattr(importer.SearchDocuments, "given", unreadable_fourth)
+    monkeypatch.setattr(searchdocs.SearchDocuments, "given", unreadable_fourth)
     with pytest.raises(DatabaseError, match="tsvector"):
         content.import_()
     assert list(Guide.objects.values_list("slug", flat=True)) == ["kept"]
@@ -201,10 +201,10 @@ def test_an_import_failing_while_documents_are_given_writes_nothing(
 
 def test_a_dry_run_and_other_databases_compute_nothing_beside(content, monkeypatch):
     asked = []
-    monkeypatch.setattr(importer, "document_sql", lambda connection: asked.append(1))
+    monkeypatch.setattr(searchdocs, "document_sql", lambda connection: asked.append(1))
     content.category("c")
     content.guide("g", categories=("c",))
-    with importer.SearchDocuments(enabled=False) as documents:
+    with searchdocs.SearchDocuments(enabled=False) as documents:
         read_folder(content.root, each=documents.add)
     assert documents._worker is None
     content.import_("--dry-run")
