@@ -46,8 +46,11 @@ serve: setup
 		--workers $${WEB_CONCURRENCY:-$$(( $$(nproc) * 2 + 1 ))} --access-logfile - \
 		--logger-class guides_site.serving.RedactingLogger
 
+# The suite in parallel: TEST_WORKERS processes (each with its own test database); most
+# tests wait on servers, browsers and git, so more workers than CPUs pays.
+TEST_WORKERS ?= 4
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: setup
 	$(VENV)/bin/ruff check .
