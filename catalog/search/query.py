@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.lookups import IContains
 
 from catalog.infra.db import backend
-from catalog.models import Guide, TaggedGuide
+from catalog.models import Guide, SiteState, TaggedGuide, TagStats
 from catalog.search import index
 from catalog.search.documents import SEARCH_CONFIG, WEIGHTS
 
@@ -241,22 +241,21 @@ def suggestion(query: str) -> str:
     """The query with each word that matches nothing replaced by the nearest word of a
     published guide's title or a tag, when that query finds guides; else "".
 
-    Candidates come from the trigram indexes (a few titles and tags near each word, so the
-    cost does not grow with the collection); the nearest word among them is difflib's.
+    Candidates on PostgreSQL come from the trigram indexes (a few titles and tags near each
+    word, so the cost does not grow with the collection); elsewhere (SQLite: the small
+    collections) they are every word of the published titles and tags, read once per
+    content version. The nearest word among them is difflib's.
     """
     terms = search_terms(query)
-    if not terms or not full_text() or not _trigrams():
+    if not terms:
         return ""
+    near = _near_words if full_text() and _trigrams() else _vocabulary
     words, changed = [], False
     for term in terms:
         if search_guides(term).exists():
             words.append(term)
             continue
-        candidates = {
-            word
-            for text in _near_texts(term)
-            for word in re.findall(r"\w[\w+#.'-]*", text.casefold())
-        }
+        candidates = near(term)
         nearest = difflib.get_close_matches(term, candidates, n=1, cutoff=SUGGESTION_CUTOFF)
         if not nearest:
             return ""
@@ -264,6 +263,36 @@ def suggestion(query: str) -> str:
         changed = True
     suggested = " ".join(words)
     return suggested if changed and search_guides(suggested).exists() else ""
+
+
+_WORD_RE = re.compile(r"\w[\w+#.'-]*")
+
+
+def _words(texts):
+    return {word for text in texts for word in _WORD_RE.findall(text.casefold())}
+
+
+def _near_words(term):
+    return _words(_near_texts(term))
+
+
+_vocabularies = {}
+
+
+def _vocabulary(term):
+    """Every word of a published guide's title or of a tag with published guides, kept per
+    database and content version (one per process; the moment of the change too, should a
+    database be emptied and its versions counted again)."""
+    state = SiteState.current()
+    key = (connection.settings_dict["NAME"], state.version, state.changed_at)
+    words = _vocabularies.get(key)
+    if words is None:
+        titles = Guide.objects.published().values_list("title", flat=True)
+        tags = TagStats.objects.filter(published_guides__gt=0).values_list("tag__name", flat=True)
+        words = frozenset(_words([*titles, *tags]))
+        _vocabularies.clear()
+        _vocabularies[key] = words
+    return words
 
 
 WORD_SIMILARITY = 0.3  # pg_trgm's default (0.6) misses one-letter swaps in short words
