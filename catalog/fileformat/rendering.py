@@ -34,7 +34,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 
 ALLOWED_TAGS = {
     "a",
@@ -170,19 +170,25 @@ def _formatter():
     return formatter
 
 
+_CODE_DIV = '<div class="codehilite">'
+_LANGUAGE_RE = re.compile(r"[\w+#.-]{1,40}", re.ASCII)
+
+
 def _code_block(match):
     """A fenced or indented code block, highlighted when its language is known."""
-    lang, code = (match.group(1) or "").split(" ")[0], html.unescape(match.group(2))
+    lang = html.unescape(match.group(1) or "").split(" ")[0]
+    code = html.unescape(match.group(2))
     try:
         lexer = get_lexer_by_name(lang, stripnl=False, ensurenl=False) if lang else None
     except ClassNotFound:
         lexer = None
+    # The language as its writer named it, for the page's label (``language-<name>``).
+    named = _LANGUAGE_RE.fullmatch(lang)
+    opening = f'<div class="codehilite language-{lang}">' if named else _CODE_DIV
     if lexer is None:
-        return (
-            '<div class="codehilite"><pre><span></span><code>'
-            f"{html.escape(code, quote=False)}</code></pre></div>"
-        )
-    return highlight(code, lexer, _formatter()).rstrip("\n")
+        plain = html.escape(code, quote=False)
+        return f"{opening}<pre><span></span><code>{plain}</code></pre></div>"
+    return opening + highlight(code, lexer, _formatter()).rstrip("\n")[len(_CODE_DIV) :]
 
 
 _NOT_SLUG_RE = re.compile(r"[^\w\s-]")
@@ -287,11 +293,18 @@ _BLOCK_TAG_RE = re.compile(r"</?(?:p|li|h[1-6]|pre|blockquote|td|th|br|tr|div|ul
 _ANY_TAG_RE = re.compile(r"<[^>]*>")
 
 
+# A heading's end in the plain text, so that an excerpt does not run it into what follows.
+HEADING_END = " — "
+_HEADING_END_RE = re.compile(r"</h[1-6]>")
+
+
 def plain_text(html_text: str) -> str:
     """The text of a rendered (sanitised) body as a reader sees it, on one line, without
-    URLs, images or permalink signs (for search excerpts). The sanitiser's output is
+    URLs, images or permalink signs (for search excerpts); each heading ends with
+    ``HEADING_END``. The sanitiser's output is
     well-formed with every ``<`` of text escaped, so its tags are found by pattern."""
     text = _PERMALINK_RE.sub(" ", html_text)
+    text = _HEADING_END_RE.sub(HEADING_END, text)
     text = _BLOCK_TAG_RE.sub(" ", text)
     text = html.unescape(_ANY_TAG_RE.sub("", text))
     words = text.split()

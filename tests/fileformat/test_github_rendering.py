@@ -115,8 +115,26 @@ def test_what_the_pages_add_is_kept():
     html = render_markdown(text)
     assert '<h2 id="why-it-matters">' in html and 'href="#why-it-matters"' in html
     assert '<h2 id="why-it-matters_1">' in html  # a repeated heading gets its own anchor
-    assert 'class="codehilite"' in html and '<span class="n">x</span>' in html
+    assert 'class="codehilite language-python"' in html and '<span class="n">x</span>' in html
     assert 'loading="lazy"' in html and 'alt="A diagram"' in html
+
+
+def test_a_code_blocks_language_is_named_for_its_label_only_when_it_is_a_name():
+    """The page labels a block with the language its writer gave (``language-<name>``),
+    highlighted or not; anything else after the fence is no class at all."""
+    assert '<div class="codehilite language-c++"><pre>' in render_markdown("```c++\nx\n```")
+    assert '<div class="codehilite language-nosuchlang"><pre>' in render_markdown(
+        "```nosuchlang\nx\n```"
+    )
+    for fence in ('```a"b', "```<x>", "```" + "a" * 41, "```"):
+        assert '<div class="codehilite"><pre>' in render_markdown(f"{fence}\nx\n```"), fence
+
+
+def test_the_plain_text_ends_each_heading_so_excerpts_keep_it_apart():
+    from catalog.fileformat.rendering import plain_text
+
+    text = plain_text(render_markdown("## Caching\n\nKeeps copies.\n\n### Why?\n\nSpeed.\n"))
+    assert text == "Caching — Keeps copies. Why? — Speed."
 
 
 def test_raw_html_is_rendered_then_sanitised():
