@@ -1,6 +1,6 @@
 """Write static/css/highlight.css: code colours for the classes Pygments gives fenced code
-(catalog.fileformat.rendering, ``codehilite``), light by default and dark under the reader's
-dark scheme.
+(catalog.fileformat.rendering, ``codehilite``), light by default, dark under the reader's
+dark scheme unless they chose light, and dark when they chose it.
 
     python scripts/make_highlight_css.py
 
@@ -31,12 +31,16 @@ def rules(style):
 
 
 def main():
-    dark = "\n".join("  " + line for line in rules(DARK))
+    # Dark when the reader's system is dark and they did not choose light, or when they
+    # chose dark (the theme toggle sets data-theme on the root element).
+    dark = rules(DARK)
+    by_system = "\n".join("  :root:not([data-theme=light]) " + line for line in dark)
+    chosen = "\n".join(":root[data-theme=dark] " + line for line in dark)
     TARGET.write_text(
         f"/* Code colours: Pygments '{LIGHT}' (light) and '{DARK}' (dark). Made by "
         "scripts/make_highlight_css.py; do not edit by hand. */\n"
         + "\n".join(rules(LIGHT))
-        + f"\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+        + f"\n@media (prefers-color-scheme: dark) {{\n{by_system}\n}}\n{chosen}\n"
     )
     print(f"wrote {TARGET}")
 

@@ -25,7 +25,7 @@ def site(content):
 
 def _excerpt(client, query):
     page = client.get("/search", {"q": query}).content.decode()
-    match = re.search(r'<p class="card-text snippet">(.*?)</p>', page, re.S)
+    match = re.search(r'<p class="snippet">(.*?)</p>', page, re.S)
     assert match, page[-3000:]
     return match.group(1)
 
@@ -113,7 +113,7 @@ def test_a_page_of_rendered_and_unrendered_guides_quotes_each(client, content):
     content.import_()
     Guide.objects.get(slug="a").save()  # rendered and stored; "b" is not
     page = client.get("/search", {"q": "cache"}).content.decode()
-    excerpts = re.findall(r'<p class="card-text snippet">(.*?)</p>', page, re.S)
+    excerpts = re.findall(r'<p class="snippet">(.*?)</p>', page, re.S)
     texts = sorted(re.sub(r"</?mark>", "", excerpt).strip("…") for excerpt in excerpts)
     assert texts == ["A cold cache misses often.", "Cache warming before a launch."]
 
@@ -240,7 +240,7 @@ def test_titles_and_descriptions_are_marked_by_the_searchs_own_rule(client, cont
     )
     content.import_()
     page = client.get("/search", {"q": "caching"}).content.decode()
-    title = re.search(r'<h3 class="card-title">(.*?)</h3>', page, re.S)[1]
+    title = re.search(r'<h2 class="result-title"><a [^>]*>(.*?)</a></h2>', page, re.S)[1]
     if connection.vendor == "postgresql":  # stems: every form of the word
         assert title == "<mark>Cache</mark> &lt;b&gt;layers&lt;/b&gt; &amp; <mark>caching</mark>"
         assert "Where a <mark>cached</mark> page lives." in page

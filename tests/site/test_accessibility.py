@@ -1,6 +1,7 @@
-"""Accessibility: every public page and the guide editor pass axe-core (the npm package,
-installed by ``make setup``, injected into the page) with no serious or critical violation,
-at 390 and 1280 pixels, in the light and the dark colour scheme."""
+"""Accessibility: every public page type, on the sample content and on the real corpus, and
+the admin pages editors use pass axe-core (the npm package, installed by ``make setup``,
+injected into the page) with no serious or critical violation, at 390 and 1280 pixels, in
+the light and the dark colour scheme."""
 
 import json
 from pathlib import Path
@@ -27,6 +28,41 @@ PUBLIC_PAGES = [
     "/search?q=qqqzzz",
     "/guides/no-such-page",
 ]
+
+
+# The corpus's page types, and the guides whose text has what a page adds to markdown: a
+# table of contents, a wide code block, lists in lists.
+CORPUS_PAGES = [
+    "/",
+    "/guides",
+    "/guides/cloud-distributed-systems",
+    "/guides/cloud-distributed-systems?page=3",
+    "/guides/the-12-factor-app",
+    "/guides/log-parsing-cheat-sheet",
+    "/guides/what-happens-when-you-type-a-url-into-your-browser",
+    "/guides/how-does-chatgpt-work",
+    "/tags",
+    "/tags/kafka",
+    "/search?q=kafka",
+    "/search?q=kafak",
+]
+
+
+def _public_violations(browser, base, paths, width, scheme):
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True
+    )
+    page = context.new_page()
+    found = {}
+    for path in paths:
+        response = page.goto(base + path)
+        assert response.status in (200, 404), (path, response.status)
+        load_all_images(page)
+        violations = serious_violations(page)
+        if violations:
+            found[path] = violations
+    context.close()
+    return found
 
 
 @pytest.fixture
@@ -57,18 +93,18 @@ def serious_violations(page):
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [390, 1280])
 def test_public_pages_have_no_serious_violations(browser, site, width, scheme):
-    context = browser.new_context(
-        viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True
-    )
-    page = context.new_page()
-    found = {}
-    for path in PUBLIC_PAGES:
-        page.goto(site + path)
-        load_all_images(page)
-        violations = serious_violations(page)
-        if violations:
-            found[path] = violations
-    context.close()
+    found = _public_violations(browser, site, PUBLIC_PAGES, width, scheme)
+    assert found == {}, json.dumps(found, indent=1)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [390, 1280])
+def test_corpus_pages_have_no_serious_violations(browser, live_server, corpus_dir, width, scheme):
+    if not AXE.is_file():
+        pytest.skip(f"{AXE} is missing: run `make setup` (npm install) first")
+    call_command("import_guides", "--data-dir", str(corpus_dir), verbosity=0)
+    found = _public_violations(browser, live_server.url, CORPUS_PAGES, width, scheme)
     assert found == {}, json.dumps(found, indent=1)
 
 

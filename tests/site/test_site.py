@@ -198,11 +198,11 @@ def test_search_results_paginate_and_never_error_on_bad_pages(client, content):
     for n in range(25):
         content.guide(f"g-{n}", title=f"Widget {n}", categories=("c",))
     content.import_()
-    assert html(client, "/search?q=widget").count('class="card"') == 20
-    assert html(client, "/search?q=widget&page=2").count('class="card"') == 5
-    assert html(client, "/search?q=widget&page=99").count('class="card"') == 5
+    assert html(client, "/search?q=widget").count('class="result"') == 20
+    assert html(client, "/search?q=widget&page=2").count('class="result"') == 5
+    assert html(client, "/search?q=widget&page=99").count('class="result"') == 5
     for junk in ("99999999999999999999999", "9223372036854775807", "-5", "0", "1e3", "nan"):
-        assert html(client, f"/search?q=widget&page={junk}").count('class="card"') in (5, 20)
+        assert html(client, f"/search?q=widget&page={junk}").count('class="result"') in (5, 20)
     assert 'href="?q=widget&amp;page=2"' in html(client, "/search?q=widget&page=junk")
 
 
@@ -224,9 +224,11 @@ def test_search_pages_hold_the_ranked_results_in_order_once_each(client, content
     for number in (1, 2, 3):
         page = html(client, f"/search?q=widget&page={number}")
         assert "47 guides match" in page
-        shown += re.findall(r'class="card-link" href="([^"]+)"', page)
+        shown += re.findall(r'class="result-title"><a href="([^"]+)"', page)
     assert shown == expected
-    last = re.findall(r'class="card-link" href="([^"]+)"', html(client, "/search?q=widget&page=9"))
+    last = re.findall(
+        r'class="result-title"><a href="([^"]+)"', html(client, "/search?q=widget&page=9")
+    )
     assert last == expected[40:]
 
 
@@ -405,7 +407,8 @@ def test_code_fences_are_highlighted_with_classes_and_headings_have_anchors(clie
     content.import_()
     page = html(client, "/guides/x")
     assert '<h2 id="setup-step">' in page and 'href="#setup-step"' in page
-    assert '<div class="codehilite"><pre>' in page and '<span class="nb">print</span>' in page
+    assert '<div class="codehilite language-python"><pre>' in page
+    assert '<span class="nb">print</span>' in page
     assert "<table>" in page
 
 
