@@ -5,7 +5,16 @@ PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=1
 PORT ?= 8000
 
-.PHONY: setup run serve test lint bench loadtest db clean
+# `make run DATA=path/to/data` serves another content folder with a database and uploads of
+# its own (in var/, named after the folder), so it never mixes with the sample content.
+ifdef DATA
+DATA_DIR := $(abspath $(DATA))
+SITE_DIR := $(CURDIR)/var/$(notdir $(DATA_DIR))-$(shell printf %s '$(DATA_DIR)' | cksum | cut -d' ' -f1)
+DEV_ENV += GUIDES_DATA_DIR=$(DATA_DIR) MEDIA_ROOT=$(SITE_DIR)/media \
+	$(if $(DATABASE_URL),,DATABASE_URL=sqlite:///$(SITE_DIR)/db.sqlite3)
+endif
+
+.PHONY: setup run serve test lint bench loadtest db editor clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,12 +32,20 @@ node_modules/.installed: package.json
 setup: $(VENV)/.installed node_modules/.installed
 
 db: setup
+	@$(if $(SITE_DIR),mkdir -p $(SITE_DIR))
 	$(DEV_ENV) $(PY) manage.py migrate --verbosity 0
 	$(DEV_ENV) $(PY) manage.py import_guides
+
+# An account for the admin: `make editor NAME=alice` asks for its password (DATA= as for run).
+NAME ?= $(or $(USER),editor)
+editor: db
+	$(DEV_ENV) $(PY) manage.py create_editor $(NAME)
 
 # Absolute URLs (feeds, sitemaps, canonical links) name the port served, unless set.
 # A task worker runs beside the server (Sync now, scheduled publishing) and stops with it.
 run: db
+	@echo "Site:  http://127.0.0.1:$(PORT)/"
+	@echo "Admin: http://127.0.0.1:$(PORT)/admin/  (an account: make editor NAME=you$(if $(DATA), DATA=$(DATA)))"
 	@$(DEV_ENV) $(PY) manage.py run_worker --verbosity 0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	GUIDES_BASE_URL=$${GUIDES_BASE_URL:-http://127.0.0.1:$(PORT)/guides} \

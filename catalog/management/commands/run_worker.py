@@ -6,6 +6,8 @@ publication are queued; then it is django-tasks-db's ``db_worker``. Run one or m
 machines that share the database.
 """
 
+import logging
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -30,6 +32,8 @@ class Command(BaseCommand):
             self.stdout.write(f"queued a retry of {recovered} sync run(s) a dead worker left")
         tasks.queue_next_scheduled_sync()
         queue_upcoming_publications()
+        if verbosity == 0:  # beside `runserver` (make run): its reloader's line is enough
+            logging.getLogger("django.utils.autoreload").setLevel(logging.WARNING)
         worker_options = {"interval": interval, "verbosity": verbosity}
         if batch:
             worker_options["batch"] = True
