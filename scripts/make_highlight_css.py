@@ -1,6 +1,6 @@
 """Write static/css/highlight.css: code colours for the classes Pygments gives fenced code
-(catalog.fileformat.rendering, ``codehilite``), light by default, dark under the reader's
-dark scheme unless they chose light, and dark when they chose it.
+(catalog.fileformat.rendering, ``codehilite``): each colour as ``light-dark()``, so the
+colour scheme in force picks the light or the dark style's.
 
     python scripts/make_highlight_css.py
 
@@ -18,29 +18,40 @@ TARGET = Path(__file__).resolve().parents[1] / "static" / "css" / "highlight.css
 
 
 def rules(style):
+    """{selector: {property: value}} of a Pygments style's token rules, backgrounds left out."""
     css = HtmlFormatter(style=style).get_style_defs(".codehilite")
-    kept = []
+    found = {}
     for line in css.splitlines():
-        if not line.startswith(".codehilite .") or line.startswith(".codehilite .hll "):
+        match = re.match(r"(\.codehilite \.[\w-]+) \{([^}]*)\}", line)
+        if not match or match[1] == ".codehilite .hll":
             continue
-        line = re.sub(r"background-color: [^;]+;\s*", "", line)
-        if re.search(r"\{\s*\}", line):
-            continue
-        kept.append(line)
-    return kept
+        declarations = dict(
+            (part.split(":", 1)[0].strip(), part.split(":", 1)[1].strip())
+            for part in match[2].split(";")
+            if ":" in part and not part.strip().startswith("background")
+        )
+        if declarations:
+            found[match[1]] = declarations
+    return found
 
 
 def main():
-    # Dark when the reader's system is dark and they did not choose light, or when they
-    # chose dark (the theme toggle sets data-theme on the root element).
-    dark = rules(DARK)
-    by_system = "\n".join("  :root:not([data-theme=light]) " + line for line in dark)
-    chosen = "\n".join(":root[data-theme=dark] " + line for line in dark)
+    # Each colour as light-dark(light, dark): the colour scheme in force decides (the
+    # reader's system, the site's theme toggle, the admin's theme: each sets color-scheme),
+    # also in the editor's preview, a shadow root. Other properties (bold, italic) are the
+    # light style's.
+    light, dark = rules(LIGHT), rules(DARK)
+    lines = []
+    for selector in sorted(light.keys() | dark.keys()):
+        both = {**dark.get(selector, {}), **light.get(selector, {})}
+        if "color" in light.get(selector, {}) or "color" in dark.get(selector, {}):
+            shown = light.get(selector, {}).get("color", "currentcolor")
+            dark_shown = dark.get(selector, {}).get("color", "currentcolor")
+            both["color"] = f"light-dark({shown}, {dark_shown})"
+        lines.append(f"{selector} {{ {'; '.join(f'{k}: {v}' for k, v in both.items())} }}")
     TARGET.write_text(
         f"/* Code colours: Pygments '{LIGHT}' (light) and '{DARK}' (dark). Made by "
-        "scripts/make_highlight_css.py; do not edit by hand. */\n"
-        + "\n".join(rules(LIGHT))
-        + f"\n@media (prefers-color-scheme: dark) {{\n{by_system}\n}}\n{chosen}\n"
+        "scripts/make_highlight_css.py; do not edit by hand. */\n" + "\n".join(lines) + "\n"
     )
     print(f"wrote {TARGET}")
 

@@ -17,7 +17,8 @@ class CategoryAdmin(MergingAdmin, admin.ModelAdmin):
     change_form_template = "admin/catalog/category/change_form.html"
 
     class Media:
-        css = {"all": ["css/admin-guide.css"]}
+        js = ["js/admin-guide.js"]
+        css = {"all": ["css/prose.css", "css/highlight.css", "css/admin-guide.css"]}
 
     list_display = ["title", "slug", "sort", "published_guides", "draft_guides"]
     list_editable = ["sort"]

@@ -40,16 +40,45 @@
     });
   }
 
-  // Side by side: the preview is styled as the public page (class "prose") and follows the
-  // text's scroll position.
+  // Side by side: the preview shown as the public page shows the text. markdownx renders
+  // into its own element; a copy goes into a shadow root holding the public page's
+  // stylesheets (the template #preview-styles), where none of the admin's styles reach.
+  // The copy follows the text's scroll position; its code blocks scroll by keyboard.
   function sideBySide(box) {
     var editor = box.querySelector("textarea.markdownx-editor");
-    var preview = box.querySelector(".markdownx-preview");
-    if (!editor || !preview) return;
-    preview.classList.add("prose");
+    var source = box.querySelector(".markdownx-preview");
+    var styles = document.getElementById("preview-styles");
+    if (!editor || !source) return;
+    var preview = source, content = source;
+    if (styles && source.attachShadow) {
+      preview = document.createElement("div");
+      preview.className = "preview-page";
+      var root = preview.attachShadow({ mode: "open" });
+      root.appendChild(styles.content.cloneNode(true));
+      content = document.createElement("div");
+      content.className = "prose";
+      root.appendChild(content);
+      source.classList.add("mirrored");
+      source.after(preview);
+    } else {
+      source.classList.add("prose");
+    }
     preview.setAttribute("aria-live", "polite");
     preview.setAttribute("role", "region");
     preview.setAttribute("aria-label", "Preview");
+
+    function update() {
+      if (content !== source) content.innerHTML = source.innerHTML;  // markdownx's safe HTML
+      content.querySelectorAll("pre, table").forEach(function (block) {
+        if (block.tagName === "PRE" || block.scrollWidth > block.clientWidth) {
+          block.tabIndex = 0;
+          block.setAttribute("role", "region");
+          block.setAttribute("aria-label", block.tagName === "PRE" ? "Code" : "Table");
+        }
+      });
+    }
+    new MutationObserver(update).observe(source, { childList: true, subtree: true });
+    update();
     editor.addEventListener("scroll", function () {
       var range = editor.scrollHeight - editor.clientHeight;
       var ratio = range > 0 ? editor.scrollTop / range : 0;

@@ -44,7 +44,7 @@ def test_editor_writes_previews_uploads_publishes_edits_and_restores(browser, ed
         "## Why queues\n\n- buffering\n- retries\n\n"
         "| broker | model |\n|---|---|\n| Kafka | log |\n"
     )
-    preview = page.locator(".markdownx-preview")
+    preview = page.locator(".preview-page")
     preview.locator("h2#why-queues").wait_for()
     assert preview.locator("li").count() == 2
     assert preview.locator("table td").first.inner_text() == "Kafka"

@@ -98,7 +98,7 @@ def test_rendered_bodies_get_their_plain_text_and_unrendered_ones_wait():
         from catalog.models import Guide
 
         assert Guide.objects.get(slug="rendered").body_text == (
-            "Caching Keep hot data near the reader."
+            "Caching — Keep hot data near the reader."
         )
         stale = Guide.objects.get(slug="stale")
         assert stale.body_text == ""
