@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from taggit.apps import TaggitAppConfig
 
 
 class CatalogConfig(AppConfig):
@@ -8,3 +9,9 @@ class CatalogConfig(AppConfig):
     def ready(self):
         from catalog.search import checks  # noqa: F401  (registers the system check)
         from catalog.write import signals  # noqa: F401  (connects the receivers)
+
+
+class TagsConfig(TaggitAppConfig):
+    """django-taggit, named for editors: the admin's section reads "Tags", not "Taggit"."""
+
+    verbose_name = "Tags"

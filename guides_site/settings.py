@@ -84,7 +84,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
-    "taggit",
+    "catalog.apps.TagsConfig",  # django-taggit, named "Tags" in the admin
     "markdownx",
     "django_tasks",
     "django_tasks_db",

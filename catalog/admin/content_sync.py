@@ -64,7 +64,7 @@ def _sync_now(model_admin, request):
 
 def _decide(model_admin, request, kind, slug, side, data_dir):
     try:
-        status.decide(kind, slug, side, data_dir, author=request.user)
+        title = status.decide(kind, slug, side, data_dir, author=request.user)
     except status.UnknownRecord as exc:
         raise Http404(str(exc)) from None
     except ContentError as exc:
@@ -74,7 +74,8 @@ def _decide(model_admin, request, kind, slug, side, data_dir):
     taken = "the file's" if side == "files" else "the database's"
     model_admin.message_user(
         request,
-        f"{slug}: {taken} version will be taken at the next sync; the other is kept as a revision.",
+        f"“{title}”: {taken} version will be taken at the next sync; the other is kept "
+        "as a revision.",
         messages.SUCCESS,
     )
     return HttpResponseRedirect(request.path)

@@ -100,8 +100,8 @@ class UnknownRecord(LookupError):
 def decide(kind, slug, side, data_dir, *, author=None):
     """Decide a conflict for one pair (known by its record's slug, else its file's): the next
     import (``"files"``) or export (``"database"``) takes that side, and the other is kept
-    now, as a revision or a Deletion. UnknownRecord if there is no such conflict; ContentError
-    if the file is invalid."""
+    now, as a revision or a Deletion. Returns the record's title (the file's, if there is no
+    record). UnknownRecord if there is no such conflict; ContentError if the file is invalid."""
     model = Guide if kind == "guides" else Category
     root = Path(os.path.realpath(data_dir))
     folder = read_folder(root)
@@ -119,6 +119,7 @@ def decide(kind, slug, side, data_dir, *, author=None):
         _raise_for_file(root / kind / f"{slug}.md", kind, slug)
         raise UnknownRecord(f"{kind}/{slug}: no such conflict")
     record, item = pair.record, pair.item
+    title = (record.file if record is not None else item).title
     with transaction.atomic():
         if record is None:
             if pair.deleted is None:  # a new file under a slug a record holds
@@ -127,19 +128,20 @@ def decide(kind, slug, side, data_dir, *, author=None):
                 settle_deletions(model, done=[item.slug])
             else:  # the deletion stands: the file's version kept, the export removes it
                 settle_deletions(model, moved=[(item.slug, item)])
-            return
+            return title
         if item is None:
             if side == "files":  # deleted in the files: so is the record, kept restorable
                 delete_many(model.objects.filter(pk=record.id), author=author)
             else:  # the export writes the admin's version again
                 model.objects.filter(pk=record.id).update(synced=None, synced_at=None)
-            return
+            return title
         if side == "files":
             keep, base = record.file, replace(record.file, slug=item.slug)
         else:
             keep, base = item, item
         keep_losing_versions(model, [(record.id, keep)])
         model.objects.filter(pk=record.id).update(**sync_base_values(base, timezone.now()))
+    return title
 
 
 def _raise_for_file(path, kind, slug):

@@ -173,6 +173,16 @@
     }
   }
 
+  // A list thumbnail that cannot load (a diagram on an unreachable host) leaves an empty
+  // slot, not a broken-image sign.
+  document.addEventListener("error", function (event) {
+    var img = event.target;
+    if (img && img.tagName === "IMG" && img.classList.contains("list-thumb")) {
+      img.removeAttribute("src");
+      img.classList.add("missing");
+    }
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("textarea.counted").forEach(counter);
     document.querySelectorAll("input.tag-input[data-suggest-url]").forEach(tagSuggestions);
