@@ -3,6 +3,7 @@ from taggit.apps import TaggitAppConfig
 
 
 class CatalogConfig(AppConfig):
+    default = True  # the app's config (this module also holds TagsConfig)
     name = "catalog"
     verbose_name = "Guides catalog"
 
@@ -14,4 +15,5 @@ class CatalogConfig(AppConfig):
 class TagsConfig(TaggitAppConfig):
     """django-taggit, named for editors: the admin's section reads "Tags", not "Taggit"."""
 
+    default = False
     verbose_name = "Tags"
