@@ -97,6 +97,15 @@ def snapshot(guide, *, author=None, source="admin"):
     )
 
 
+def _same_version(saved, revision):
+    """Whether two revisions hold the same version of a guide (who and how aside)."""
+    return saved is not None and (saved.title, saved.body, saved.frontmatter) == (
+        revision.title,
+        revision.body,
+        revision.frontmatter,
+    )
+
+
 def save_guide(guide, *, tags=None, categories=None, links=None, author=None, source="admin"):
     """Save ``guide`` with its links as one content change; return it reloaded.
 
@@ -118,7 +127,9 @@ def save_guide(guide, *, tags=None, categories=None, links=None, author=None, so
         set_links(guide, categories=categories, labels=tags)
         versions.bump([guide.pk])
         guide = Guide.objects.with_page().get(pk=guide.pk)
-        snapshot(guide, author=author, source=source).save()
+        revision = snapshot(guide, author=author, source=source)
+        if not _same_version(guide.revisions.first(), revision):  # a save that changed nothing
+            revision.save()  # ("Save and preview" of an unchanged form) adds no revision
         if not guide.draft:
             tasks.publish_at([guide.publish_at])
     return guide

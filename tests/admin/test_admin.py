@@ -316,6 +316,21 @@ def test_save_and_preview_opens_the_page_even_for_a_draft(editor, site):
     assert "Draft — not published" in page
 
 
+def test_save_and_preview_of_an_unchanged_guide_adds_no_revision(editor, site):
+    editor.post("/admin/catalog/guide/add/", with_categories(guide_form(), "net"))
+    guide = Guide.objects.get(slug="consistent-hashing")
+    url = f"/admin/catalog/guide/{guide.pk}/change/"
+    for _ in range(2):
+        data = with_categories(guide_form(_preview="Save and preview"), guide=guide)
+        assert editor.post(url, data)["Location"] == "/guides/consistent-hashing"
+    assert guide.revisions.count() == 1
+    data = with_categories(guide_form(description="Rings, again."), guide=guide)
+    assert editor.post(url, data).status_code == 302
+    assert guide.revisions.count() == 2 and guide.revisions.first().frontmatter["description"] == (
+        "Rings, again."
+    )
+
+
 def test_category_admin_edits_sort_in_the_list_and_counts_guides(admin_client, site):
     page = admin_client.get("/admin/catalog/category/").content.decode()
     net_row = re.search(r"Networking</a>.*?</tr>", page, re.S).group(0)
