@@ -2,11 +2,13 @@
 serves another content folder from a database of its own (never the sample's), prints the
 site's and the admin's addresses and how to get an account, and `make editor` makes one."""
 
+import contextlib
 import os
 import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -34,6 +36,21 @@ def folder(tmp_path):
         shutil.rmtree(made, ignore_errors=True)
 
 
+def _make(*args):
+    """``make`` as a newcomer runs it, with the virtualenv the tests run in taken as set up
+    (``make setup`` is what ``make test`` ran first; its timestamps are not this test's)."""
+    venv = sys.prefix
+    return [
+        "make",
+        "-o",
+        f"{venv}/.installed",
+        "-o",
+        "node_modules/.installed",
+        f"VENV={venv}",
+        *args,
+    ]
+
+
 def _env():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_"))}
     env.pop("SECRET_KEY", None)
@@ -52,7 +69,7 @@ def test_make_run_with_data_serves_that_folder_from_its_own_database(folder):
     sample_before = sample_db.stat().st_mtime if sample_db.exists() else None
     port = free_port()
     process = subprocess.Popen(
-        ["make", "run", f"DATA={folder.root}", f"PORT={port}"],
+        _make("run", f"DATA={folder.root}", f"PORT={port}"),
         cwd=ROOT,
         env=_env(),
         stdout=subprocess.PIPE,
@@ -76,7 +93,8 @@ def test_make_run_with_data_serves_that_folder_from_its_own_database(folder):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/") as r:
             assert r.status == 200
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
         process.stdout.close()
     with sqlite3.connect(_site_db()) as db:
@@ -87,7 +105,7 @@ def test_make_run_with_data_serves_that_folder_from_its_own_database(folder):
 
 def test_make_editor_makes_an_account_for_that_site(folder):
     result = subprocess.run(
-        ["make", "editor", "NAME=alice", f"DATA={folder.root}"],
+        _make("editor", "NAME=alice", f"DATA={folder.root}"),
         cwd=ROOT,
         env=_env(),
         input=f"{PASSWORD}\n{PASSWORD}\n",
