@@ -1,12 +1,14 @@
 """The tag admin: taggit's, with the file format's tag rule, merging and near-duplicate
 spellings."""
 
+from collections import defaultdict
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from taggit import admin as taggit_admin
 from taggit.forms import MergeTagsForm
 
@@ -20,6 +22,19 @@ from catalog.write import changes
 admin.site.unregister(Tag)  # taggit's own, replaced by ours
 
 
+def near_duplicates():
+    """Families of tags that look like one tag (``fileformat.tag_family``: case, separators,
+    a plural ending), the most used family first; each family's tags most used first, with
+    ``guides``, their number of guides."""
+    families = defaultdict(list)
+    for tag in Tag.objects.annotate(guides=Count("catalog_taggedguide_items")).order_by(
+        "-guides", "name"
+    ):
+        families[fileformat.tag_family(tag.name)].append(tag)
+    found = [family for family in families.values() if len(family) > 1]
+    return sorted(found, key=lambda family: (-sum(t.guides for t in family), family[0].name))
+
+
 @admin.register(Tag)
 class TagAdmin(taggit_admin.TagAdmin):
     """taggit's tag admin, with names checked by the file format's tag rule."""
@@ -28,6 +43,37 @@ class TagAdmin(taggit_admin.TagAdmin):
 
     def delete_queryset(self, request, queryset):
         changes.delete_many(queryset)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.near_duplicates_view)
+        return [
+            path("near-duplicates/", view, name="taggit_tag_near_duplicates"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"near_duplicates": len(near_duplicates()), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    def near_duplicates_view(self, request):
+        """Tags that look like one tag spelt several ways (the file format's rule, as the
+        import warns of them), each family with a button that merges it."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":  # "Merge these": the merge page, with the family chosen
+            ids = [i for i in request.POST.getlist("tag") if i.isdigit()]
+            request.session["selected_tag_ids"] = ",".join(ids)
+            return HttpResponseRedirect(reverse("admin:taggit_tag_merge_tags"))
+        return TemplateResponse(
+            request,
+            "admin/catalog/near_duplicate_tags.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Tags that look alike",
+                "families": near_duplicates(),
+            },
+        )
 
     def merge_tags_view(self, request):
         """taggit's "Merge selected tags", moving every guide, label and search text to the

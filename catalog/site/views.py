@@ -165,7 +165,25 @@ def trailing_slash(request, slug):
 @require_safe
 @public_page
 def tag_list(request):
-    return render(request, "catalog/tag_list.html", {"tags": published_tags()})
+    tags = list(published_tags())
+    most_used = sorted(tags, key=lambda tag: (-tag.guide_count, tag.name.casefold()))
+    return render(
+        request,
+        "catalog/tag_list.html",
+        {"most_used": most_used[:MOST_USED_TAGS], "index": _by_initial(tags), "count": len(tags)},
+    )
+
+
+MOST_USED_TAGS = 30
+
+
+def _by_initial(tags):
+    """``tags`` (in name order) as (initial, tags) pairs: letters, then "#" for the rest."""
+    groups = {}
+    for tag in tags:
+        initial = tag.name[:1].upper()
+        groups.setdefault(initial if initial.isalpha() else "#", []).append(tag)
+    return sorted(groups.items(), key=lambda item: (item[0] == "#", item[0]))
 
 
 @require_safe

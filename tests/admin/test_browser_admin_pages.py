@@ -102,3 +102,32 @@ def test_admin_pages_editors_use_have_no_serious_violations(browser, admin_site,
         found["merge tags"] = violations
     context.close()
     assert found == {}, json.dumps(found, indent=1)
+
+
+def test_tags_that_look_alike_are_listed_and_merged_from_there(browser, admin_site):
+    from catalog.admin.tags import near_duplicates
+    from catalog.models import Tag
+
+    base, _ = admin_site
+    families = near_duplicates()
+    names = [[tag.name for tag in family] for family in families]
+    assert any({"Database", "Databases"} <= set(family) for family in names), names[:10]
+    context, page = _page(browser, admin_site, 1280, bypass_csp=True)
+    page.goto(base + "/admin/taggit/tag/")
+    link = page.get_by_role("link", name=f"Tags that look alike ({len(families)})")
+    link.click()
+    assert page.locator("form.near-duplicates").count() == len(families)
+    if AXE.is_file():
+        assert serious_violations(page) == []
+    family = next(f for f in families if {"Database", "Databases"} <= {t.name for t in f})
+    kept = family[0].name  # the most used spelling is offered
+    form = page.locator("form.near-duplicates").filter(has=page.locator("h2", has_text=kept))
+    form.first.locator("input[type=submit]").click()
+    page.wait_for_url(re.compile(r"/merge-tags/"))
+    assert page.input_value("#id_new_tag_name") == kept
+    page.locator("input[type=submit].default").click()
+    page.wait_for_url(re.compile(r"/admin/taggit/tag/$"))
+    assert f"into “{kept}”" in page.locator(".messagelist").inner_text()
+    left = {t.name for t in Tag.objects.filter(pk__in=[t.pk for t in family])}
+    assert left == {kept}
+    context.close()

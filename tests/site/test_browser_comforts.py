@@ -164,3 +164,20 @@ def test_a_diagram_opens_full_screen_on_a_phone_and_enlarges_to_pan(browser, liv
     page.locator(".zoom-close").tap()
     assert not dialog.evaluate("d => d.open")
     context.close()
+
+
+def test_the_tags_page_shows_the_most_used_then_every_tag_by_letter(browser, corpus_site):
+    from catalog.models import published_tags
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(corpus_site + "/tags")
+    counts = [int(n) for n in page.locator("#most-used + .tag-cloud .muted").all_inner_texts()]
+    assert len(counts) == 30 and counts == sorted(counts, reverse=True)
+    everything = published_tags().count()
+    assert page.locator(".tag-index li").count() == everything
+    assert f"All {everything} tags" in page.locator("#all-tags").inner_text()
+    page.locator(".tag-letters a", has_text="K").click()
+    assert page.url.endswith("#tags-K")
+    assert -5 <= page.locator("#tags-K").bounding_box()["y"] < 100  # scrolled to its letter
+    assert page.locator("#tags-K + .tag-index a", has_text="Kafka").count() >= 1
+    page.close()
