@@ -22,6 +22,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from PIL import Image, ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -252,8 +254,33 @@ def make_variants(name):
     return {"name": name, "widths": widths}
 
 
+class DiagramInput(forms.ClearableFileInput):
+    """The diagram's upload control: a thumbnail of the current diagram beside plainly named
+    controls to replace or remove it (admin-guide.js shows a newly chosen file there too)."""
+
+    initial_text = "Current diagram"
+    input_text = "Replace it with"
+    clear_checkbox_label = "Remove the diagram"
+
+    def render(self, name, value, attrs=None, renderer=None):
+        controls = super().render(name, value, attrs, renderer)
+        if self.is_initial(value):
+            thumb = format_html(
+                '<img class="diagram-thumb" src="{}" alt="The current diagram">', value.url
+            )
+        else:
+            thumb = mark_safe('<img class="diagram-thumb" alt="The chosen image" hidden>')
+        return format_html(
+            '<div class="diagram-input">{}<div class="diagram-controls">{}</div></div>',
+            thumb,
+            controls,
+        )
+
+
 class DiagramField(forms.ImageField):
     """The guide form's upload field, checked and re-encoded by the same door as drag-and-drop."""
+
+    widget = DiagramInput
 
     def to_python(self, data):
         # FileField's checks only: ours replace ImageField's Pillow check and its message.

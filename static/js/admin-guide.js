@@ -1,5 +1,6 @@
-// Guide form helpers: a live character count for the description, and tag suggestions
-// from existing tags for the tag being typed (the text after the last comma).
+// Guide form helpers: a live character count for the description, tag suggestions from
+// existing tags for the tag being typed (the text after the last comma), the preview as the
+// page shows it, image uploads that ask for alt text, Ctrl/Cmd+S, and nothing typed lost.
 (function () {
   "use strict";
 
@@ -173,6 +174,170 @@
     }
   }
 
+  // Images dropped or pasted into the text: uploaded one at a time with their progress shown,
+  // each inserted as a paragraph of its own (blank lines around it, so it never joins a list
+  // item or the image before it), then the editor is asked for its alt text. This replaces
+  // markdownx's own upload handling (same upload URL and checks on the server).
+  function imageUploads(box) {
+    var editor = box.querySelector("textarea.markdownx-editor");
+    var url = editor && editor.getAttribute("data-markdownx-upload-urls-path");
+    if (!url) return;
+    var panel = document.createElement("div");
+    panel.className = "upload-panel";
+    panel.setAttribute("role", "status");
+    panel.setAttribute("aria-live", "polite");
+    box.insertAdjacentElement("afterend", panel);
+    var queue = [], busy = false, counter = 0;
+
+    function changed() { editor.dispatchEvent(new Event("input", { bubbles: true })); }
+
+    function insertBlock(text) {
+      var value = editor.value, start = editor.selectionStart, end = editor.selectionEnd;
+      var before = value.slice(0, start), after = value.slice(end);
+      var lead = !before || /\n\n$/.test(before) ? "" : /\n$/.test(before) ? "\n" : "\n\n";
+      var trail = /^\n\n/.test(after) ? "" : /^\n/.test(after) ? "\n" : "\n\n";
+      editor.value = before + lead + text + trail + after;
+      var caret = (before + lead + text + trail).length;
+      editor.setSelectionRange(caret, caret);
+      changed();
+    }
+
+    function replace(placeholder, text) {
+      var at = editor.value.indexOf(placeholder);
+      if (at < 0) return;
+      editor.value = editor.value.slice(0, at) + text + editor.value.slice(at + placeholder.length);
+      changed();
+    }
+
+    function csrf() {
+      var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+      var field = document.querySelector("input[name=csrfmiddlewaretoken]");
+      return match ? decodeURIComponent(match[1]) : field ? field.value : "";
+    }
+
+    function show(nodes) { panel.replaceChildren.apply(panel, nodes); }
+
+    function text(tag, content, className) {
+      var el = document.createElement(tag);
+      el.textContent = content;
+      if (className) el.className = className;
+      return el;
+    }
+
+    function askAlt(link) {
+      var label = text("label", "Describe the image for readers who cannot see it (alt text):");
+      var input = document.createElement("input");
+      input.type = "text";
+      input.className = "vTextField upload-alt";
+      input.id = "upload-alt-" + counter;
+      label.htmlFor = input.id;
+      var add = text("button", "Add description", "button");
+      add.type = "button";
+      var skip = text("button", "Leave empty", "button");
+      skip.type = "button";
+      function done(alt) {
+        if (alt) replace(link, link.replace("![]", "![" + alt.replace(/[\[\]\\]/g, "\\$&") + "]"));
+        show([]);
+        editor.focus();
+        next();
+      }
+      add.addEventListener("click", function () { done(input.value.trim()); });
+      skip.addEventListener("click", function () { done(""); });
+      input.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") { event.preventDefault(); done(input.value.trim()); }
+        if (event.key === "Escape") { event.preventDefault(); done(""); }
+      });
+      show([label, input, add, skip]);
+      input.focus();
+    }
+
+    function upload(file) {
+      counter += 1;
+      var placeholder = "![Uploading " + (file.name || "image").replace(/[\[\]]/g, "") + " …](uploading-" + counter + ")";
+      insertBlock(placeholder);
+      var progress = document.createElement("progress");
+      progress.max = 100;
+      progress.value = 0;
+      var note = text("span", "Uploading " + (file.name || "the image") + "…");
+      show([note, progress]);
+      var body = new FormData();
+      body.append("csrfmiddlewaretoken", csrf());
+      body.append("image", file);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", url);
+      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+      xhr.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable) {
+          progress.value = Math.round(100 * event.loaded / event.total);
+          note.textContent = "Uploading " + (file.name || "the image") + ": " + progress.value + "%";
+        }
+      });
+      xhr.addEventListener("load", function () {
+        var data = {};
+        try { data = JSON.parse(xhr.responseText); } catch (e) { data = {}; }
+        var link = (data.image_code || "").replace(/^!\[[^\]]*\]/, "![]");
+        if (xhr.status === 200 && link) {
+          replace(placeholder, link);
+          askAlt(link);
+        } else {
+          replace(placeholder, "");
+          var problems = [].concat.apply([], Object.keys(data).map(function (k) { return data[k]; }));
+          show([text("p", "The image was not uploaded: " + (problems.join(" ") || "the server said no (" + xhr.status + ")."), "errornote")]);
+          next();
+        }
+      });
+      xhr.addEventListener("error", function () {
+        replace(placeholder, "");
+        show([text("p", "The image was not uploaded: the site could not be reached.", "errornote")]);
+        next();
+      });
+      xhr.send(body);
+    }
+
+    function next() {
+      busy = queue.length > 0;
+      if (busy) upload(queue.shift());
+    }
+
+    function take(event, files) {
+      if (!files || !files.length) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();  // markdownx's own handler inserts it without care
+      Array.prototype.push.apply(queue, files);
+      if (!busy) next();
+    }
+    editor.addEventListener("paste", function (event) {
+      take(event, event.clipboardData && event.clipboardData.files);
+    }, true);
+    editor.addEventListener("drop", function (event) {
+      take(event, event.dataTransfer && event.dataTransfer.files);
+    }, true);
+  }
+
+  // The diagram field: a file chosen to replace the diagram is shown in its thumbnail.
+  function diagramPreview(input) {
+    var thumb = input.closest(".diagram-input").querySelector(".diagram-thumb");
+    var shown = null;
+    input.addEventListener("change", function () {
+      if (shown) URL.revokeObjectURL(shown);
+      shown = input.files.length ? URL.createObjectURL(input.files[0]) : null;
+      if (shown) {
+        thumb.src = shown;
+        thumb.alt = "The chosen image";
+        thumb.hidden = false;
+      }
+    });
+  }
+
+  // Ctrl+S (Cmd+S on a Mac) saves and keeps editing, as "Save and continue editing" does.
+  document.addEventListener("keydown", function (event) {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey || event.key.toLowerCase() !== "s") return;
+    var save = document.querySelector("#content-main form input[name=_continue]");
+    if (!save) return;
+    event.preventDefault();
+    save.click();
+  });
+
   // A list thumbnail that cannot load (a diagram on an unreachable host) leaves an empty
   // slot, not a broken-image sign.
   document.addEventListener("error", function (event) {
@@ -187,6 +352,8 @@
     document.querySelectorAll("textarea.counted").forEach(counter);
     document.querySelectorAll("input.tag-input[data-suggest-url]").forEach(tagSuggestions);
     document.querySelectorAll(".field-body .markdownx").forEach(sideBySide);
+    document.querySelectorAll(".field-body .markdownx").forEach(imageUploads);
+    document.querySelectorAll(".diagram-input input[type=file]").forEach(diagramPreview);
     var form = document.getElementById("guide_form");
     if (form) keepDrafts(form);
   });

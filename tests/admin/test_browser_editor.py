@@ -3,6 +3,7 @@ phone) in the public page's style, and nothing typed lost to a reload, a navigat
 expired session."""
 
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -184,3 +185,122 @@ def test_the_preview_looks_as_the_page_does_element_by_element(browser, editor_s
     assert page.locator(".preview-page pre").get_attribute("tabindex") == "0"
     screenshot(page, f"editor-preview-{width}-{scheme}")
     context.close()
+
+
+PNG_1PX = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC"
+)
+DROP = """([selector, name, base64]) => {
+    const bytes = Uint8Array.from(atob(base64), c => c.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], name, { type: "image/png" }));
+    document.querySelector(selector).dispatchEvent(
+        new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+}"""
+
+
+def test_a_dropped_image_is_its_own_paragraph_with_the_alt_text_asked_for(browser, editor_site):
+    """Dropped under a list item, and a second right after: each on its own paragraph (not
+    in the list, not glued to the other), progress shown while uploading, alt text asked."""
+    guide = Guide.objects.get(slug="tls-handshake")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    watch = PageWatch(page)
+    login(page, editor_site, f"/admin/catalog/guide/{guide.pk}/change/")
+    page.evaluate(
+        """() => { window.uploadNotes = [];
+        new MutationObserver(() => window.uploadNotes.push(
+            document.querySelector('.upload-panel').textContent)).observe(
+            document.querySelector('.upload-panel'), {childList: true, subtree: true,
+            characterData: true}); }"""
+    )
+    body = page.locator("#id_body")
+    body.fill("Steps:\n\n- one\n- two")
+    body.evaluate("e => e.setSelectionRange(e.value.length, e.value.length)")
+    page.evaluate(DROP, ["#id_body", "flow.png", PNG_1PX])
+    alt = page.locator(".upload-panel input.upload-alt")
+    alt.wait_for()
+    assert "alt text" in page.locator(".upload-panel label").inner_text()
+    alt.fill("A flow [of] steps")
+    alt.press("Enter")
+    page.evaluate(DROP, ["#id_body", "second.png", PNG_1PX])
+    page.locator(".upload-panel input.upload-alt").wait_for()
+    page.locator(".upload-panel button", has_text="Leave empty").click()
+    value = body.input_value()
+    first, second = re.findall(r"!\[[^\n]*\]\(/media/[^)\s]+\)", value)
+    assert value.startswith("Steps:\n\n- one\n- two\n\n" + first + "\n\n" + second)
+    assert first.startswith(r"![A flow \[of\] steps](/media/") and second.startswith("![](/media/")
+    assert any("Uploading flow.png" in note for note in page.evaluate("window.uploadNotes"))
+    # The preview shows the images outside the list.
+    preview = page.locator(".preview-page")
+    preview.locator("img[alt='A flow [of] steps']").wait_for()
+    assert preview.locator("li img").count() == 0
+    assert watch.console_errors == []
+    page.close()
+
+
+def test_a_refused_upload_says_why_and_leaves_no_placeholder(browser, editor_site):
+    guide = Guide.objects.get(slug="tls-handshake")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    login(page, editor_site, f"/admin/catalog/guide/{guide.pk}/change/")
+    page.locator("#id_body").fill("Text.")
+    page.evaluate(DROP, ["#id_body", "fake.png", "bm90IGFuIGltYWdl"])  # "not an image"
+    page.locator(".upload-panel .errornote").wait_for()
+    assert "not uploaded" in page.locator(".upload-panel").inner_text()
+    assert page.locator("#id_body").input_value().strip() == "Text."
+    page.close()
+
+
+def test_ctrl_s_saves_and_keeps_editing(browser, editor_site):
+    guide = Guide.objects.get(slug="tls-handshake")
+    path = f"/admin/catalog/guide/{guide.pk}/change/"
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    login(page, editor_site, path)
+    page.fill("#id_description", "Saved by the keyboard.")
+    with page.expect_navigation():
+        page.keyboard.press("Control+s")
+    assert page.url.endswith(path)
+    assert page.locator(".messagelist .success").count() == 1
+    guide.refresh_from_db()
+    assert guide.description == "Saved by the keyboard."
+    page.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_diagram_field_shows_a_thumbnail_with_replace_and_remove(
+    browser, editor_site, tmp_path, width
+):
+    from PIL import Image
+
+    for name, colour in (("first.png", "red"), ("second.png", "blue")):
+        Image.new("RGB", (400, 300), colour).save(tmp_path / name)
+    guide = Guide.objects.get(slug="tls-handshake")
+    path = f"/admin/catalog/guide/{guide.pk}/change/"
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    login(page, editor_site, path)
+    page.set_input_files("#id_diagram", str(tmp_path / "first.png"))
+    thumb = page.locator(".field-diagram img.diagram-thumb")
+    page.wait_for_function(
+        "() => document.querySelector('.diagram-thumb').src.startsWith('blob:')"
+    )  # the chosen file, before saving
+    with page.expect_navigation():
+        page.locator("input[name=_continue]").first.click()
+    assert thumb.get_attribute("src").startswith("/media/")
+    page.wait_for_function("() => document.querySelector('.diagram-thumb').naturalWidth > 0")
+    assert page.locator(".field-diagram label", has_text="Remove the diagram").count() == 1
+    controls = page.locator(".field-diagram .diagram-controls").bounding_box()
+    file_input = page.locator("#id_diagram").bounding_box()
+    assert file_input["x"] + file_input["width"] <= controls["x"] + controls["width"] + 1
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('body *')].filter(e =>
+            e.getBoundingClientRect().right > innerWidth + 1 && e.closest('.field-diagram'))
+            .map(e => e.tagName + '.' + e.className)"""
+    )
+    assert wide == []  # the diagram field fits the screen
+    screenshot(page, f"editor-diagram-field-{width}")
+    page.locator(".field-diagram label", has_text="Remove the diagram").click()
+    with page.expect_navigation():
+        page.locator("input[name=_continue]").first.click()
+    assert page.locator(".field-diagram img.diagram-thumb[src]").count() == 0
+    guide.refresh_from_db()
+    assert not guide.diagram
+    page.close()
