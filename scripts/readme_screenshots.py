@@ -54,6 +54,17 @@ def main():
         phone = browser.new_page(viewport={"width": 390, "height": 844})
         phone.goto(server.url + "/")
         save(phone, "home-phone")
+        phone.goto(server.url + "/guides/cache-aside-vs-write-through")
+        phone.locator("figure.diagram a").click()
+        phone.locator("dialog.zoom .zoom-image").wait_for()
+        phone.wait_for_timeout(300)
+        save(phone, "diagram-phone")
+        wide = browser.new_page(viewport={"width": 1280, "height": 900})
+        wide.goto(server.url + "/guides/what-happens-when-you-type-a-url")
+        wide.locator("#talk-to-it").scroll_into_view_if_needed()
+        wide.evaluate("() => document.getElementById('talk-to-it').scrollIntoView()")
+        wide.wait_for_timeout(300)
+        save(wide, "guide-toc-1280")
         dark = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
         page = dark.new_page()
         page.goto(server.url + "/guides/tls-handshake")
@@ -70,9 +81,13 @@ def main():
         editor.get_by_role("link", name="The TLS 1.3 Handshake").first.click()
         editor.wait_for_url("**/change/")
         body = editor.locator("#id_body")
-        code = "\n\n```python\nimport ssl\ncontext = ssl.create_default_context()\n```\n"
-        body.fill(body.input_value() + code)
-        editor.locator(".markdownx-preview .codehilite").wait_for()
+        more = (
+            "\n\n## Resuming a session\n\n- 0-RTT data rides on the first flight:\n"
+            "  - only for idempotent requests\n  - replayable, so servers limit it\n\n"
+            "```python\nimport ssl\ncontext = ssl.create_default_context()\n```\n"
+        )
+        body.fill(body.input_value() + more)
+        editor.locator(".preview-page .codehilite").wait_for()
         editor.locator(".field-body").scroll_into_view_if_needed()
         save(editor, "editor-side-by-side")
         editor.wait_for_timeout(600)

@@ -305,8 +305,14 @@ class GuideAdmin(MergingAdmin, admin.ModelAdmin):
             link, path = review.create_link(guide, request.user)
             self.message_user(
                 request,
-                f"Review link, working until {link.expires_at:%Y-%m-%d %H:%M} UTC (copy it now: "
-                f"it is not shown again): {absolute_url(path)}",
+                format_html(
+                    "Review link, working until {} UTC (copy it now: it is not shown again): "
+                    '<input class="review-url" readonly value="{}" aria-label="Review link" '
+                    'size="60"> <button type="button" class="button copy-review-link">'
+                    "Copy link</button>",
+                    f"{link.expires_at:%Y-%m-%d %H:%M}",
+                    absolute_url(path),
+                ),
                 messages.SUCCESS,
             )
         elif request.POST.get("revoke", "").isdigit():

@@ -329,6 +329,25 @@
     });
   }
 
+  // A new review link's copy button (the link is shown once, in the message after making it).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".copy-review-link");
+    if (!button) return;
+    var field = button.parentNode.querySelector(".review-url");
+    function said(ok) {
+      button.textContent = ok ? "Copied" : "Press Ctrl+C to copy";
+      if (!ok) { field.focus(); field.select(); }
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(function () { said(true); }, function () { said(false); });
+    } else {
+      field.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      said(ok);
+    }
+  });
+
   // Ctrl+S (Cmd+S on a Mac) saves and keeps editing, as "Save and continue editing" does.
   document.addEventListener("keydown", function (event) {
     if (!(event.ctrlKey || event.metaKey) || event.altKey || event.key.toLowerCase() !== "s") return;

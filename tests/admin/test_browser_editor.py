@@ -304,3 +304,21 @@ def test_the_diagram_field_shows_a_thumbnail_with_replace_and_remove(
     guide.refresh_from_db()
     assert not guide.diagram
     page.close()
+
+
+def test_a_new_review_link_is_copied_with_a_button(browser, editor_site):
+    guide = Guide.objects.get(slug="tls-handshake")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=editor_site)
+    page = context.new_page()
+    login(page, editor_site, f"/admin/catalog/guide/{guide.pk}/change/")
+    page.get_by_role("button", name="Create a review link").click()
+    field = page.locator(".messagelist input.review-url")
+    field.wait_for()
+    url = field.input_value()
+    assert "/review/" in url and url.startswith("http")
+    page.get_by_role("button", name="Copy link").click()
+    page.wait_for_function("() => navigator.clipboard.readText().then(t => t.includes('/review/'))")
+    assert page.evaluate("() => navigator.clipboard.readText()") == url
+    assert page.get_by_role("button", name="Copied").count() == 1
+    context.close()
