@@ -22,14 +22,17 @@ from catalog.write import changes
 admin.site.unregister(Tag)  # taggit's own, replaced by ours
 
 
+def _counted(tags):
+    """``tags`` with ``guides``, their number of guides, the most used first."""
+    return tags.annotate(guides=Count("catalog_taggedguide_items")).order_by("-guides", "name")
+
+
 def near_duplicates():
     """Families of tags that look like one tag (``fileformat.tag_family``: case, separators,
     a plural ending), the most used family first; each family's tags most used first, with
     ``guides``, their number of guides."""
     families = defaultdict(list)
-    for tag in Tag.objects.annotate(guides=Count("catalog_taggedguide_items")).order_by(
-        "-guides", "name"
-    ):
+    for tag in _counted(Tag.objects.all()):
         families[fileformat.tag_family(tag.name)].append(tag)
     found = [family for family in families.values() if len(family) > 1]
     return sorted(found, key=lambda family: (-sum(t.guides for t in family), family[0].name))
@@ -64,15 +67,16 @@ class TagAdmin(taggit_admin.TagAdmin):
             ids = [i for i in request.POST.getlist("tag") if i.isdigit()]
             request.session["selected_tag_ids"] = ",".join(ids)
             return HttpResponseRedirect(reverse("admin:taggit_tag_merge_tags"))
+        return self._page(
+            request, "near_duplicate_tags", "Tags that look alike", families=near_duplicates()
+        )
+
+    def _page(self, request, template, title, **context):
+        """One of the tag admin's own pages (templates/admin/catalog/<template>.html)."""
         return TemplateResponse(
             request,
-            "admin/catalog/near_duplicate_tags.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": "Tags that look alike",
-                "families": near_duplicates(),
-            },
+            f"admin/catalog/{template}.html",
+            {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **context},
         )
 
     def merge_tags_view(self, request):
@@ -81,11 +85,7 @@ class TagAdmin(taggit_admin.TagAdmin):
         if not self.has_change_permission(request):
             raise PermissionDenied
         ids = [i for i in request.session.get("selected_tag_ids", "").split(",") if i.isdigit()]
-        tags = list(
-            Tag.objects.filter(pk__in=ids)
-            .annotate(guides=Count("catalog_taggedguide_items"))
-            .order_by("-guides", "name")
-        )
+        tags = list(_counted(Tag.objects.filter(pk__in=ids)))
         if not tags:
             self.message_user(request, "Select the tags to merge first.", messages.WARNING)
             return HttpResponseRedirect(reverse("admin:taggit_tag_changelist"))
@@ -105,14 +105,4 @@ class TagAdmin(taggit_admin.TagAdmin):
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:taggit_tag_changelist"))
-        return TemplateResponse(
-            request,
-            "admin/catalog/merge_tags.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": "Merge tags",
-                "tags": tags,
-                "form": form,
-            },
-        )
+        return self._page(request, "merge_tags", "Merge tags", tags=tags, form=form)
