@@ -114,6 +114,8 @@ def save_guide(guide, *, tags=None, categories=None, links=None, author=None, so
     exists (the admin's category inline).
     """
     with transaction.atomic(), versions.batch_of_changes():
+        saved = Guide.objects.filter(pk=guide.pk) if guide.pk else Guide.objects.none()
+        slug_was = saved.values_list("slug", flat=True).first()
         if tags is not None:
             guide.tag_text = tag_text(tags)
         if guide.diagram and not guide.diagram._committed:
@@ -128,8 +130,10 @@ def save_guide(guide, *, tags=None, categories=None, links=None, author=None, so
         versions.bump([guide.pk])
         guide = Guide.objects.with_page().get(pk=guide.pk)
         revision = snapshot(guide, author=author, source=source)
-        if not _same_version(guide.revisions.first(), revision):  # a save that changed nothing
-            revision.save()  # ("Save and preview" of an unchanged form) adds no revision
+        # A save that changed nothing ("Save and preview" of an unchanged form) adds no
+        # revision; a rename does (the slug is the file's name, not in the revision's text).
+        if slug_was != guide.slug or not _same_version(guide.revisions.first(), revision):
+            revision.save()
         if not guide.draft:
             tasks.publish_at([guide.publish_at])
     return guide
