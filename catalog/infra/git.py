@@ -39,6 +39,29 @@ SAFE_OPTIONS = (
 _INHERITED = re.compile(r"GIT_(SSH|SSH_COMMAND|SSH_VARIANT|ASKPASS|TRACE\w*|CONFIG_GLOBAL)")
 
 
+
+SYNC_LOCK = "guides-sync.lock"
+# Where git keeps the files it locks by writing <file>.lock beside them.
+_LOCKED_PLACES = ("refs", "logs", "objects/info", "worktrees")
+
+
+def _reason(output):
+    """What git said went wrong: its ``fatal:`` or ``error:`` line (the one naming the file
+    or ref), else its last line."""
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    said = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return (said or lines or ["failed"])[0 if said else -1]
+
+
+def _git_locks(git_dir):
+    """The ``*.lock`` files git left in ``git_dir`` (never following a link), ours aside."""
+    found = [p for p in git_dir.glob("*.lock") if p.name != SYNC_LOCK and not p.is_symlink()]
+    for place in _LOCKED_PLACES:
+        for folder, _, files in os.walk(git_dir / place, followlinks=False):
+            found += [Path(folder) / name for name in files if name.endswith(".lock")]
+    return found
+
+
 class GitError(Exception):
     """A git command failed; the message says which and why."""
 
@@ -158,8 +181,7 @@ class Repo:
         except (OSError, subprocess.SubprocessError) as exc:
             raise GitError(f"git {args[0]}: {exc}") from None
         if check and result.returncode:
-            message = (result.stderr or result.stdout).strip().splitlines()
-            raise GitError(f"git {' '.join(args[:2])}: {message[-1] if message else 'failed'}")
+            raise GitError(f"git {' '.join(args[:2])}: {_reason(result.stderr or result.stdout)}")
         return result
 
     def is_work_tree(self):
@@ -204,7 +226,7 @@ class Repo:
         """Hold the clone's sync lock while the block runs: a file lock in the git directory,
         which the system releases if the process dies, so a killed run never blocks the next.
         GitError if another run holds it."""
-        path = self._top / self.run("rev-parse", "--git-path", "guides-sync.lock").stdout.strip()
+        path = self._top / self.run("rev-parse", "--git-path", SYNC_LOCK).stdout.strip()
         with open(path, "a") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -234,15 +256,18 @@ class Repo:
         marker.unlink(missing_ok=True)
         return True
 
-    def clear_stale_index_lock(self, wait=5.0):
-        """Remove git's index lock left by a git command killed with its sync. Called under
-        the sync lock, so no other sync's git runs; a git still finishing (its parent was
-        killed alone) gets ``wait`` seconds to remove the lock itself."""
-        lock = self._top / self.run("rev-parse", "--git-path", "index.lock").stdout.strip()
+    def clear_stale_locks(self, wait=5.0):
+        """Remove the lock files git leaves when it is killed mid-command: the index's, a
+        ref's (a fetch updating ``refs/remotes/…``), ``packed-refs``, ``HEAD``, ``config``,
+        ``shallow`` and the like (``<file>.lock`` beside the file it guards). Called under the
+        sync lock, so no other sync's git runs; a git still finishing (its parent was killed
+        alone) gets ``wait`` seconds to remove its own. Our own sync lock is not git's."""
+        git_dir = self._top / self.run("rev-parse", "--git-common-dir").stdout.strip()
         deadline = time.monotonic() + wait
-        while lock.exists() and time.monotonic() < deadline:
+        while (locks := _git_locks(git_dir)) and time.monotonic() < deadline:
             time.sleep(0.1)
-        lock.unlink(missing_ok=True)
+        for lock in locks:
+            lock.unlink(missing_ok=True)
 
     def merge(self, ref):
         """Merge ``ref``; on a conflict, abort (the clone is left as it was) and raise it.

@@ -147,7 +147,7 @@ def _sync(repo, top, data_rel, report, *, remote, branch, review, dry_run, on_co
     """The run itself, under the clone's lock."""
     say = report.step
     data = top / data_rel
-    repo.clear_stale_index_lock()  # a git killed with an earlier run
+    repo.clear_stale_locks()  # git's, left by a git killed with an earlier run
     if repo.finish_interrupted_merge():
         report.say("aborted the merge an interrupted sync had left")
     if repo.merging():

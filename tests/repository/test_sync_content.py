@@ -236,3 +236,25 @@ def test_a_fast_forward_killed_after_writing_files_is_redone_by_the_next(repos):
     assert "aborted the merge an interrupted sync had left" in out
     assert "Contributor's line." in Guide.objects.get(slug="h").body
     assert git(repos.site, "status", "--porcelain") == ""
+
+
+def test_the_locks_a_killed_git_leaves_do_not_stop_the_next_sync(repos):
+    """A fetch killed while it updates a ref leaves ``<ref>.lock`` (and other commands
+    ``packed-refs.lock``, ``HEAD.lock``, ``config.lock``): git refuses to run until someone
+    removes them. The next sync, holding the sync lock, removes them and carries on."""
+    sync(repos)
+    repos.contribute("data/guides/h.md", "Second line.", "A line after the kill.")
+    git_dir = repos.site / git(repos.site, "rev-parse", "--git-common-dir").strip()
+    left = [
+        git_dir / "refs" / "remotes" / "origin" / "main.lock",
+        git_dir / "packed-refs.lock",
+        git_dir / "HEAD.lock",
+        git_dir / "config.lock",
+        git_dir / "index.lock",
+    ]
+    for lock in left:
+        lock.write_text("")
+    sync(repos)
+    assert "A line after the kill." in Guide.objects.get(slug="h").body
+    assert [lock.name for lock in left if lock.exists()] == []
+    assert git(repos.site, "status", "--porcelain") == ""
