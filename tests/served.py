@@ -5,8 +5,11 @@ suite's database (a new SQLite file, or the PostgreSQL test database) and return
 environment to start servers with; ``fetch`` makes one request and never raises for a status.
 """
 
+import atexit
+import shutil
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -44,6 +47,20 @@ def manage(env, *args, stdin=None):
     return result
 
 
+_collected = []
+
+
+def collected_static():
+    """Static files collected once per test process (as a deployment collects them: production
+    settings need the manifest), for every server the tests start."""
+    if not _collected:
+        root = Path(tempfile.mkdtemp(prefix="guides-static-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        collectstatic(server_env("sqlite:///:memory:", root, STATIC_ROOT=root))
+        _collected.append(root)
+    return _collected[0]
+
+
 def served_site(content, tmp_path):
     """A content folder with an imported site and an editor, and the env to serve it with."""
     content.category("c", title="Cat")
@@ -56,11 +73,11 @@ def served_site(content, tmp_path):
         GUIDES_BASE_URL=f"{ORIGIN}/guides",
         GUIDES_DATA_DIR=content.root,
         EDITOR_PW=PASSWORD,
+        STATIC_ROOT=collected_static(),
     )
     manage(env, "migrate", "-v", "0")
     manage(env, "import_guides", "-v", "0")
     manage(env, "create_editor", "editor", "--password-env", "EDITOR_PW", "-v", "0")
-    collectstatic(env)
     return content, env
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.servers import Gunicorn, collectstatic
+from bench.servers import Gunicorn
+from tests.served import collected_static
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_ENV = {"DEBUG": "0", "SECRET_KEY": "faults", "ALLOWED_HOSTS": "testserver,127.0.0.1"}
@@ -335,10 +336,9 @@ def test_database_outage_gives_503_and_the_app_recovers_by_itself(postgres_env, 
         **os.environ,
         **BASE_ENV,
         "CONN_MAX_AGE": "60",
-        "STATIC_ROOT": str(tmp_path / "s"),
+        "STATIC_ROOT": str(collected_static()),
         "DATABASE_URL": postgres_env["DATABASE_URL"].replace(f":{db['PORT']}/", f":{proxy.port}/"),
     }
-    collectstatic(env)
 
     def status(path):
         try:

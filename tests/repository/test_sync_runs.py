@@ -16,9 +16,9 @@ import urllib.parse
 
 import pytest
 
-from bench.servers import Gunicorn, collectstatic, server_env
+from bench.servers import Gunicorn, server_env
 from tests.gitrepos import Repos, git
-from tests.served import PASSWORD, ROOT, database_url, fetch, manage
+from tests.served import PASSWORD, ROOT, collected_static, database_url, fetch, manage
 from tests.site.test_security import Browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,11 +35,11 @@ def site(tmp_path):
         GUIDES_DATA_DIR=repos.site / "data",
         GUIDES_CONTENT_REPO=repos.site,
         EDITOR_PW=PASSWORD,
+        STATIC_ROOT=collected_static(),
     )
     manage(env, "migrate", "-v", "0")
     manage(env, "create_editor", "editor", "--password-env", "EDITOR_PW", "-v", "0")
     manage(env, "sync_content", "-v", "0")
-    collectstatic(env)
     return repos, env
 
 

@@ -18,9 +18,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from bench.servers import Gunicorn, collectstatic, redis_up
+from bench.servers import Gunicorn, redis_up
 from catalog.models import Guide
 from catalog.write.changes import publish_guides
+from tests.served import collected_static
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -66,9 +67,8 @@ def servers(content, tmp_path):
         "ALLOWED_HOSTS": "127.0.0.1",
         "GUIDES_DATA_DIR": str(content.root),
         "SECURE_COOKIES": "0",
-        "STATIC_ROOT": str(tmp_path / "static"),
+        "STATIC_ROOT": str(collected_static()),
     }
-    collectstatic(env)
     content.category("c", title="Cat")
     content.guide("g", title="First title", categories=("c",))
     content.guide("d", title="Hidden draft", categories=("c",), draft=True)
