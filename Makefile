@@ -32,7 +32,7 @@ node_modules/.installed: package.json
 setup: $(VENV)/.installed node_modules/.installed
 
 db: setup
-	@$(if $(SITE_DIR),mkdir -p $(SITE_DIR))
+	@$(if $(SITE_DIR),mkdir -p $(SITE_DIR) && echo "Site folder: $(SITE_DIR) (the database and uploads for $(DATA_DIR))")
 	$(DEV_ENV) $(PY) manage.py migrate --verbosity 0
 	$(DEV_ENV) $(PY) manage.py import_guides
 

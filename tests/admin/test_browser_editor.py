@@ -156,6 +156,32 @@ def _styles(page, root):
     )
 
 
+def _preview_differences(page, base, guide, typed):
+    """Each element type's computed style on ``guide``'s page and in its editor's preview of
+    ``typed``, where they differ; and the element types the page has. The page's browser
+    is logged in."""
+    page.goto(base + guide.get_absolute_url())
+    public = _styles(page, "document.querySelector('.prose')")
+    page.goto(base + f"/admin/catalog/guide/{guide.pk}/change/")
+    page.locator("#id_body").fill(typed)  # the preview renders what is typed
+    page.wait_for_function(
+        "() => { const p = document.querySelector('.preview-page');"
+        " return p && p.shadowRoot.querySelector('.prose').children.length > 0; }"
+    )
+    page.wait_for_timeout(300)  # the last keystroke's render
+    preview = _styles(page, "document.querySelector('.preview-page').shadowRoot")
+    shown = [sel for sel, style in public.items() if style]
+    differences = {
+        sel: {
+            p: (public[sel][p], (preview[sel] or {}).get(p))
+            for p in PROPERTIES
+            if public[sel][p] != (preview[sel] or {}).get(p) and (sel, p) not in PAGE_ONLY
+        }
+        for sel in shown
+    }
+    return {sel: d for sel, d in differences.items() if d}, shown
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [390, 1280])
 def test_the_preview_looks_as_the_page_does_element_by_element(browser, editor_site, width, scheme):
@@ -166,24 +192,37 @@ def test_the_preview_looks_as_the_page_does_element_by_element(browser, editor_s
     guide.save()
     context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
     page = context.new_page()
-    page.goto(editor_site + guide.get_absolute_url())
-    public = _styles(page, "document.querySelector('.prose')")
     login(page, editor_site, f"/admin/catalog/guide/{guide.pk}/change/")
-    page.locator("#id_body").fill(PREVIEWED + "\n")  # the preview renders what is typed
-    page.locator(".preview-page .codehilite .kn").wait_for()
-    preview = _styles(page, "document.querySelector('.preview-page').shadowRoot")
-    assert all(public.values()), [sel for sel, style in public.items() if not style]
-    differences = {
-        sel: {
-            p: (public[sel][p], preview[sel][p])
-            for p in PROPERTIES
-            if public[sel][p] != preview[sel][p] and (sel, p) not in PAGE_ONLY
-        }
-        for sel in ELEMENTS
-    }
-    assert {sel: d for sel, d in differences.items() if d} == {}, json.dumps(differences, indent=1)
+    differences, shown = _preview_differences(page, editor_site, guide, PREVIEWED + "\n")
+    assert len(shown) == len(ELEMENTS), set(ELEMENTS) - set(shown)
+    assert differences == {}, json.dumps(differences, indent=1)
     assert page.locator(".preview-page pre").get_attribute("tabindex") == "0"
     screenshot(page, f"editor-preview-{width}-{scheme}")
+    context.close()
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_preview_of_real_guides_looks_as_their_pages_do(
+    browser, live_server, corpus_dir, settings, monkeypatch, width
+):
+    """The same on the corpus's own markdown: lists in lists, code in list items, tables."""
+    settings.GUIDES_DATA_DIR = corpus_dir
+    call_command("import_guides", "--data-dir", str(corpus_dir), verbosity=0)
+    monkeypatch.setenv("EDITOR_PW", PASSWORD)
+    call_command("create_editor", "editor", "--password-env", "EDITOR_PW", verbosity=0)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    login(page, live_server.url, "/admin/")
+    for slug in (
+        "what-happens-when-you-type-a-url-into-your-browser",
+        "how-does-chatgpt-work",
+        "log-parsing-cheat-sheet",
+    ):
+        guide = Guide.objects.get(slug=slug)
+        differences, shown = _preview_differences(page, live_server.url, guide, guide.body + "\n")
+        assert {"p", "li"} <= set(shown), (slug, shown)
+        assert differences == {}, (slug, json.dumps(differences, indent=1))
     context.close()
 
 
