@@ -39,7 +39,6 @@ SAFE_OPTIONS = (
 _INHERITED = re.compile(r"GIT_(SSH|SSH_COMMAND|SSH_VARIANT|ASKPASS|TRACE\w*|CONFIG_GLOBAL)")
 
 
-
 SYNC_LOCK = "guides-sync.lock"
 # Where git keeps the files it locks by writing <file>.lock beside them.
 _LOCKED_PLACES = ("refs", "logs", "objects/info", "worktrees")
