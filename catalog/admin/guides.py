@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -92,7 +93,8 @@ class TagFilter(admin.SimpleListFilter):
     SHOWN = 15
 
     def lookups(self, request, model_admin):
-        tags = Tag.objects.order_by("-stats__published_guides", "name")[: self.SHOWN]
+        most_used = F("stats__published_guides").desc(nulls_last=True)  # drafts' tags: none
+        tags = Tag.objects.order_by(most_used, "name")[: self.SHOWN]
         shown = list(tags.values_list("slug", "name"))
         chosen = self.value()
         if chosen and chosen not in {slug for slug, _ in shown}:

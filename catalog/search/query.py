@@ -36,9 +36,12 @@ MAX_TERMS = 8
 RESULT_ORDER = ("-rank", "-created_on", "slug")
 
 
+_WORD_RE = re.compile(r"\w[\w+#.'-]*")  # a word, as searches and suggestions take them
+
+
 def search_terms(query: str) -> list[str]:
     """The words of a query worth searching for (junk and punctuation dropped)."""
-    words = re.findall(r"\w[\w+#.'-]*", (query or "")[:MAX_QUERY_CHARS])
+    words = _WORD_RE.findall((query or "")[:MAX_QUERY_CHARS])
     terms = []
     for word in words:
         word = word.strip(".'-").casefold()
@@ -263,9 +266,6 @@ def suggestion(query: str) -> str:
         changed = True
     suggested = " ".join(words)
     return suggested if changed and search_guides(suggested).exists() else ""
-
-
-_WORD_RE = re.compile(r"\w[\w+#.'-]*")
 
 
 def _words(texts):
