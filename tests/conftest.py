@@ -17,6 +17,14 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Accounts made in the tests' own process hash their passwords with a fast hasher, as
+    Django's testing guide advises (PBKDF2's iterations cost about a second a user here).
+    Servers and commands the tests start run with the real settings and hashers."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _version_read_per_request(settings):
     """In-process requests read the content version from the database: the version watch's
     own connection cannot see a test's transaction or a flush between tests. Servers the
