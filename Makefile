@@ -67,7 +67,7 @@ serve: setup
 # tests wait on servers, browsers and git, so more workers than CPUs pays.
 TEST_WORKERS ?= 4
 test: setup
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist load
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -6,6 +6,24 @@ from tests.factories import ContentDir
 from tests.gitrepos import Repos
 from tests.served import served_site
 
+# Tests that take seconds each: servers, workers, browsers, killed processes, whole corpora.
+SLOW_FIXTURES = {"browser", "served", "worker_site", "corpus_dir", "repos"}
+SLOW_MODULES = {"test_faults", "test_load", "test_sync_runs", "test_queued_sync", "test_sync"}
+
+
+def pytest_collection_modifyitems(items):
+    """Slow tests first: in parallel (``make test``), the processes start on the long tests
+    and finish on the short ones, instead of one process running a long test alone at the
+    end. The order within each group is unchanged."""
+
+    def slow(item):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        return bool(fixtures & SLOW_FIXTURES) or item.module.__name__.split(".")[-1] in (
+            SLOW_MODULES
+        )
+
+    items.sort(key=lambda item: not slow(item))
+
 
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
