@@ -27,14 +27,19 @@ def _counted(tags):
     return tags.annotate(guides=Count("catalog_taggedguide_items")).order_by("-guides", "name")
 
 
-def near_duplicates():
-    """Families of tags that look like one tag (``fileformat.tag_family``: case, separators,
-    a plural ending), the most used family first; each family's tags most used first, with
-    ``guides``, their number of guides."""
+def _families(tags):
+    """``tags`` in families that look like one tag (``fileformat.tag_family``: case,
+    separators, a plural ending): only those of two or more, each in the order given."""
     families = defaultdict(list)
-    for tag in _counted(Tag.objects.all()):
+    for tag in tags:
         families[fileformat.tag_family(tag.name)].append(tag)
-    found = [family for family in families.values() if len(family) > 1]
+    return [family for family in families.values() if len(family) > 1]
+
+
+def near_duplicates():
+    """The families of tags that look alike, the most used family first; each family's tags
+    most used first, with ``guides``, their number of guides."""
+    found = _families(_counted(Tag.objects.all()))
     return sorted(found, key=lambda family: (-sum(t.guides for t in family), family[0].name))
 
 
@@ -55,7 +60,9 @@ class TagAdmin(taggit_admin.TagAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        extra = {"near_duplicates": len(near_duplicates()), **(extra_context or {})}
+        # How many families, from the names alone (no guide counted on every list page).
+        families = len(_families(Tag.objects.only("name")))
+        extra = {"near_duplicates": families, **(extra_context or {})}
         return super().changelist_view(request, extra)
 
     def near_duplicates_view(self, request):

@@ -198,7 +198,7 @@ _SEPARATORS_RE = re.compile(r"[-\s]+")
 def heading_id(text, taken):
     """A heading's id as Python-Markdown's ``toc`` made them (so published anchors keep
     working): its text lowercased, accents and punctuation dropped, spaces as hyphens;
-    ``-1``, ``-2`` … for repeats."""
+    ``_1``, ``_2`` … for repeats."""
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     value = _NOT_SLUG_RE.sub("", text).strip().lower()
@@ -301,8 +301,8 @@ _HEADING_END_RE = re.compile(r"</h[1-6]>")
 def plain_text(html_text: str) -> str:
     """The text of a rendered (sanitised) body as a reader sees it, on one line, without
     URLs, images or permalink signs (for search excerpts); each heading ends with
-    ``HEADING_END``. The sanitiser's output is
-    well-formed with every ``<`` of text escaped, so its tags are found by pattern."""
+    ``HEADING_END``. The sanitiser's output is well-formed with every ``<`` of text
+    escaped, so its tags are found by pattern."""
     text = _PERMALINK_RE.sub(" ", html_text)
     text = _HEADING_END_RE.sub(HEADING_END, text)
     text = _BLOCK_TAG_RE.sub(" ", text)

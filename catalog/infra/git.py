@@ -47,9 +47,11 @@ _LOCKED_PLACES = ("refs", "logs", "objects/info", "worktrees")
 def _reason(output):
     """What git said went wrong: its ``fatal:`` or ``error:`` line (the one naming the file
     or ref), else its last line."""
-    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
     said = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    return (said or lines or ["failed"])[0 if said else -1]
+    if said:
+        return said[0]
+    return lines[-1] if lines else "failed"
 
 
 def _git_locks(git_dir):

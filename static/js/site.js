@@ -115,7 +115,7 @@
   // third of the window.
   function followingToc() {
     var links = document.querySelectorAll(".toc a[href^='#']");
-    if (!links.length || !("IntersectionObserver" in window)) return;
+    if (!links.length) return;
     var entries = [];
     links.forEach(function (link) {
       var heading = document.getElementById(decodeURIComponent(link.hash.slice(1)));
@@ -131,9 +131,12 @@
         else entry.link.removeAttribute("aria-current");
       });
     }
-    var observer = new IntersectionObserver(mark, { rootMargin: "0px 0px -66% 0px" });
-    entries.forEach(function (entry) { observer.observe(entry.heading); });
-    window.addEventListener("scroll", mark, { passive: true });
+    var pending = false;  // once per frame, however many scroll events come
+    window.addEventListener("scroll", function () {
+      if (pending) return;
+      pending = true;
+      window.requestAnimationFrame(function () { pending = false; mark(); });
+    }, { passive: true });
     mark();
   }
 

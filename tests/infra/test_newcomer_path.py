@@ -39,9 +39,8 @@ def _make(*args):
     """``make`` as a newcomer runs it, with the virtualenv the tests run in taken as set up
     (``make setup`` is what ``make test`` ran first; its timestamps are not this test's)."""
     venv = sys.prefix
-    return ["make", "-o", f"{venv}/.installed", "-o", "node_modules/.installed", f"VENV={venv}"] + [
-        *args
-    ]
+    skip_setup = ["-o", f"{venv}/.installed", "-o", "node_modules/.installed"]
+    return ["make", *skip_setup, f"VENV={venv}", *args]
 
 
 def _env():

@@ -76,6 +76,11 @@ def test_a_suggestion_follows_the_published_content(content, client, kafka):
     content.import_()
     assert suggestion("zookeper") == "zookeeper"
     assert suggestion("draftword") == ""
+    # Not only because no published guide would match: a draft's words are no candidates.
+    from catalog.search import query
+
+    near = query._near_words if query.full_text() else query._vocabulary
+    assert "zookeeper" in near("zookeper") and "draftwords" not in near("draftword")
 
 
 def test_excerpts_quote_the_stored_text_once_bodies_are_rendered(client, site):
