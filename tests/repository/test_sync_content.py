@@ -3,7 +3,7 @@ contributor. No network: every repository is a folder of this test."""
 
 import os
 import subprocess
-import time
+import sys
 from io import StringIO
 
 import pytest
@@ -17,6 +17,14 @@ from tests.gitrepos import GUIDE, git, sync
 from tests.pipeline.test_sync import _form_data
 
 pytestmark = pytest.mark.django_db
+
+HOLD_LOCK = """
+import fcntl, sys, time
+handle = open(sys.argv[1], "a")
+fcntl.flock(handle, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(60)
+"""
 
 
 @pytest.fixture
@@ -208,10 +216,13 @@ def test_a_sync_killed_while_merging_is_finished_by_the_next(repos):
 def test_two_runs_at_once_the_second_is_refused_with_nothing_changed(repos):
     sync(repos)
     lock = repos.site / git(repos.site, "rev-parse", "--git-path", "guides-sync.lock").strip()
-    holder = subprocess.Popen(["flock", "-o", str(lock), "sleep", "30"])
+    # The holder is one process that takes the lock itself: flock(1) forks its command, and
+    # under load the child can still hold the inherited descriptor after the parent is killed.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(lock)], stdout=subprocess.PIPE, text=True
+    )
     try:
-        while subprocess.run(["flock", "-n", str(lock), "true"]).returncode == 0:
-            time.sleep(0.05)  # until the holder has the lock
+        assert holder.stdout.readline() == "held\n"
         head = repos.remote_head()
         with pytest.raises(CommandError, match="another sync is running"):
             sync(repos)
