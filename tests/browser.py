@@ -65,6 +65,34 @@ class PageWatch:
             self.failed.append(f"{request.url} ({request.failure})")
 
 
+CORPUS_IMAGE_HOST = "assets.bytebytego.com"
+_stand_in = []
+
+
+def stand_in_corpus_diagrams(page, size=(1600, 2000)):
+    """Answer the real corpus's diagram URLs (on a host this machine cannot reach) with one
+    picture of a diagram's usual size, so pages show a diagram where a reader's would.
+    Registered after PageWatch, it answers first (Playwright runs routes newest first)."""
+    if not _stand_in:
+        from io import BytesIO
+
+        from PIL import Image, ImageDraw
+
+        image = Image.new("RGB", size, "white")
+        draw = ImageDraw.Draw(image)
+        for n in range(12):  # boxes and arrows, the look of a diagram
+            x, y = 100 + (n % 3) * 500, 100 + (n // 3) * 450
+            draw.rectangle((x, y, x + 380, y + 260), outline="navy", width=8, fill="lightblue")
+            draw.line((x + 380, y + 130, x + 500, y + 130), fill="black", width=6)
+        buffer = BytesIO()
+        image.save(buffer, "PNG")
+        _stand_in.append(buffer.getvalue())
+    page.route(
+        f"https://{CORPUS_IMAGE_HOST}/**",
+        lambda route: route.fulfill(status=200, content_type="image/png", body=_stand_in[0]),
+    )
+
+
 def broken_images(page):
     return page.evaluate(
         """() => [...document.images]

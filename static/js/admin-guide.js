@@ -202,10 +202,16 @@
       changed();
     }
 
+    // Setting the value puts the caret at the end: keep it where the editor had it, moved
+    // by the change when it was after the replaced text (the next image goes there too).
     function replace(placeholder, text) {
       var at = editor.value.indexOf(placeholder);
       if (at < 0) return;
+      var shift = text.length - placeholder.length;
+      var keep = function (pos) { return pos >= at + placeholder.length ? pos + shift : Math.min(pos, at + text.length); };
+      var start = keep(editor.selectionStart), end = keep(editor.selectionEnd);
       editor.value = editor.value.slice(0, at) + text + editor.value.slice(at + placeholder.length);
+      editor.setSelectionRange(start, end);
       changed();
     }
 

@@ -6,24 +6,50 @@ import json
 import re
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
+from bench.servers import CORPUS
 from catalog.models import Guide
-from tests.browser import PageWatch, screenshot
+from tests.browser import PageWatch, screenshot, stand_in_corpus_diagrams
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-editor-password-1"
 
 
-@pytest.fixture
-def editor_site(live_server, monkeypatch, settings):
-    call_command("import_guides", "--data-dir", str(settings.GUIDES_DATA_DIR), verbosity=0)
+# A real guide with a nested list, a code-free body and a diagram; the sample's where the
+# corpus is missing.
+EDITED = {True: "how-does-chatgpt-work", False: "tls-handshake"}
+
+
+def _site_with_an_editor(live_server, monkeypatch, data_dir):
+    call_command("import_guides", "--data-dir", str(data_dir), verbosity=0)
     monkeypatch.setenv("EDITOR_PW", PASSWORD)
     call_command("create_editor", "editor", "--password-env", "EDITOR_PW", verbosity=0)
     return live_server.url
 
 
+@pytest.fixture
+def editor_site(live_server, monkeypatch):
+    """The real corpus (the sample content where it is missing) and an editor's account."""
+    data_dir = CORPUS if (CORPUS / "guides").is_dir() else settings.GUIDES_DATA_DIR
+    return _site_with_an_editor(live_server, monkeypatch, data_dir)
+
+
+@pytest.fixture
+def edited(editor_site):
+    """The guide the editor opens."""
+    return Guide.objects.get(slug=EDITED[(CORPUS / "guides").is_dir()])
+
+
+@pytest.fixture
+def sample_editor_site(live_server, monkeypatch, settings):
+    """The sample content: its guides hold every element type the preview must style."""
+    return _site_with_an_editor(live_server, monkeypatch, settings.GUIDES_DATA_DIR)
+
+
 def login(page, base, next_path):
+    stand_in_corpus_diagrams(page)
     page.goto(f"{base}/admin/login/?next={next_path}")
     page.fill("#id_username", "editor")
     page.fill("#id_password", PASSWORD)
@@ -33,11 +59,11 @@ def login(page, base, next_path):
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_text_and_preview_side_by_side_on_wide_screens_in_the_site_style(
-    browser, editor_site, width
+    browser, editor_site, edited, width
 ):
     page = browser.new_page(viewport={"width": width, "height": 900})
     watch = PageWatch(page)
-    guide = Guide.objects.get(slug="tls-handshake")
+    guide = edited
     path = f"/admin/catalog/guide/{guide.pk}/change/"
     login(page, editor_site, path)
     page.locator("#id_body").fill(
@@ -63,10 +89,12 @@ def test_text_and_preview_side_by_side_on_wide_screens_in_the_site_style(
     page.close()
 
 
-def test_nothing_typed_is_lost_to_a_reload_a_navigation_or_an_expired_session(browser, editor_site):
+def test_nothing_typed_is_lost_to_a_reload_a_navigation_or_an_expired_session(
+    browser, editor_site, edited
+):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    guide = Guide.objects.get(slug="tls-handshake")
+    guide = edited
     path = f"/admin/catalog/guide/{guide.pk}/change/"
     login(page, editor_site, path)
     assert page.locator(".unsaved-offer").count() == 0
@@ -184,7 +212,9 @@ def _preview_differences(page, base, guide, typed):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [390, 1280])
-def test_the_preview_looks_as_the_page_does_element_by_element(browser, editor_site, width, scheme):
+def test_the_preview_looks_as_the_page_does_element_by_element(
+    browser, sample_editor_site, width, scheme
+):
     """Computed styles of each element type in the preview and on the public page agree:
     the admin's own (13 px headings, lists pushed right, its colours) reach neither."""
     guide = Guide.objects.get(slug="tls-handshake")
@@ -192,8 +222,8 @@ def test_the_preview_looks_as_the_page_does_element_by_element(browser, editor_s
     guide.save()
     context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
     page = context.new_page()
-    login(page, editor_site, f"/admin/catalog/guide/{guide.pk}/change/")
-    differences, shown = _preview_differences(page, editor_site, guide, PREVIEWED + "\n")
+    login(page, sample_editor_site, f"/admin/catalog/guide/{guide.pk}/change/")
+    differences, shown = _preview_differences(page, sample_editor_site, guide, PREVIEWED + "\n")
     assert len(shown) == len(ELEMENTS), set(ELEMENTS) - set(shown)
     assert differences == {}, json.dumps(differences, indent=1)
     assert page.locator(".preview-page pre").get_attribute("tabindex") == "0"
@@ -238,10 +268,13 @@ DROP = """([selector, name, base64]) => {
 }"""
 
 
-def test_a_dropped_image_is_its_own_paragraph_with_the_alt_text_asked_for(browser, editor_site):
-    """Dropped under a list item, and a second right after: each on its own paragraph (not
-    in the list, not glued to the other), progress shown while uploading, alt text asked."""
-    guide = Guide.objects.get(slug="tls-handshake")
+def test_a_dropped_image_is_its_own_paragraph_with_the_alt_text_asked_for(
+    browser, editor_site, edited
+):
+    """Dropped at the end of a list item of a real guide, and a second right after: each on
+    its own paragraph (not in the list, not glued to the other or to the text around),
+    progress shown while uploading, alt text asked."""
+    guide = edited
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     watch = PageWatch(page)
     login(page, editor_site, f"/admin/catalog/guide/{guide.pk}/change/")
@@ -253,8 +286,13 @@ def test_a_dropped_image_is_its_own_paragraph_with_the_alt_text_asked_for(browse
             characterData: true}); }"""
     )
     body = page.locator("#id_body")
-    body.fill("Steps:\n\n- one\n- two")
-    body.evaluate("e => e.setSelectionRange(e.value.length, e.value.length)")
+    text = body.input_value()
+    item = re.search(r"^- .*$", text, re.M) or re.search(r"^\d+\. .*$", text, re.M)
+    if item is None:  # a guide without a list: give it one
+        text += "\n\n- one\n- two\n"
+        body.fill(text)
+        item = re.search(r"^- .*$", text, re.M)
+    body.evaluate("(e, at) => e.setSelectionRange(at, at)", item.end())
     page.evaluate(DROP, ["#id_body", "flow.png", PNG_1PX])
     alt = page.locator(".upload-panel input.upload-alt")
     alt.wait_for()
@@ -266,19 +304,21 @@ def test_a_dropped_image_is_its_own_paragraph_with_the_alt_text_asked_for(browse
     page.locator(".upload-panel button", has_text="Leave empty").click()
     value = body.input_value()
     first, second = re.findall(r"!\[[^\n]*\]\(/media/[^)\s]+\)", value)
-    assert value.startswith("Steps:\n\n- one\n- two\n\n" + first + "\n\n" + second)
+    before, after = text[: item.end()], text[item.end() :]
+    assert value == before + f"\n\n{first}\n\n{second}\n\n" + after.lstrip("\n")
     assert first.startswith(r"![A flow \[of\] steps](/media/") and second.startswith("![](/media/")
     assert any("Uploading flow.png" in note for note in page.evaluate("window.uploadNotes"))
     # The preview shows the images outside the list.
     preview = page.locator(".preview-page")
     preview.locator("img[alt='A flow [of] steps']").wait_for()
-    assert preview.locator("li img").count() == 0
+    assert preview.locator("li img[src^='/media/']").count() == 0
+    assert preview.locator("p > img[src^='/media/']:only-child").count() == 2
     assert watch.console_errors == []
     page.close()
 
 
-def test_a_refused_upload_says_why_and_leaves_no_placeholder(browser, editor_site):
-    guide = Guide.objects.get(slug="tls-handshake")
+def test_a_refused_upload_says_why_and_leaves_no_placeholder(browser, editor_site, edited):
+    guide = edited
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     login(page, editor_site, f"/admin/catalog/guide/{guide.pk}/change/")
     page.locator("#id_body").fill("Text.")
@@ -289,8 +329,8 @@ def test_a_refused_upload_says_why_and_leaves_no_placeholder(browser, editor_sit
     page.close()
 
 
-def test_ctrl_s_saves_and_keeps_editing(browser, editor_site):
-    guide = Guide.objects.get(slug="tls-handshake")
+def test_ctrl_s_saves_and_keeps_editing(browser, editor_site, edited):
+    guide = edited
     path = f"/admin/catalog/guide/{guide.pk}/change/"
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     login(page, editor_site, path)
@@ -306,13 +346,13 @@ def test_ctrl_s_saves_and_keeps_editing(browser, editor_site):
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_the_diagram_field_shows_a_thumbnail_with_replace_and_remove(
-    browser, editor_site, tmp_path, width
+    browser, editor_site, edited, tmp_path, width
 ):
     from PIL import Image
 
     for name, colour in (("first.png", "red"), ("second.png", "blue")):
         Image.new("RGB", (400, 300), colour).save(tmp_path / name)
-    guide = Guide.objects.get(slug="tls-handshake")
+    guide = edited
     path = f"/admin/catalog/guide/{guide.pk}/change/"
     page = browser.new_page(viewport={"width": width, "height": 900})
     login(page, editor_site, path)
@@ -345,8 +385,8 @@ def test_the_diagram_field_shows_a_thumbnail_with_replace_and_remove(
     page.close()
 
 
-def test_a_new_review_link_is_copied_with_a_button(browser, editor_site):
-    guide = Guide.objects.get(slug="tls-handshake")
+def test_a_new_review_link_is_copied_with_a_button(browser, editor_site, edited):
+    guide = edited
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=editor_site)
     page = context.new_page()

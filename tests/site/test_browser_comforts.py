@@ -1,15 +1,14 @@
 """A reader's comforts in a real browser, on the real corpus (its diagrams are on a host this
-machine cannot reach, so the phone's diagram test uses the sample content's): the table of
+machine cannot reach: a picture of a diagram's size stands in for them): the table of
 contents beside the text on wide screens, following the reader; code blocks with their
 language, a copy button and keyboard scrolling; ``/`` to search; a theme toggle remembered
 per browser; a compact search results list with typo suggestions on any database; a diagram
 that opens full screen on a phone and enlarges further to pan."""
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
-from tests.browser import PageWatch, load_all_images, screenshot
+from tests.browser import PageWatch, load_all_images, screenshot, stand_in_corpus_diagrams
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -140,12 +139,13 @@ def test_search_results_are_a_compact_list_and_a_typo_is_corrected(browser, corp
     page.close()
 
 
-def test_a_diagram_opens_full_screen_on_a_phone_and_enlarges_to_pan(browser, live_server):
-    call_command("import_guides", "--data-dir", str(settings.GUIDES_DATA_DIR), verbosity=0)
+def test_a_diagram_opens_full_screen_on_a_phone_and_enlarges_to_pan(browser, corpus_site):
     context = browser.new_context(viewport={"width": 390, "height": 800}, has_touch=True)
     page = context.new_page()
-    page.goto(live_server.url + "/guides/cache-aside-vs-write-through")
+    stand_in_corpus_diagrams(page)
+    page.goto(corpus_site + "/guides/how-does-chatgpt-work")
     load_all_images(page)
+    assert page.locator("figure.diagram img").evaluate("i => i.naturalWidth") == 1600
     page.locator("figure.diagram a").tap()
     image = page.locator("dialog.zoom .zoom-image")
     image.wait_for()
