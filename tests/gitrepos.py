@@ -2,6 +2,7 @@
 contributor. No network: every repository is a folder of the test's."""
 
 import os
+import shutil
 import subprocess
 from io import StringIO
 from pathlib import Path
@@ -34,18 +35,24 @@ def git(folder, *args, check=True):
 
 
 class Repos:
-    def __init__(self, root: Path):
+    """``data_from``: a content folder to start the repository with (a copy in the test's
+    folder); else one category ``c`` and two guides ``g`` and ``h``."""
+
+    def __init__(self, root: Path, data_from: Path | None = None):
         self.root = root
         seed = root / "seed"
-        (seed / "data" / "categories").mkdir(parents=True)
-        (seed / "data" / "guides").mkdir()
-        (seed / "data" / "categories" / "c.md").write_text(
-            "---\ntitle: 'Cat'\nsort: 1\n---\n\nIntro.\n"
-        )
-        for slug in ("g", "h"):
-            (seed / "data" / "guides" / f"{slug}.md").write_text(
-                GUIDE.format(title=slug.upper(), body=f"Body of {slug}.\nSecond line.")
+        if data_from is not None:
+            shutil.copytree(data_from, seed / "data")
+        else:
+            (seed / "data" / "categories").mkdir(parents=True)
+            (seed / "data" / "guides").mkdir()
+            (seed / "data" / "categories" / "c.md").write_text(
+                "---\ntitle: 'Cat'\nsort: 1\n---\n\nIntro.\n"
             )
+            for slug in ("g", "h"):
+                (seed / "data" / "guides" / f"{slug}.md").write_text(
+                    GUIDE.format(title=slug.upper(), body=f"Body of {slug}.\nSecond line.")
+                )
         (seed / "README.md").write_text(README)
         git(seed, "init", "-q", "-b", "main")
         git(seed, "add", ".")
