@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.fileformat import parse_category, parse_guide, read_folder
+from catalog.fileformat import ContentError, parse_category, parse_guide, read_folder
 from catalog.fileformat.merge import State, pair_up, side_by_side
 from catalog.infra.git import Repo
 from catalog.models import Category, Guide
@@ -54,6 +54,7 @@ def sync_status(data_dir):
     """Every pair of a record and its file not in step, by kind and slug, with a side-by-side
     diff (catalog.fileformat.merge.pair_up: renames and deletions included)."""
     folder = read_folder(data_dir)
+    unreadable = _unreadable(folder)
     deleted = pending_deletions()
     hold, now = settings.GUIDES_SYNC_DRAFTS == "hold", timezone.now()
     statuses = []
@@ -65,6 +66,9 @@ def sync_status(data_dir):
             if pair.state is State.IN_STEP:
                 continue
             record, item = pair.record, pair.item
+            if item is None and (kind, pair.slug) in unreadable:
+                statuses.append(RecordStatus(kind, pair.slug, UNREADABLE))
+                continue
             state = pair.comparison.why or pair.state.value
             if pair.path_slug is not None and record is not None and pair.path_slug != pair.slug:
                 state += f" (its file: {pair.path_slug}.md)"
@@ -84,6 +88,21 @@ def sync_status(data_dir):
                 )
             )
     return statuses, folder.errors
+
+
+# A record whose file is there but invalid is not "deleted in the files": nothing is decided
+# for it until the file is fixed.
+UNREADABLE = "its file cannot be read (see below); nothing is decided until it is fixed"
+
+
+def _unreadable(folder):
+    """The files present but invalid: {(kind, slug): their problems}."""
+    found = {}
+    for problem in folder.errors:
+        path = Path(problem.path)
+        if path.suffix == ".md" and path.parent.name in ("guides", "categories"):
+            found.setdefault((path.parent.name, path.stem), []).append(problem)
+    return found
 
 
 def _rows(database, file):
@@ -119,6 +138,8 @@ def decide(kind, slug, side, data_dir, *, author=None):
         _raise_for_file(root / kind / f"{slug}.md", kind, slug)
         raise UnknownRecord(f"{kind}/{slug}: no such conflict")
     record, item = pair.record, pair.item
+    if item is None and (kind, slug) in (unreadable := _unreadable(folder)):
+        raise ContentError(unreadable[kind, slug])
     title = (record.file if record is not None else item).title
     with transaction.atomic():
         if record is None:

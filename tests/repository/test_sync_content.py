@@ -2,6 +2,7 @@
 contributor. No network: every repository is a folder of this test."""
 
 import os
+import re
 import subprocess
 import sys
 from io import StringIO
@@ -186,6 +187,27 @@ def test_the_content_sync_page_lists_and_decides(repos, alice, settings):
     assert (
         "Everything is in step" in alice.get("/admin/catalog/guide/content-sync/").content.decode()
     )
+
+
+def test_a_record_whose_file_cannot_be_read_is_not_offered_for_deletion(repos, alice, settings):
+    """An invalid file is not a deleted one: the page says it cannot be read, offers no
+    decision, and a decision posted anyway is refused with the file's problem."""
+    settings.GUIDES_CONTENT_REPO = str(repos.site)
+    sync(repos)
+    admin_edit(alice, "g", description="Alice's words.")
+    (repos.site / "data" / "guides" / "g.md").write_text('---\ntitle: "G\n---\nBody.\n')
+    page = alice.get("/admin/catalog/guide/content-sync/").content.decode()
+    row = re.search(r"<tr><td>guides/g\.md</td>.*?</tr>", page, re.S).group(0)
+    assert "its file cannot be read" in row and "deleted" not in row
+    assert "Take the file" not in page
+    assert "Files that cannot be read" in page and "g.md" in page
+    response = alice.post(
+        "/admin/catalog/guide/content-sync/",
+        {"kind": "guides", "slug": "g", "side": "files"},
+        follow=True,
+    )
+    assert "g.md:" in response.content.decode()  # the file's problem, with its line
+    assert Guide.objects.get(slug="g").description == "Alice's words."
 
 
 def test_the_content_sync_page_needs_the_permission(repos, client):
