@@ -80,6 +80,10 @@ def test_diagrams_zoom_in_place_by_mouse_and_keyboard(browser, site):
     assert not dialog.is_visible()
     assert page.evaluate("() => document.activeElement.closest('figure') !== null")
 
+    # Once every image has loaded or failed (a failed one becomes a placeholder, which does
+    # not zoom): under load a missing image's 404 can come after the page is ready.
+    page.wait_for_function("() => [...document.images].every(img => img.complete)")
+    page.wait_for_function("() => document.querySelectorAll('.prose img.zoomable').length === 1")
     inline = page.locator(".prose img.zoomable")
     assert inline.count() == 1 and inline.get_attribute("role") == "button"
     inline.focus()
