@@ -11,9 +11,13 @@ from django.template.response import TemplateResponse
 
 from catalog.fileformat import ContentError
 from catalog.infra import roles
+from catalog.infra.lazy import lazy_module
 from catalog.models import SyncRun
-from catalog.repository import status, tasks
-from catalog.repository.sync import SyncError
+
+# The sync, git and the status of every file load when an editor opens the page.
+status = lazy_module("catalog.repository.status")
+sync = lazy_module("catalog.repository.sync")
+tasks = lazy_module("catalog.repository.tasks")
 
 
 def page(model_admin, request):
@@ -22,7 +26,7 @@ def page(model_admin, request):
         raise PermissionDenied
     try:
         data_dir = status.content_data_dir()
-    except SyncError as exc:
+    except sync.SyncError as exc:
         model_admin.message_user(request, str(exc), messages.ERROR)
         data_dir = None
     if request.method == "POST" and data_dir is not None:

@@ -17,9 +17,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from catalog import search
 from catalog.admin import content_sync
 from catalog.admin.forms import GuideForm, MergingAdmin
+from catalog.infra.lazy import lazy_module
 from catalog.infra.origin import absolute_url
 from catalog.models import (
     Guide,
@@ -30,6 +30,9 @@ from catalog.models import (
 )
 from catalog.site import review
 from catalog.write import changes
+
+# The search modules (and their index) load with the first admin search.
+search = lazy_module("catalog.search")
 
 
 class _LabelledRowsFormSet(forms.BaseInlineFormSet):

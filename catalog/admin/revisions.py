@@ -4,10 +4,13 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from catalog import search
+from catalog.infra.lazy import lazy_module
 from catalog.models import (
     GuideRevision,
 )
+
+# The search modules load with the first revision search.
+search = lazy_module("catalog.search")
 
 
 @admin.register(GuideRevision)

@@ -6,7 +6,11 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from catalog.repository import tasks, webhook
+from catalog.infra.lazy import lazy_module
+from catalog.repository import webhook
+
+# The queue of sync runs loads with the first push that asks for one.
+tasks = lazy_module("catalog.repository.tasks")
 
 
 @csrf_exempt
