@@ -36,8 +36,11 @@ from catalog.infra.git import last_commit_times
 from catalog.models import (
     Category,
     Guide,
+    GuideCategory,
     GuideRevision,
     Tag,
+    TaggedGuide,
+    TagStats,
 )
 from catalog.pipeline.searchdocs import SearchDocuments
 from catalog.search import documents_given
@@ -466,6 +469,24 @@ def apply_plan(plan: ImportPlan, documents: SearchDocuments | None = None) -> No
         if plan.changes:
             versions.bump()
         tasks.publish_at(g.publish_at for g in changed if not g.draft)
+        analysed = [
+            *((Category,) if _changes_much(plan.categories) else ()),
+            *(GUIDE_TABLES if _changes_much(plan.guides) else ()),
+        ]
+        if analysed:
+            transaction.on_commit(lambda: backend().analyse(analysed))
+
+
+# The tables a large change of the guides changes, whose planner statistics the import
+# refreshes once it is committed.
+GUIDE_TABLES = (Guide, GuideCategory, TaggedGuide, Tag, TagStats, GuideRevision)
+
+
+def _changes_much(kind_plan):
+    """Whether the plan changes a large share of its table: more than 50 rows plus a tenth
+    of those there were (PostgreSQL's own threshold for analysing a table again), so that
+    the pages read right after it are planned for the table as it now is."""
+    return kind_plan.changes > 50 + len(kind_plan.ids) // 10
 
 
 def _listed(what, slugs, every=False):

@@ -98,6 +98,15 @@ class Backend:
     def bulk_write_settings(self):
         """Settings for the current transaction when it writes many rows at once."""
 
+    def analyse(self, models):
+        """Refresh the query planner's statistics of ``models``' tables. After a bulk change
+        the planner would otherwise plan for the tables' old sizes until the server's own
+        analysis comes round (autovacuum on PostgreSQL; never, on SQLite)."""
+        db = transaction.get_connection()
+        with db.cursor() as cursor:
+            for model in models:
+                cursor.execute(f"ANALYZE {db.ops.quote_name(model._meta.db_table)}")
+
     def function_source(self, db, name):
         """The source of the stored function ``name``, or None where there is none (no
         stored functions here, or not installed yet)."""

@@ -154,6 +154,13 @@ class Backend(base.Backend):
         finally:
             helper.close()
 
+    def analyse(self, models):
+        """One statement for all the tables: one round trip."""
+        db = transaction.get_connection()
+        with db.cursor() as cursor:
+            names = ", ".join(db.ops.quote_name(model._meta.db_table) for model in models)
+            cursor.execute(f"ANALYZE {names}")
+
     def insert_rows(self, model, rows):
         """Binary ``COPY``, consumed as ``rows`` yields them, so the server stores one batch
         while Python prepares the next; binary, so the server parses no text (search
