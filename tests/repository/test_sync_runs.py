@@ -18,7 +18,15 @@ import pytest
 
 from bench.servers import Gunicorn, server_env
 from tests.gitrepos import Repos, git
-from tests.served import PASSWORD, ROOT, collected_static, database_url, fetch, manage
+from tests.served import (
+    PASSWORD,
+    ROOT,
+    collected_static,
+    database_url,
+    fetch,
+    manage,
+    manage_each,
+)
 from tests.site.test_security import Browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,9 +45,12 @@ def site(tmp_path):
         EDITOR_PW=PASSWORD,
         STATIC_ROOT=collected_static(),
     )
-    manage(env, "migrate", "-v", "0")
-    manage(env, "create_editor", "editor", "--password-env", "EDITOR_PW", "-v", "0")
-    manage(env, "sync_content", "-v", "0")
+    manage_each(
+        env,
+        ("migrate", "-v", "0"),
+        ("create_editor", "editor", "--password-env", "EDITOR_PW", "-v", "0"),
+        ("sync_content", "-v", "0"),
+    )
     return repos, env
 
 

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_no_errors_under_load_and_while_importing(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'load.sqlite3'}"}
     result = subprocess.run(
-        [sys.executable, "bench/load_test.py", "--seconds", "8", "--data-dir", str(ROOT / "data")],
+        [sys.executable, "bench/load_test.py", "--seconds", "5", "--data-dir", str(ROOT / "data")],
         cwd=ROOT,
         env=env,
         capture_output=True,
