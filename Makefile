@@ -64,10 +64,13 @@ serve: setup
 		--logger-class guides_site.serving.RedactingLogger
 
 # The suite in parallel: TEST_WORKERS processes (each with its own test database); most
-# tests wait on servers, browsers and git, so more workers than CPUs pays.
+# tests wait on servers, browsers and git, so more workers than CPUs pays. Tests go out two
+# at a time (--maxschedchunk 2): xdist's first hand-out is otherwise a quarter of each
+# worker's share in one block, and the slow tests (first, tests/conftest.py) then kept two
+# workers busy 80 s after the other two had finished.
 TEST_WORKERS ?= 4
 test: setup
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist load
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 2
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -25,6 +25,28 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: not slow(item))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_by_delete():
+    """Transactional tests empty every table after each test (Django's flush). PostgreSQL's
+    flush is one TRUNCATE of every table: 170 ms for our 26 here, where deleting the few
+    rows a test leaves takes 5 ms, and a few hundred tests flush. Deferred foreign keys and
+    one transaction (flush's own) let the tables empty in any order. Tests only."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade:
+            return truncate(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        return [f"DELETE FROM {self.quote_name(table)};" for table in tables]
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = truncate
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     """Templates use {% static %}; tests need no collectstatic manifest."""
