@@ -1,6 +1,6 @@
 """Modules loaded when first used: for parts of the site that most processes never touch (the
-Content sync page's sync and git, image decoding), so that every command, server worker and
-task worker does not pay their import at start-up.
+Content sync page's sync, git and file status; the admin's search; the webhook's run queue),
+so that every command, server worker and task worker does not pay their import at start-up.
 
     status = lazy_module("catalog.repository.status")   # loaded at the first status.x
 

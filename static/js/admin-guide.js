@@ -208,7 +208,9 @@
       var at = editor.value.indexOf(placeholder);
       if (at < 0) return;
       var shift = text.length - placeholder.length;
-      var keep = function (pos) { return pos >= at + placeholder.length ? pos + shift : Math.min(pos, at + text.length); };
+      var keep = function (pos) {
+        return pos >= at + placeholder.length ? pos + shift : Math.min(pos, at + text.length);
+      };
       var start = keep(editor.selectionStart), end = keep(editor.selectionEnd);
       editor.value = editor.value.slice(0, at) + text + editor.value.slice(at + placeholder.length);
       editor.setSelectionRange(start, end);
