@@ -11,6 +11,7 @@ pipeline/site/admin); this changes when, never what.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
 
@@ -28,4 +29,7 @@ def lazy_module(name):
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    if parent:  # as an import does: ``package.module`` names it
+        setattr(importlib.import_module(parent), child, module)
     return module
