@@ -69,7 +69,7 @@ serve: setup
 # with 4; SQLite 3 min 33 s and 3 min 30 s). Tests go out two at a time (--maxschedchunk 2):
 # xdist's first hand-out is otherwise a quarter of each worker's share in one block, and the
 # slow tests (first: tests/conftest.py) kept two workers busy 80 s after the others ended.
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
 test: setup
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 2
 
