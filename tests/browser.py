@@ -1,5 +1,7 @@
 """Playwright driving Debian's chromium, for the browser tests (pytest -m browser)."""
 
+import functools
+import io
 import os
 from pathlib import Path
 from urllib.parse import urlparse
@@ -66,31 +68,44 @@ class PageWatch:
 
 
 CORPUS_IMAGE_HOST = "assets.bytebytego.com"
-_stand_in = []
+
+
+@functools.cache
+def _diagram_png(size):
+    """A picture of a diagram: boxes and arrows on white, ``size`` pixels."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    for n in range(12):
+        x, y = 100 + (n % 3) * 500, 100 + (n // 3) * 450
+        draw.rectangle((x, y, x + 380, y + 260), outline="navy", width=8, fill="lightblue")
+        draw.line((x + 380, y + 130, x + 500, y + 130), fill="black", width=6)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def stand_in_corpus_diagrams(page, size=(1600, 2000)):
     """Answer the real corpus's diagram URLs (on a host this machine cannot reach) with one
     picture of a diagram's usual size, so pages show a diagram where a reader's would.
     Registered after PageWatch, it answers first (Playwright runs routes newest first)."""
-    if not _stand_in:
-        from io import BytesIO
-
-        from PIL import Image, ImageDraw
-
-        image = Image.new("RGB", size, "white")
-        draw = ImageDraw.Draw(image)
-        for n in range(12):  # boxes and arrows, the look of a diagram
-            x, y = 100 + (n % 3) * 500, 100 + (n // 3) * 450
-            draw.rectangle((x, y, x + 380, y + 260), outline="navy", width=8, fill="lightblue")
-            draw.line((x + 380, y + 130, x + 500, y + 130), fill="black", width=6)
-        buffer = BytesIO()
-        image.save(buffer, "PNG")
-        _stand_in.append(buffer.getvalue())
+    body = _diagram_png(size)
     page.route(
         f"https://{CORPUS_IMAGE_HOST}/**",
-        lambda route: route.fulfill(status=200, content_type="image/png", body=_stand_in[0]),
+        lambda route: route.fulfill(status=200, content_type="image/png", body=body),
     )
+
+
+def log_in(page, base, next_path, password, username="editor"):
+    """Log in to the admin through its form and land on ``next_path``; the corpus's
+    diagrams stood in for on every page that follows."""
+    stand_in_corpus_diagrams(page)
+    page.goto(f"{base}/admin/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url("**" + next_path)
 
 
 def broken_images(page):

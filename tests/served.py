@@ -35,17 +35,7 @@ def database_url(tmp_path):
 
 
 def manage(env, *args, stdin=None):
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        input=stdin,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
+    return _python(env, ["manage.py", *args], stdin)
 
 
 EACH = """
@@ -62,13 +52,19 @@ for command in json.loads(sys.argv[1]):
 def manage_each(env, *commands):
     """Several management commands (each a tuple of its arguments) in one process, in
     order, with the servers' environment: one Django start-up instead of one each."""
+    return _python(env, ["-c", EACH, json.dumps(commands)])
+
+
+def _python(env, args, stdin=None):
+    """Python in the project's folder with ``env``; fails the test if it fails."""
     result = subprocess.run(
-        [sys.executable, "-c", EACH, json.dumps(commands)],
+        [sys.executable, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
+        input=stdin,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return result

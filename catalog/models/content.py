@@ -110,7 +110,7 @@ class Content(models.Model):
         self.__dict__.pop("text", None)
         with transaction.atomic():
             super().save(*args, **kwargs)
-            old = getattr(self, "_loaded_slug", None)
+            old = self.loaded_slug
             SlugRedirect.objects.filter(old_slug=self.slug).delete()
             if old and old != self.slug:
                 target = {"guide": None, "category": None, self._meta.model_name: self}
@@ -142,6 +142,12 @@ class Content(models.Model):
         instance = super().from_db(db, field_names, values)
         instance._loaded_slug = instance.__dict__.get("slug")
         return instance
+
+    @property
+    def loaded_slug(self):
+        """The slug as the database held it when this record was read or last saved (None
+        for one never saved): a save under another slug is a rename."""
+        return getattr(self, "_loaded_slug", None)
 
     @property
     def image_url(self):

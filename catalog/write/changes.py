@@ -114,7 +114,7 @@ def save_guide(guide, *, tags=None, categories=None, links=None, author=None, so
     exists (the admin's category inline).
     """
     with transaction.atomic(), versions.batch_of_changes():
-        slug_was = Guide.objects.filter(pk=guide.pk).values_list("slug", flat=True).first()
+        slug_was = guide.loaded_slug
         if tags is not None:
             guide.tag_text = tag_text(tags)
         if guide.diagram and not guide.diagram._committed:

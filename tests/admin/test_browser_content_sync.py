@@ -8,11 +8,11 @@ from django.core.management import call_command
 
 from catalog.models import Guide
 from catalog.write.changes import save_guide
-from tests.browser import PageWatch, screenshot, stand_in_corpus_diagrams
+from tests.browser import PageWatch, log_in, screenshot
 from tests.gitrepos import Repos, git, sync
+from tests.served import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "a-long-editor-password-1"
 SLUG = "how-does-chatgpt-work"
 PATH = f"data/guides/{SLUG}.md"
 
@@ -43,12 +43,7 @@ def test_both_sides_of_a_conflict_in_one_colour_a_wrapping_log_and_the_title_nam
 
     page = browser.new_page(viewport={"width": 390, "height": 900})
     watch = PageWatch(page)
-    stand_in_corpus_diagrams(page)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/catalog/guide/content-sync/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/content-sync/")
+    log_in(page, live_server.url, "/admin/catalog/guide/content-sync/", PASSWORD)
 
     row = page.locator(".sync-status tr", has_text=f"guides/{SLUG}.md").first
     assert "changed in the file and in the admin: description" in row.inner_text()

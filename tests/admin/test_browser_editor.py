@@ -11,15 +11,15 @@ from django.core.management import call_command
 
 from bench.servers import CORPUS
 from catalog.models import Guide
-from tests.browser import PageWatch, screenshot, stand_in_corpus_diagrams
+from tests.browser import PageWatch, log_in, screenshot
+from tests.served import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "a-long-editor-password-1"
 
-
-# A real guide with a nested list, a code-free body and a diagram; the sample's where the
-# corpus is missing.
-EDITED = {True: "how-does-chatgpt-work", False: "tls-handshake"}
+# The guide the editor opens: a real one with a nested list and a diagram, the sample's
+# where the corpus is missing.
+HAS_CORPUS = (CORPUS / "guides").is_dir()
+EDITED = "how-does-chatgpt-work" if HAS_CORPUS else "tls-handshake"
 
 
 def _site_with_an_editor(live_server, monkeypatch, data_dir):
@@ -32,14 +32,13 @@ def _site_with_an_editor(live_server, monkeypatch, data_dir):
 @pytest.fixture
 def editor_site(live_server, monkeypatch):
     """The real corpus (the sample content where it is missing) and an editor's account."""
-    data_dir = CORPUS if (CORPUS / "guides").is_dir() else settings.GUIDES_DATA_DIR
+    data_dir = CORPUS if HAS_CORPUS else settings.GUIDES_DATA_DIR
     return _site_with_an_editor(live_server, monkeypatch, data_dir)
 
 
 @pytest.fixture
 def edited(editor_site):
-    """The guide the editor opens."""
-    return Guide.objects.get(slug=EDITED[(CORPUS / "guides").is_dir()])
+    return Guide.objects.get(slug=EDITED)
 
 
 @pytest.fixture
@@ -49,12 +48,7 @@ def sample_editor_site(live_server, monkeypatch, settings):
 
 
 def login(page, base, next_path):
-    stand_in_corpus_diagrams(page)
-    page.goto(f"{base}/admin/login/?next={next_path}")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**" + next_path)
+    log_in(page, base, next_path, PASSWORD)
 
 
 @pytest.mark.parametrize("width", [390, 1280])
@@ -234,23 +228,20 @@ def test_the_preview_looks_as_the_page_does_element_by_element(
 @pytest.mark.corpus
 @pytest.mark.parametrize("width", [390, 1280])
 def test_the_preview_of_real_guides_looks_as_their_pages_do(
-    browser, live_server, corpus_dir, settings, monkeypatch, width
+    browser, live_server, corpus_dir, monkeypatch, width
 ):
     """The same on the corpus's own markdown: lists in lists, code in list items, tables."""
-    settings.GUIDES_DATA_DIR = corpus_dir
-    call_command("import_guides", "--data-dir", str(corpus_dir), verbosity=0)
-    monkeypatch.setenv("EDITOR_PW", PASSWORD)
-    call_command("create_editor", "editor", "--password-env", "EDITOR_PW", verbosity=0)
+    base = _site_with_an_editor(live_server, monkeypatch, corpus_dir)
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
-    login(page, live_server.url, "/admin/")
+    login(page, base, "/admin/")
     for slug in (
         "what-happens-when-you-type-a-url-into-your-browser",
         "how-does-chatgpt-work",
         "log-parsing-cheat-sheet",
     ):
         guide = Guide.objects.get(slug=slug)
-        differences, shown = _preview_differences(page, live_server.url, guide, guide.body + "\n")
+        differences, shown = _preview_differences(page, base, guide, guide.body + "\n")
         assert {"p", "li"} <= set(shown), (slug, shown)
         assert differences == {}, (slug, json.dumps(differences, indent=1))
     context.close()
