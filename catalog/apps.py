@@ -9,7 +9,11 @@ class CatalogConfig(AppConfig):
 
     def ready(self):
         from catalog.search import checks  # noqa: F401  (registers the system check)
+        from catalog.search import tasks as search_tasks
         from catalog.write import signals  # noqa: F401  (connects the receivers)
+        from catalog.write.versions import content_changed
+
+        content_changed.connect(search_tasks.content_changed, dispatch_uid="search-index")
 
 
 class TagsConfig(TaggitAppConfig):

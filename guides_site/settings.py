@@ -5,7 +5,9 @@ gets SQLite and the local-memory cache with no services; ``DATABASE_URL`` switch
 PostgreSQL. ``SECRET_KEY`` has a development default only while ``DEBUG`` is on.
 """
 
+import hashlib
 import os
+import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -248,11 +250,16 @@ GUIDES_SYNC_EVERY_MINUTES = int(os.environ.get("GUIDES_SYNC_EVERY_MINUTES", "0")
 # Background work (the sync, scheduled publishing) runs as tasks of Django's tasks framework
 # (the django-tasks backport) on its database backend: a queue in the site's own database, so
 # it needs no new server on SQLite or PostgreSQL, and any number of workers on any machines
-# take from it (`python manage.py run_worker`; catalog.repository.tasks).
+# take from it (`python manage.py run_worker`; catalog.repository.tasks). Each host also has
+# a queue of its own, which only its workers take: work on the host's own files (its search
+# index, catalog.search.tasks), queued by any host. So queue names are not listed (QUEUES
+# empty: any). A host is named by GUIDES_HOST_NAME, else its hostname.
+GUIDES_HOST_NAME = os.environ.get("GUIDES_HOST_NAME") or socket.gethostname()
+GUIDES_HOST_QUEUE = "host-" + hashlib.sha256(GUIDES_HOST_NAME.encode()).hexdigest()[:16]
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
+        "QUEUES": [],
     }
 }
 
@@ -268,8 +275,12 @@ GUIDES_PAGE_CACHE_SECONDS = int(os.environ.get("GUIDES_PAGE_CACHE_SECONDS", "360
 # How long a draft's review link works (catalog.site.review).
 GUIDES_REVIEW_LINK_DAYS = int(os.environ.get("GUIDES_REVIEW_LINK_DAYS", "7"))
 GUIDES_VERSION_WATCH = os.environ.get("GUIDES_VERSION_WATCH", "1") != "0"
-# PostgreSQL: each process answers searches from an index in memory (catalog.search.index).
+# PostgreSQL: searches are answered from one index per host, in this folder, which the host's
+# task worker keeps current and every web process reads (catalog.search.index).
 GUIDES_SEARCH_INDEX = os.environ.get("GUIDES_SEARCH_INDEX", "1") != "0"
+GUIDES_SEARCH_INDEX_DIR = os.environ.get(
+    "GUIDES_SEARCH_INDEX_DIR", str(BASE_DIR / "var" / "search")
+)
 
 # REDIS_URL gives every app server one shared cache; without it each process has its own
 # (pages stay correct either way: the content version they are keyed by is in the database).

@@ -15,14 +15,16 @@ def publish_due_task():
     versions.publish_due()
 
 
-def queued(task_, after=None):
-    """Whether ``task_`` is queued (to run at ``after``, if given) in the database queue;
-    False for a queue that cannot say (another backend)."""
+def queued(task_, after=None, queue=None):
+    """Whether ``task_`` is queued (to run at ``after``, on ``queue``, if given) in the
+    database queue; False for a queue that cannot say (another backend)."""
     try:
         from django_tasks_db.models import DBTaskResult
     except ImportError:
         return False
     found = DBTaskResult.objects.filter(task_path=task_.module_path, status="READY")
+    if queue is not None:
+        found = found.filter(queue_name=queue)
     if after is not None:
         found = found.filter(run_after=after)
     return found.exists()

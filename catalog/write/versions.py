@@ -3,8 +3,9 @@ published content, in the change's own transaction.
 
 Cached pages, ETags and Last-Modified headers derive from it, so every app server sees an
 edit or an import at once, whatever cache it uses. :func:`bump` is the one way it moves: it
-also brings the listings' ranks and counts up to date (catalog.write.listings) and tells the
-other processes (catalog.write.versionwatch). Scheduled guides become public through
+also brings the listings' ranks and counts up to date (catalog.write.listings), tells the
+other processes (catalog.write.versionwatch) and, once committed, sends ``content_changed``
+(the search index's update listens: catalog.search.tasks). Scheduled guides become public through
 :func:`publish_due`, which the first request after their moment calls.
 """
 
@@ -12,12 +13,15 @@ import threading
 from contextlib import contextmanager
 
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from catalog.models import Guide, SiteState
 from catalog.write import listings, versionwatch
 
 _batch = threading.local()
+# Sent once a change of published content has committed.
+content_changed = Signal()
 
 
 @contextmanager
@@ -56,6 +60,7 @@ def bump(guides=None):
         )
     listings.refresh(guides)
     versionwatch.announce()
+    transaction.on_commit(lambda: content_changed.send(sender=SiteState))
 
 
 def publish_due():

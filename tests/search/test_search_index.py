@@ -1,16 +1,16 @@
-"""The search index each process keeps (catalog.search.index, PostgreSQL) finds exactly what
-the database's search finds, in its own order, and never answers from an older version of
-the content than the page it is asked for."""
+"""The host's search index (catalog.search.index, PostgreSQL) finds exactly what the
+database's search finds, in its own order, and never answers from another version of the
+content than the page it is asked for; the host's task worker writes it, no request does."""
 
 import datetime as dt
 import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.utils import timezone
 from catalog.models import Guide, SiteState
 from catalog.search import index as searchindex
 from catalog.search import search_guides, search_terms
+from catalog.search import tasks as searchtasks
 from catalog.write import versions
 from catalog.write.changes import publish_guides, save_guide
 
@@ -27,16 +28,26 @@ RANKS = "ts_rank"  # in the database's search query only
 
 
 @pytest.fixture
-def index(settings, monkeypatch):
-    """A new index for this process (the test database is flushed between tests)."""
+def index(settings, monkeypatch, tmp_path):
+    """A host of its own (an empty index folder) and a new reader for this process."""
     if connection.vendor != "postgresql":
         pytest.skip("the search index serves PostgreSQL's full-text search")
     settings.GUIDES_SEARCH_INDEX = True
-    fresh = searchindex._Index()
-    monkeypatch.setattr(searchindex, "_index", fresh)
-    yield fresh
-    if fresh.builder is not None:
-        fresh.builder.join(10)
+    settings.GUIDES_SEARCH_INDEX_DIR = str(tmp_path / "search")
+    monkeypatch.setenv("GUIDES_SEARCH_INDEX_DIR", settings.GUIDES_SEARCH_INDEX_DIR)
+    fresh = searchindex._Reader()
+    monkeypatch.setattr(searchindex, "_reader", fresh)
+    return fresh
+
+
+def _queued_updates():
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path=searchtasks.update_index_task.module_path,
+        queue_name=settings.GUIDES_HOST_QUEUE,
+        status="READY",
+    ).count()
 
 
 def _found(query, offset=0, limit=100):
@@ -79,6 +90,7 @@ def site(content, index):
     for slug, fields in WORDS.items():
         content.guide(slug, categories=("c",), **{"tags": ("Misc",), **fields})
     content.import_()
+    searchindex.update()  # as the host's worker does once the import has committed
     return content
 
 
@@ -135,33 +147,79 @@ def test_title_beats_tag_beats_description_beats_body_then_newest_then_slug(cont
     for slug, created in {**dates, "same-d": "2025-01-01"}.items():
         content.guide(slug, categories=("c",), title="Okapi", created=created)
     content.import_()
+    searchindex.update()
     assert _found("zebra")[1] == ["in-title", "in-tag", "in-description", "in-body"]
     expected = ["same-c", "same-d", "same-b", "same-a"]
     assert _found("okapi")[1] == expected
     assert [_found("okapi", n, 1)[1][0] for n in range(4)] == expected
 
 
-def test_every_change_is_searched_at_once(site, client, monkeypatch):
+def test_every_change_is_searched_at_once_and_indexed_by_the_hosts_worker(site, client):
     page, ranked = _page(client, "zebra")
     assert "No guide matches" in page and not ranked  # the index answered, at this version
 
     guide = Guide.objects.get(slug="broker")
     guide.body = "A zebra reads the partitions.\n"
     save_guide(guide)
+    assert _queued_updates() == 1  # queued for this host once the change committed
+    page, ranked = _page(client, "zebra")
+    assert "Brokers" in page and ranked  # the database, until the index is at this version
+    save_guide(Guide.objects.get(slug="broker"), tags=["Streams"])
+    assert _queued_updates() == 1  # one waiting update takes every change made before it
+
+    call_command("run_worker", "--batch", verbosity=0)  # this host's worker
+    assert _queued_updates() == 0
     page, ranked = _page(client, "zebra")
     assert "Brokers" in page and not ranked
-
-    save_guide(Guide.objects.get(slug="broker"), tags=["Streams"])
     assert _found("kafka") == (0, []) and _found("streams")[1] == ["broker"]
 
     publish_guides(Guide.objects.filter(slug="hidden"))
+    assert searchindex.update() == 1
     assert _found("secrets")[1] == ["hidden"]
     publish_guides(Guide.objects.filter(slug="hidden"), publish=False)
+    assert searchindex.update() == 0  # nothing to index again; the guide is dropped
     assert _found("secrets") == (0, [])
 
     Guide.objects.filter(slug="broker").delete()
     versions.bump()
+    searchindex.update()
     assert _found("zebra") == (0, [])
+    assert searchindex.update() == 0  # at the current version already
+
+
+def test_a_search_that_finds_the_index_behind_asks_the_worker_and_writes_nothing(
+    content, index, client
+):
+    content.category("c")
+    content.guide("g", categories=("c",), title="Okapi")
+    content.import_()
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.all().delete()  # as if the import's request had been lost
+    folder = searchindex.folder()
+    assert not folder.exists()
+    for query in ("okapi", "okapis", "the okapi"):
+        page, ranked = _page(client, query)
+        assert "Okapi" in page and ranked
+    assert _queued_updates() == 1 and not folder.exists()  # asked once; no request writes
+    call_command("run_worker", "--batch", verbosity=0)
+    page, ranked = _page(client, "okapi")
+    assert "Okapi" in page and not ranked
+
+
+def test_the_index_starts_again_when_what_it_kept_cannot_be_trusted(site, index, monkeypatch):
+    folder = searchindex.folder()
+    (folder / "rows.json").unlink()  # a crash between the index's commit and this file
+    Guide.objects.filter(slug="broker").update(draft=True)
+    versions.bump()
+    assert searchindex.update() == len(WORDS) - 2  # everything again, drafts left out
+    assert _found("kafka") == (0, [])
+
+    monkeypatch.setattr(searchindex, "FORMAT", searchindex.FORMAT + 1)  # a new release
+    versions.bump()
+    assert searchindex.find(["cache"], 0, 10) is None
+    assert searchindex.update() == len(WORDS) - 2
+    assert _found("cache")[1] == ["caching"]
 
 
 def test_a_scheduled_guide_is_found_from_its_moment(site, client, monkeypatch):
@@ -169,9 +227,13 @@ def test_a_scheduled_guide_is_found_from_its_moment(site, client, monkeypatch):
     guide = Guide.objects.get(slug="cpp")
     guide.publish_at = moment
     save_guide(guide)
+    searchindex.update()
     assert "Where C++ runs" not in _page(client, "compilers")[0]
     monkeypatch.setattr(timezone, "now", lambda: moment + dt.timedelta(seconds=1))
     page, ranked = _page(client, "compilers")  # the first request after it publishes it
+    assert "Where C++ runs" in page and ranked
+    searchindex.update()
+    page, ranked = _page(client, "compilers")
     assert "Where C++ runs" in page and not ranked
 
 
@@ -183,28 +245,11 @@ def test_inside_a_transaction_the_database_answers(site):
         assert _database("zebras") == ["broker"]
         versions.bump()
         assert searchindex.find(["zebras"], 0, 10) is None
+    searchindex.update()
     assert _found("zebras")[1] == ["broker"]
 
 
-def _until(condition, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
-
-
-def test_many_changes_are_indexed_aside_while_the_database_answers(
-    site, index, client, monkeypatch
-):
-    monkeypatch.setattr(searchindex, "INLINE_CHANGES", 2)
-    page, ranked = _page(client, "rate")
-    assert "Quotas" in page and "Rates" in page and ranked
-    _until(lambda: index.builder is None)
-    page, ranked = _page(client, "rate")
-    assert "Quotas" in page and "Rates" in page and not ranked
-
-
-FORK = """
+NEW_PROCESS = """
 import os, sys, threading, time
 import django
 django.setup()
@@ -213,7 +258,7 @@ from catalog.search import index as searchindex
 print(searchindex.find(["rate"], 0, 10)[0], flush=True)
 held = threading.Event()
 def hold():
-    with searchindex._index.lock:
+    with searchindex._reader.lock:
         held.set()
         time.sleep(2)
 threading.Thread(target=hold).start()
@@ -227,9 +272,10 @@ os.waitpid(child, 0)
 """
 
 
-def test_a_forked_process_builds_its_own_index(site):
-    """A worker forked from a process that searched (and whose thread held the index's lock
-    at that moment) answers from an index of its own instead of waiting forever."""
+def test_a_new_process_answers_its_first_search_from_the_hosts_index(site):
+    """A new process finds the host's index as the worker left it (its first search builds
+    nothing); a worker forked from it (while one of its threads held the reader's lock)
+    opens it again instead of waiting forever."""
     db = settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -238,7 +284,7 @@ def test_a_forked_process_builds_its_own_index(site):
         "DEBUG": "1",
     }
     process = subprocess.Popen(
-        [sys.executable, "-c", FORK],
+        [sys.executable, "-c", NEW_PROCESS],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -265,5 +311,6 @@ def test_a_search_page_is_stored_with_results_of_the_version_it_is_stored_under(
     guide = Guide.objects.get(slug="broker")
     guide.body = "A zebra reads the partitions.\n"
     save_guide(guide)
+    searchindex.update()
     monkeypatch.setattr(versionwatch, "current", lambda fresh=False: None if fresh else announced)
     assert "Brokers" in _page(client, "zebra")[0]
