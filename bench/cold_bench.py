@@ -32,6 +32,7 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -63,6 +64,7 @@ SEARCHES = [
     "git",
 ]
 TARGET = 1.3
+MEMORY_TARGET = 60  # MB more for a web process at the large collection than at the small
 # Editors' pages, timed beside the public ones but not part of the target (the issue names
 # public pages): the guide list, its search and draft filter, and the revisions.
 ADMIN_PAGES = {
@@ -122,24 +124,31 @@ def child(args):
     from django.conf import settings
     from django.contrib.auth.models import User
     from django.core.cache import caches
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from catalog.models import Category, Guide, published_tags
+    from catalog.models import Category, Guide, SiteState, published_tags
     from catalog.search import index as searchindex
     from catalog.site.sitemaps import PAGE_SIZE
 
     settings.STORAGES["staticfiles"] = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
     }
-    call_command("migrate", verbosity=0)
-    call_command("import_guides", "--data-dir", args.child, "--prune", verbosity=0)
-    call_command("render_guides", verbosity=0)
+    # The import and the host's search index are other processes' work (a command, the
+    # task worker), as on a site: this process is a web process, whose memory is measured.
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v", "0"], check=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [*manage, "import_guides", "--data-dir", args.child, "--prune", "-v", "0"], check=True
+    )
+    imported = time.perf_counter() - started
+    import_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+    subprocess.run([*manage, "run_worker", "--batch", "-v", "0"], check=True)  # the index
 
     category = Category.objects.with_guide_counts().order_by("-guide_count", "slug").first()
     last = max(1, -(-category.guide_count // 48))
@@ -172,12 +181,21 @@ def child(args):
     editor = Client()  # the admin's pages, as a superuser sees them
     editor.force_login(User.objects.create_superuser("cold-bench", password=None))
     _pin(connection, args.cpu)
-    searchindex.update()  # as a server holds it once its first search has built it
-    _say({"guides": Guide.objects.count(), "pages": pages})
+    _say(
+        {
+            "guides": Guide.objects.count(),
+            "pages": pages,
+            "import": {"seconds": imported, "peak_mb": import_peak},
+            "indexed": searchindex.indexed_version() == SiteState.current().version,
+        }
+    )
     for line in sys.stdin:  # one request per line: [page name, request number]
         name, n = json.loads(line)
         if name == "same as":  # pages to show as the other collection shows them
             pages.update(n)
+            continue
+        if name == "memory":
+            _say(_memory())
             continue
         url = pages[name] or f"/search?q={SEARCHES[n % len(SEARCHES)]}"
         for alias in ("default", "pages-local"):
@@ -198,6 +216,24 @@ def child(args):
                 "matches": int(found[1].replace(b",", b"")) if found else None,
             }
         )
+
+
+def _memory():
+    """This process's memory in MB: resident (``rss``, pages of mapped files such as the
+    search index's included, which the page cache shares among processes), its own
+    (``private``: what another web process would not share), and its peak resident."""
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    rollup = Path("/proc/self/smaps_rollup").read_text().splitlines()
+    fields = dict(line.split(":", 1) for line in rollup[1:])
+
+    def mb(text):
+        return int(text.split()[0]) / 1024
+
+    return {
+        "rss": mb(status["VmRSS"]),
+        "private": mb(fields["Private_Clean"]) + mb(fields["Private_Dirty"]),
+        "peak": mb(status["VmHWM"]),
+    }
 
 
 def _pin(connection, cpu):
@@ -239,6 +275,7 @@ class Collection:
         cpu = [] if cpu is None else ["--cpu", str(cpu)]
         env = {**os.environ}
         env["DATABASE_URL"] = database_url or f"sqlite:///{workdir / (folder.name + '.sqlite3')}"
+        env["GUIDES_SEARCH_INDEX_DIR"] = str(workdir / f"{folder.name}-search")
         self.process = subprocess.Popen(
             [sys.executable, __file__, "--child", str(folder), *cpu],
             cwd=ROOT,
@@ -324,6 +361,7 @@ def main():
                 sizes[side][name] = max(sizes[side][name], answer["bytes"])
                 if answer["matches"] is not None:
                     matches[side][n % variants] = answer["matches"]
+    memory = [collection.time("memory", 0) for collection in collections]
     for collection in collections:
         collection.close()
     vendor = "PostgreSQL" if small_db else "SQLite"
@@ -355,6 +393,27 @@ def main():
             f"  {within}"
         )
     print(f"target: every public page at most {TARGET}x; worst {worst:.2f}x")
+    print(
+        "\na web process after serving every page type (MB, small/large, large - small):"
+        + "".join(
+            f"\n  {label:<32}{memory[0][key]:>7.0f}{memory[1][key]:>7.0f}"
+            f"{memory[1][key] - memory[0][key]:>+8.0f}"
+            for key, label in (
+                ("rss", "resident (shared index pages too)"),
+                ("private", "its own"),
+                ("peak", "peak resident"),
+            )
+        )
+        + f"\n  search index at the content version: {ready[0]['indexed']}/{ready[1]['indexed']}"
+        f" (memory target: at most {MEMORY_TARGET} MB more)"
+    )
+    print(
+        "import_guides, whole process, into an empty database (small/large): "
+        + " / ".join(
+            f"{run['seconds']:.1f} s, peak {run['peak_mb']:.0f} MB"
+            for run in (ready[side]["import"] for side in (0, 1))
+        )
+    )
     if "search" not in ready[0]["pages"]:
         return
     print(
