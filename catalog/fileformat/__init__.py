@@ -15,6 +15,7 @@ re-exported here; each is defined in one module:
   field, kind, merge rule), and the file-form classes made from it;
 - ``items``: the guide and category file forms, parsed and validated;
 - ``folder``: a content folder read whole, with the rules that span files;
+- ``bodies``: a large folder's bodies kept on disk, compared by digest, read again to write;
 - ``serialise``: a file form written back in the real collection's layout;
 - ``merge``: the file form as data, three-way merges and where a record stands;
 - ``rendering``: markdown to sanitised HTML; ``files``: atomic writes."""

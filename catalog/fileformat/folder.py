@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from catalog.fileformat.bodies import on_disk
 from catalog.fileformat.characters import normalise_newlines
 from catalog.fileformat.items import CategoryFile, GuideFile, read_category, read_guide
 from catalog.fileformat.problems import FileReport, Problem
@@ -68,7 +69,7 @@ def _markdown_files(folder_data: ContentFolder, kind: str):
     return files
 
 
-def read_folder(root: str | Path, progress=None, each=None) -> ContentFolder:
+def read_folder(root: str | Path, progress=None, each=None, bodies_in_memory=None) -> ContentFolder:
     """Read and validate ``root/categories/*.md`` and ``root/guides/*.md``.
 
     Every file is read; the result holds each valid file and every problem, including the
@@ -76,7 +77,10 @@ def read_folder(root: str | Path, progress=None, each=None) -> ContentFolder:
     a category and a guide (both are served at ``/guides/<slug>``). ``progress``, if given,
     is called as ``progress(kind, done, total)`` after each file; ``each``, if given, as
     ``each(kind, item)`` with each file that parsed, as soon as it has (before the rules that
-    span files, which may still drop it).
+    span files, which may still drop it). ``bodies_in_memory``: the most guides whose
+    bodies are held; a folder with more keeps each guide's body on disk (a FileBody, read
+    again when it is written: catalog.fileformat.bodies), so that an import's memory does not
+    grow with the bodies of the whole collection.
     """
     root = Path(root)
     folder = ContentFolder(root=root)
@@ -93,6 +97,7 @@ def read_folder(root: str | Path, progress=None, each=None) -> ContentFolder:
         ("guides", read_guide, folder.guides),
     ):
         paths = _markdown_files(folder, kind)
+        lean = kind == "guides" and bodies_in_memory is not None and len(paths) > bodies_in_memory
         for done, path in enumerate(paths, 1):
             if progress:
                 progress(kind, done, len(paths))
@@ -101,9 +106,9 @@ def read_folder(root: str | Path, progress=None, each=None) -> ContentFolder:
             item = parse(path.stem, raw, report) if raw is not None else None
             folder.problems.extend(report.problems + report.warnings)
             if item is not None:
-                target[item.slug] = item
                 if each:
                     each(kind, item)
+                target[item.slug] = on_disk(item, path) if lean else item
     _check_references(folder)
     return folder
 

@@ -33,6 +33,7 @@ import enum
 import json
 from dataclasses import dataclass
 
+from catalog.fileformat.bodies import body_digest, resolved
 from catalog.fileformat.serialise import serialise
 
 
@@ -309,7 +310,7 @@ def _renames(gone, new_files):
             left.append(record)
     if left and free and len(left) * len(free) <= RENAME_CANDIDATES:
         scored = []
-        texts = {slug: serialise(item) for slug, item in free.items()}
+        texts = {slug: serialise(resolved(item)) for slug, item in free.items()}
         for record in left:
             old = serialise(record.base)
             for slug, text in texts.items():
@@ -331,8 +332,10 @@ def _renames(gone, new_files):
 
 
 def _without_slug(item):
-    """A record's content but for its name, as a key (extra values may be lists or maps)."""
-    return json.dumps({**to_data(item), "slug": ""}, sort_keys=True, default=str)
+    """A record's content but for its name, as a key (extra values may be lists or maps;
+    the body by its digest, held as text or on disk: catalog.fileformat.bodies)."""
+    data = {**to_data(item), "slug": "", "body": body_digest(item.body).hex()}
+    return json.dumps(data, sort_keys=True, default=str)
 
 
 @dataclass(frozen=True)

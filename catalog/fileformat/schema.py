@@ -353,7 +353,7 @@ class Schema:
             ("extra", tuple, dataclasses.field(default=())),
         ]
         class_name = f"{self.name.title()}File"
-        cls = dataclasses.make_dataclass(class_name, fields, frozen=True, kw_only=True)
+        cls = dataclasses.make_dataclass(class_name, fields, frozen=True, kw_only=True, slots=True)
         cls.__module__ = "catalog.fileformat.schema"
         cls.schema = self
         return cls

@@ -29,6 +29,7 @@ from catalog.fileformat import (
     slug_clash_problem,
     tag_text,
 )
+from catalog.fileformat.bodies import resolved
 from catalog.fileformat.merge import Conflict, State, pair_up
 from catalog.fileformat.rendering import stored_rendering
 from catalog.infra.db import backend
@@ -367,12 +368,16 @@ def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
     """
 
     def values(item):
+        # A body kept on disk (a large folder's) is read again here, as the row is written.
+        base = kind_plan.bases[item.slug]
+        written = resolved(item)
+        base = written if base is item else resolved(base)
         return {
-            **stored_rendering(item.body),
+            **stored_rendering(written.body),
             "updated_at": kind_plan.times.get(item.slug, now),
-            **sync_base_values(kind_plan.bases[item.slug], now),
-            **record_values(item, names),
-            **(derived(item) if derived else {}),
+            **sync_base_values(base, now),
+            **record_values(written, names),
+            **(derived(written) if derived else {}),
         }
 
     ids = dict(kind_plan.ids)
@@ -401,7 +406,10 @@ def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
         model.objects.bulk_update(updates, list(values(kind_plan.update[0])), batch_size=200)
     if kind_plan.rebase:
         model.objects.bulk_update(
-            [model(id=ids[slug], **sync_base_values(base, now)) for slug, base in kind_plan.rebase],
+            [
+                model(id=ids[slug], **sync_base_values(resolved(base), now))
+                for slug, base in kind_plan.rebase
+            ],
             SYNC_BASE_FIELDS,
             batch_size=500,
         )
@@ -410,7 +418,7 @@ def _apply_kind(model, names, kind_plan, now, derived=None, documents=None):
     settle_deletions(
         model,
         done=[*kind_plan.deletions_done, *kind_plan.undelete],
-        moved=kind_plan.redelete,
+        moved=[(slug, resolved(item)) for slug, item in kind_plan.redelete],
     )
     return ids
 
@@ -456,12 +464,14 @@ def apply_plan(plan: ImportPlan, documents: SearchDocuments | None = None) -> No
             )
             backend().insert_rows(
                 GuideRevision,
-                (revision_values(guide_ids[g.slug], g, source="import") for g in changed),
+                (revision_values(guide_ids[g.slug], resolved(g), source="import") for g in changed),
             )
         keep_losing_versions(
             Category, [(category_ids[slug], item) for slug, item in plan.categories.losers]
         )
-        keep_losing_versions(Guide, [(guide_ids[slug], item) for slug, item in plan.guides.losers])
+        keep_losing_versions(
+            Guide, [(guide_ids[slug], resolved(item)) for slug, item in plan.guides.losers]
+        )
         if plan.tags_delete:
             Tag.objects.filter(
                 name__in=plan.tags_delete, catalog_taggedguide_items__isnull=True

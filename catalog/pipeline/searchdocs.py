@@ -4,6 +4,7 @@ import is still reading the files (see :class:`SearchDocuments`)."""
 from __future__ import annotations
 
 import collections
+import hashlib
 import logging
 import threading
 
@@ -19,6 +20,10 @@ DOCUMENTS_BATCH = 200
 # Guides read before the second connection takes them (each wake costs the reading thread a
 # switch, each query a round trip).
 DOCUMENTS_WAKE = 20
+# The most documents computed ahead (about 1.5 KB each): the rest of a larger import's new
+# guides get theirs from the trigger as they are written, so its memory does not grow with
+# the collection.
+DOCUMENTS_KEPT = 5000
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +41,7 @@ class SearchDocuments:
     ``apply_plan(plan, documents)`` writes them with the new rows, and the trigger keeps
     them (``search.documents_given``).
 
+    At most ``DOCUMENTS_KEPT`` are computed ahead; each is kept with a digest of its texts.
     A document is used only for a row with exactly the text it was computed from, so a
     guide that is not what was read, or one whose document is missing (the second
     connection failed, or the slug was stored by then), gets the trigger's document as
@@ -52,7 +58,8 @@ class SearchDocuments:
         self._wake = threading.Event()
         self._finished = False  # nothing more will be read
         self._abandoned = False
-        self._computed = {}  # slug: (the texts, their document)
+        self._computed = {}  # slug: (the texts' digest, their document)
+        self._taken = 0
         self._worker = None
 
     def __enter__(self):
@@ -69,6 +76,9 @@ class SearchDocuments:
         opens with the first)."""
         if kind != "guides" or not self.active or item.slug in self._stored:
             return
+        if self._taken >= DOCUMENTS_KEPT:
+            return
+        self._taken += 1
         self._read.append(item)
         if self._worker is None:
             self._worker = threading.Thread(
@@ -90,7 +100,9 @@ class SearchDocuments:
         from exactly the row's text; else None, and the trigger computes it."""
         self.finish()
         texts, doc = self._computed.get(row["slug"], (None, None))
-        return doc if texts == tuple(row[column] for column in DOCUMENT_COLUMNS) else None
+        if texts is None:
+            return None
+        return doc if texts == _digest(row[column] for column in DOCUMENT_COLUMNS) else None
 
     def _compute(self):
         helper = type(self.db)(dict(self.db.settings_dict))
@@ -126,7 +138,17 @@ class SearchDocuments:
         columns = [[texts[n] for _, texts in batch] for n in range(len(DOCUMENT_COLUMNS))]
         documents = backend().search_documents(cursor, sql, columns)
         for (slug, texts), doc in zip(batch, documents, strict=True):
-            self._computed[slug] = (texts, doc)
+            self._computed[slug] = (_digest(texts), doc)
+
+
+def _digest(texts):
+    """The texts a document is made of, as one digest (the texts themselves are the
+    guide's, which the import need not hold)."""
+    hashed = hashlib.blake2b(digest_size=16)
+    for text in texts:
+        hashed.update(text.encode("utf-8", "surrogatepass"))
+        hashed.update(b"\0")
+    return hashed.digest()
 
 
 def _document_texts(guide):

@@ -10,6 +10,9 @@ from catalog.pipeline.exporter import apply_export_plan, build_export_plan
 from catalog.pipeline.importer import ConflictError, apply_plan, build_plan
 from catalog.pipeline.searchdocs import SearchDocuments
 
+# An import holds at most this many guides' bodies in memory; a larger folder's are read
+# again as they are written (catalog.fileformat.bodies): 5,000 bodies are about 7 MB.
+BODIES_IN_MEMORY = 5000
 RESOLVE = (
     "Resolve them in the admin (Content sync), or choose a side with --on-conflict files|database."
 )
@@ -30,7 +33,9 @@ def import_folder(root, *, prune=False, on_conflict="stop", dry_run=False, progr
     """Read ``root``, plan the import and (unless ``dry_run``) apply it in one transaction;
     return ``(folder, plan)``. ``progress`` is read_folder's."""
     with SearchDocuments(enabled=not dry_run) as documents:
-        folder = read_folder(root, progress=progress, each=documents.add)
+        folder = read_folder(
+            root, progress=progress, each=documents.add, bodies_in_memory=BODIES_IN_MEMORY
+        )
         try:
             plan = build_plan(folder, prune=prune, on_conflict=on_conflict)
         except ContentError as exc:
@@ -44,7 +49,13 @@ def import_folder(root, *, prune=False, on_conflict="stop", dry_run=False, progr
                 f"{len(conflicts)} conflict(s): nothing was imported. {RESOLVE}", conflicts
             ) from None
         if not dry_run:
-            apply_plan(plan, documents)
+            try:
+                apply_plan(plan, documents)
+            except ContentError as exc:  # a file changed after it was read
+                raise Stopped(
+                    f"{len(exc.problems)} file(s) changed during the import; nothing was imported.",
+                    exc.problems,
+                ) from None
     return folder, plan
 
 
