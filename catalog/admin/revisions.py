@@ -19,6 +19,7 @@ class GuideRevisionAdmin(admin.ModelAdmin):
     list_filter = ["source"]
     search_fields = ["guide__slug", "title"]  # catalog.search.revision_matches decides how
     list_select_related = ["guide", "author"]
+    show_full_result_count = False  # a count of every revision on each page
 
     def get_queryset(self, request):
         """A page lists a hundred revisions: their texts, and their guides' but for what the

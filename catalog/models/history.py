@@ -6,6 +6,17 @@ from django.db import models
 
 from catalog.fileformat import MAX_SLUG_CHARS
 
+# Where a guide's revision came from: the admin's revision list filters by these (its choices
+# cost no query; a ``DISTINCT`` over every revision did).
+REVISION_SOURCES = [
+    ("admin", "saved in the admin"),
+    ("import", "imported"),
+    ("restore", "restored"),
+    ("conflict", "lost a conflict"),
+    ("publish", "published"),
+    ("unpublish", "unpublished"),
+]
+
 
 class GuideRevision(models.Model):
     """A guide as it was saved: who, when, and every field its file would hold."""
@@ -14,7 +25,7 @@ class GuideRevision(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    source = models.CharField(max_length=20, default="admin")
+    source = models.CharField(max_length=20, default="admin", choices=REVISION_SOURCES)
     created_at = models.DateTimeField(auto_now_add=True)
     title = models.CharField(max_length=300)
     frontmatter = models.JSONField(default=dict)

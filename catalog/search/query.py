@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.lookups import IContains
 
 from catalog.infra.db import backend
-from catalog.models import Guide, SiteState, TaggedGuide, TagStats
+from catalog.models import Guide, GuideRevision, SiteState, TaggedGuide, TagStats
 from catalog.search import index
 from catalog.search.documents import SEARCH_CONFIG, WEIGHTS
 
@@ -229,11 +229,18 @@ def editor_matches(guides, text):
 
 def revision_matches(revisions, text):
     """The admin's search of revisions: every word part of the revision's title or the
-    beginning of its guide's slug (the guides found first, by the slug's index, instead of a
-    join on every revision)."""
+    beginning of its guide's slug. Each word's revisions are one union of two index scans
+    (the title's trigram index on PostgreSQL, migration 0031; the guide key's, for the
+    guides the slug's index finds), which the list then reads in its own order: an ``OR``
+    of the two made the planner read every revision (100 ms at 100,000). A word of one or
+    two letters, or one most titles hold ("how"), still costs what its matches do."""
     for term in search_terms(text):
-        guides = Guide.objects.filter(slug__startswith=term).values("pk")
-        revisions = revisions.filter(_contains("title", term) | Q(guide__in=guides))
+        guides = Guide.objects.filter(slug__startswith=term).order_by().values("pk")
+        of_term = GuideRevision.objects.order_by().values("pk")
+        by_title = of_term.filter(_contains("title", term))
+        revisions = revisions.filter(
+            pk__in=by_title.union(of_term.filter(guide__in=guides), all=True)
+        )
     return revisions
 
 
