@@ -48,6 +48,7 @@ import tantivy
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
+from django.dispatch import Signal
 
 from catalog.infra.db import backend
 from catalog.models import Guide, SiteState
@@ -55,6 +56,8 @@ from catalog.search.documents import SEARCH_CONFIG, WEIGHT_LETTERS, WEIGHTS
 
 logger = logging.getLogger(__name__)
 
+# Sent when a search finds the host's index behind the content (once a version a process).
+index_behind = Signal()
 # What the index's files hold: a new format (other fields, another analyzer) makes the next
 # update start again from an empty index.
 FORMAT = 2
@@ -291,9 +294,7 @@ class _Reader:
             ask = self.asked != key
             self.asked = key
         if ask:
-            from catalog.search import tasks
-
-            tasks.queue_update()
+            index_behind.send(sender=_Reader)  # catalog.search.tasks queues an update
         return None
 
     def _reload(self):

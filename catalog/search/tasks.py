@@ -48,3 +48,8 @@ def content_changed(**kwargs):
     if index.enabled():
         for queue in sorted(host_queues()):
             queue_update(queue)
+
+
+def index_behind(**kwargs):
+    """Receiver of catalog.search.index.index_behind: this host's index is."""
+    queue_update()
