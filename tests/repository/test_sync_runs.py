@@ -213,6 +213,16 @@ def test_a_worker_killed_mid_run_and_restarted_completes_the_run(site):
     assert git(repos.site, "status", "--porcelain") == ""
 
 
+def _server_side_ends(origin):
+    """The remote's side of a push the kill interrupted ends as a server's would. Pushing to
+    a local path runs the remote's ``git receive-pack`` as a child of the pushing git, so the
+    kill took it too, holding the remote's ref locks (``HEAD.lock``); a real remote is
+    another machine, whose receive-pack sees the connection close and drops them. Nothing
+    is removed from the site's own clone: that is the sync's to recover."""
+    for lock in origin.rglob("*.lock"):
+        lock.unlink(missing_ok=True)
+
+
 def test_sync_killed_at_arbitrary_moments_is_finished_by_the_next_run(site):
     """SIGKILL to a run's whole process group after a spread of delays across a run: the
     next run always completes, and no edit from either side is lost."""
@@ -243,6 +253,7 @@ def test_sync_killed_at_arbitrary_moments_is_finished_by_the_next_run(site):
         else:  # the machine got faster than the first run: aim earlier from now on
             whole_run *= 0.7
         process.wait()
+        _server_side_ends(repos.origin)
         finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         assert finished.returncode == 0, (n, finished.stderr)
         assert f"Admin edit {n}." in repos.remote_file("data/guides/g.md"), n
