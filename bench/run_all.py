@@ -81,12 +81,12 @@ def main():
         )
         sections.append(
             run(
-                "Import, real corpus copied 50 times (20,000 guides), PostgreSQL",
+                "Import, real corpus copied 250 times (100,000 guides), PostgreSQL",
                 "import_bench.py",
                 "--copies",
-                "50",
+                "250",
                 "--repeat",
-                "5",
+                "1",
                 "--figures-only",
                 env={"DATABASE_URL": pg_bench},
             )
@@ -105,10 +105,10 @@ def main():
         cache = {"REDIS_URL": REDIS} if redis_up() else {}
         sections.append(
             run(
-                f"Pages, 20,000 guides, PostgreSQL, {'Redis' if cache else 'local-memory'} cache",
+                f"Pages, 100,000 guides, PostgreSQL, {'Redis' if cache else 'local-memory'} cache",
                 "pages_bench.py",
                 "--synthetic",
-                "20000",
+                "100000",
                 env={"DATABASE_URL": pg_pages, **cache},
             )
         )
@@ -125,8 +125,10 @@ def main():
         postgres_database("guides_bench")
     sections.append(
         run(
-            "Cold renders, real corpus against it copied 50 times (20,000 guides)",
+            "Cold renders, real corpus against it copied 250 times (100,000 guides)",
             "cold_bench.py",
+            "--copies",
+            "250",
             env={"BENCH_POSTGRES": POSTGRES},
         )
     )
