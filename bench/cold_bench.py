@@ -8,15 +8,18 @@ again on its next request: that cold render is what a large collection pays. Thi
 collections at bench time (never kept in the repository): the real corpus as it is, and the
 corpus copied ``--copies`` times with slugs and titles suffixed and dates shifted (bodies and
 tags stay real). Each is imported into its own PostgreSQL database (``DATABASE_URL``'s server,
-or BENCH_POSTGRES; SQLite files when neither answers), then a child process per collection
+or BENCH_POSTGRES; SQLite files when neither answers) by ``manage.py import_guides`` (its
+time and peak memory are shown), its host's search index is written by ``run_worker
+--batch``, as a site's task worker writes it, then a child process per collection (a web
+process: its memory after serving every page type is shown, resident and its own)
 times each page type with the page cache cleared before every request and counts its queries;
 the two take turns request by request, both on one CPU (``--cpu``), so that a busy spell on
 the machine slows both alike.
 
 A page's cost is the fastest of ``--repeat`` requests (see ``cost``); the median is shown
 beside it. Search asks each of fifteen distinct queries ``--repeat`` times and takes the
-median of their fastest (on PostgreSQL answered by each process's search index, built
-before the first request as a server's first search builds it; catalog.search.index). The
+median of their fastest (on PostgreSQL answered by the host's search index, written
+by the host's task worker before the first request; catalog.search.index). The
 guide page shows the same guide at both sizes. The table gives
 both costs, their ratio (the target: at most 1.3), the query counts and the pages' sizes (a
 page that lists fewer items than a page holds at 400 guides, a tag's first page or the one
