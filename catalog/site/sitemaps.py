@@ -3,7 +3,7 @@
 ``/sitemap.xml`` is an index (Django's sitemaps framework) of section pages
 ``/sitemap-<section>.xml?p=N`` that hold at most ``PAGE_SIZE`` URLs each, so no sitemap
 response grows with the collection. Pages are the blocks of primary keys that hold items
-(catalog.write.listings.KeyRangePaginator), so the last page costs what the first does and none is
+(catalog.write.listings.KeyRangePaginator), each read by one index range scan and none
 empty, and each section's latest ``lastmod`` is one aggregate over an index rather than a
 walk over every item.
 """

@@ -15,7 +15,7 @@ refresh computes the ranks with one window query over ``Guide.objects.published(
 definition of "published") and writes only the rows whose rank or count changed.
 """
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connection
 from django.db.models import BooleanField, Case, Count, F, Value, When, Window
 from django.db.models.functions import RowNumber
@@ -197,22 +197,40 @@ class KeyRangePaginator(Paginator):
     each is one index range scan, and none is empty: deleted guides and drafts leave gaps
     in the keys (on PostgreSQL keys run on after a collection is deleted and imported
     again), and a sitemap without a URL is invalid. Which blocks hold items is one query
-    (``_blocks``) that jumps from each block to the next one's first item: an index probe a
-    page, however many items there are.
+    (``_blocks_to``) that jumps from each block to the next one's first item, as far as the
+    page asked for: an index probe a page up to it, however many items there are.
     """
 
     @cached_property
     def _blocks(self):
         """The first key of each block holding an item, in order."""
+        return self._blocks_to(None)
+
+    def _blocks_to(self, most):
+        """The first keys of the first ``most`` blocks holding an item (None: all): a page
+        needs only the blocks before it, so the first costs one probe however many there
+        are; the index of pages, and a page past the end, need them all."""
+        if "_blocks" in self.__dict__:
+            return self._blocks if most is None else self._blocks[:most]
+        known = self.__dict__.get("_first_blocks")  # (how many were asked, what was found)
+        if most is not None and known and (known[0] >= most or len(known[1]) < known[0]):
+            return known[1][:most]
+        found = self._read_blocks(most)
+        if most is not None:
+            self._first_blocks = (most, found)
+        return found
+
+    def _read_blocks(self, most):
         sql, params = self.object_list.order_by().values(k=F("pk")).query.sql_with_params()
         size = int(self.per_page)
         key = self.object_list.model._meta.pk.cast_db_type(connection)
+        bound = "" if most is None else f" AND blocks.n < {int(most)}"
         with connection.cursor() as cursor:  # from 0 (before every key), block end to block end
             cursor.execute(
-                f"WITH RECURSIVE blocks(k) AS (SELECT CAST(0 AS {key}) UNION ALL "
+                f"WITH RECURSIVE blocks(k, n) AS (SELECT CAST(0 AS {key}), 0 UNION ALL "
                 f"SELECT (SELECT MIN(items.k) FROM ({sql}) AS items "
-                f"WHERE items.k > (blocks.k + {size - 1}) / {size} * {size}) "
-                "FROM blocks WHERE blocks.k IS NOT NULL"
+                f"WHERE items.k > (blocks.k + {size - 1}) / {size} * {size}), blocks.n + 1 "
+                f"FROM blocks WHERE blocks.k IS NOT NULL{bound}"
                 ") SELECT k FROM blocks WHERE k > 0",
                 params,
             )
@@ -222,10 +240,25 @@ class KeyRangePaginator(Paginator):
     def num_pages(self):
         return max(1, len(self._blocks))
 
+    def validate_number(self, number):
+        """Django's rules, against the blocks up to ``number`` only."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        if number > max(1, len(self._blocks_to(number))):
+            raise EmptyPage(self.error_messages["no_results"])
+        return number
+
     def page(self, number):
         number = self.validate_number(number)
-        if not self._blocks:  # nothing at all: the one page Paginator allows, empty
+        blocks = self._blocks_to(number)
+        if not blocks:  # nothing at all: the one page Paginator allows, empty
             return Page(self.object_list.none(), number, self)
-        low = (self._blocks[number - 1] - 1) // self.per_page * self.per_page
+        low = (blocks[number - 1] - 1) // self.per_page * self.per_page
         rows = self.object_list.filter(pk__gt=low, pk__lte=low + self.per_page)
         return Page(rows.order_by("pk"), number, self)

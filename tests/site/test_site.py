@@ -317,6 +317,30 @@ def test_sitemap_sections_are_pages_of_at_most_their_limit(client, content, monk
     assert client.get(f"/sitemap-guides.xml?p={last + 1}").status_code == 404
 
 
+def test_a_sitemap_page_reads_the_blocks_up_to_it_only(client, content, monkeypatch):
+    """Page N finds the first N blocks of keys that hold guides, one probe each, not every
+    block (200 at 100,000 guides); the index of pages, which lists them all, reads them all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.site import sitemaps
+
+    monkeypatch.setattr(sitemaps._KeyPaged, "limit", 2)
+    content.category("c")
+    for n in range(7):
+        content.guide(f"g-{n}", categories=("c",))
+    content.import_()
+
+    def blocks_read(path):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return [q["sql"] for q in captured.captured_queries if "RECURSIVE blocks" in q["sql"]]
+
+    assert [" blocks.n < 1)" in sql for sql in blocks_read("/sitemap-guides.xml")] == [True]
+    assert [" blocks.n < 3)" in sql for sql in blocks_read("/sitemap-guides.xml?p=3")] == [True]
+    assert all(" blocks.n <" not in sql for sql in blocks_read("/sitemap.xml"))
+
+
 def test_sitemap_of_an_empty_site_and_pages_that_are_not_there(client):
     assert client.get("/sitemap.xml").status_code == 200
     assert client.get("/sitemap-guides.xml").status_code == 200
