@@ -4,13 +4,13 @@ import is still reading the files (see :class:`SearchDocuments`)."""
 from __future__ import annotations
 
 import collections
-import hashlib
 import logging
 import threading
 
 from django.db import transaction
 
 from catalog.fileformat import tag_text
+from catalog.fileformat.bodies import digest
 from catalog.infra.db import backend
 from catalog.models import Guide
 from catalog.search import DOCUMENT_COLUMNS, document_sql
@@ -144,11 +144,7 @@ class SearchDocuments:
 def _digest(texts):
     """The texts a document is made of, as one digest (the texts themselves are the
     guide's, which the import need not hold)."""
-    hashed = hashlib.blake2b(digest_size=16)
-    for text in texts:
-        hashed.update(text.encode("utf-8", "surrogatepass"))
-        hashed.update(b"\0")
-    return hashed.digest()
+    return digest("\0".join(texts))
 
 
 def _document_texts(guide):

@@ -21,7 +21,23 @@ index = lazy_module("catalog.search.index")
 
 @task(queue_name=settings.GUIDES_HOST_QUEUE)
 def update_index_task():
+    _forget_earlier_runs()
     index.update()
+
+
+def _forget_earlier_runs():
+    """This host's finished updates but the last are dropped from the queue's table, so that
+    every content change's look for the known hosts (``host_queues``) reads a few rows, not
+    one per change ever made."""
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:
+        return
+    DBTaskResult.objects.filter(
+        task_path=update_index_task.module_path,
+        queue_name=settings.GUIDES_HOST_QUEUE,
+        finished_at__isnull=False,
+    ).delete()
 
 
 def queue_update(queue=None):
@@ -32,8 +48,8 @@ def queue_update(queue=None):
 
 
 def host_queues():
-    """This host's queue and every other host's whose worker has taken an index update (the
-    queue's finished tasks say so until they are pruned; a host not known then has its index
+    """This host's queue and every other host's whose worker has taken an index update (its
+    last finished update says so, until it is pruned; a host not known then has its index
     brought up by its first search after a change)."""
     try:
         from django_tasks_db.models import DBTaskResult

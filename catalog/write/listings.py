@@ -201,23 +201,16 @@ class KeyRangePaginator(Paginator):
     page asked for: an index probe a page up to it, however many items there are.
     """
 
-    @cached_property
-    def _blocks(self):
-        """The first key of each block holding an item, in order."""
-        return self._blocks_to(None)
-
     def _blocks_to(self, most):
         """The first keys of the first ``most`` blocks holding an item (None: all): a page
         needs only the blocks before it, so the first costs one probe however many there
-        are; the index of pages, and a page past the end, need them all."""
-        if "_blocks" in self.__dict__:
-            return self._blocks if most is None else self._blocks[:most]
-        known = self.__dict__.get("_first_blocks")  # (how many were asked, what was found)
-        if most is not None and known and (known[0] >= most or len(known[1]) < known[0]):
-            return known[1][:most]
+        are; the index of pages, and a page past the end, need them all. What was read is
+        kept for the page's later questions."""
+        asked, found = self.__dict__.get("_read", (0, []))
+        if asked is None or len(found) < asked or (most is not None and asked >= most):
+            return found if most is None else found[:most]
         found = self._read_blocks(most)
-        if most is not None:
-            self._first_blocks = (most, found)
+        self._read = (most, found)
         return found
 
     def _read_blocks(self, most):
@@ -238,7 +231,7 @@ class KeyRangePaginator(Paginator):
 
     @cached_property
     def num_pages(self):
-        return max(1, len(self._blocks))
+        return max(1, len(self._blocks_to(None)))
 
     def validate_number(self, number):
         """Django's rules, against the blocks up to ``number`` only."""

@@ -205,6 +205,12 @@ def test_a_search_that_finds_the_index_behind_asks_the_worker_and_writes_nothing
     call_command("run_worker", "--batch", verbosity=0)
     page, ranked = _page(client, "okapi")
     assert "Okapi" in page and not ranked
+    content.guide("h", categories=("c",), title="Okapi twice")
+    content.import_()  # queues the next update; the worker forgets the runs before it
+    call_command("run_worker", "--batch", verbosity=0)
+    runs = DBTaskResult.objects.filter(task_path=searchtasks.update_index_task.module_path)
+    assert runs.filter(finished_at__isnull=False).count() == 1
+    assert "twice" in _page(client, "okapi")[0]
 
 
 def test_the_index_starts_again_when_what_it_kept_cannot_be_trusted(site, index, monkeypatch):
