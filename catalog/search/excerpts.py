@@ -16,8 +16,10 @@ SNIPPET_CHARS = 160
 SNIPPET_LEAD = 40  # of them before the first word of the passage
 
 
-# What add_headlines reads of a guide (the body only when its stored text is stale).
-EXCERPT_FIELDS = ("body", "body_text", "rendered_with")
+# What add_headlines reads of a guide. The body stays in the database: it is read (a query
+# a guide) only where the stored rendering is not current, which `render_guides --all` ends
+# after a renderer change.
+EXCERPT_FIELDS = ("body_text", "rendered_with")
 
 
 _START, _STOP = "\x02", "\x03"
