@@ -19,6 +19,7 @@ from django.utils.html import format_html
 
 from catalog.admin import content_sync
 from catalog.admin.forms import GuideForm, MergingAdmin
+from catalog.admin.lists import SearchCountCap
 from catalog.infra.lazy import lazy_module
 from catalog.infra.origin import absolute_url
 from catalog.models import (
@@ -132,7 +133,7 @@ class CreatedYearFilter(admin.SimpleListFilter):
 
 
 @admin.register(Guide)
-class GuideAdmin(MergingAdmin, admin.ModelAdmin):
+class GuideAdmin(SearchCountCap, MergingAdmin, admin.ModelAdmin):
     form = GuideForm
     inlines = [GuideCategoryInline]
     # Fits beside the navigation and the filters at 1280 px: the created date is in the year

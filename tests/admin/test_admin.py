@@ -516,3 +516,43 @@ def test_the_lists_filters_cost_no_query_that_reads_every_row(editor, content):
     assert "?source__exact=import" in listed and "?source__exact=unpublish" in listed
     for sql in [q["sql"] for q in captured.captured_queries + revisions.captured_queries]:
         assert "DISTINCT" not in sql, sql
+
+
+def test_a_search_counts_its_matches_only_as_far_as_a_cap(editor, content, monkeypatch):
+    """Beyond the cap a search's list says "more than" the cap, numbers its pages up to it,
+    and its count query stops there; below it, and without a search, counts are exact."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.admin import lists
+
+    monkeypatch.setattr(lists.CappedCountPaginator, "cap", 3)
+    content.category("c")
+    for n in range(5):
+        content.guide(f"cache-{n}", title=f"Cache {n}", categories=("c",))
+    content.guide("other", title="Other", categories=("c",))
+    content.import_()
+    monkeypatch.setattr("catalog.admin.guides.GuideAdmin.list_per_page", 2)
+
+    with CaptureQueriesContext(connection) as captured:
+        page = editor.get("/admin/catalog/guide/", {"q": "cache"}).content.decode()
+    assert "More than 3 results" in page and "more than 3 guides" in page
+    assert "Select all matching guides (more than 3)" in page
+    assert re.findall(r'href="\?p=(\d+)&amp;q=cache"', page) == ["2"]  # pages 1-2 of 3 rows
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"]]
+    assert len(counts) == 1 and "LIMIT 4" in counts[0], counts
+
+    # Selecting "all matching" acts on every match, not on the counted ones.
+    response = editor.post(
+        "/admin/catalog/guide/?q=cache",
+        {"action": "unpublish", "select_across": "1", "index": "0", "_selected_action": ["1"]},
+    )
+    assert response.status_code == 302
+    assert Guide.objects.filter(slug__startswith="cache-", draft=True).count() == 5
+
+    exact = editor.get("/admin/catalog/guide/", {"q": "other"}).content.decode()
+    assert "1 result" in exact and "more than" not in exact.lower()
+    listed = editor.get("/admin/catalog/guide/").content.decode()
+    assert "6 guides" in listed and "more than" not in listed.lower()
+    revisions = editor.get("/admin/catalog/guiderevision/", {"q": "cache"}).content.decode()
+    assert "more than 3 guide revisions" in revisions

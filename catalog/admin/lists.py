@@ -1,0 +1,45 @@
+"""Admin lists whose searches count their matches only as far as a cap.
+
+Django's change list counts every row its search matches to number its pages. At 100,000
+guides a common word ("cache") matches 17,000 guides, and counting them (every match's
+search document read again) took 55 ms of a 100 ms page, where the 50 shown took 4. A
+search's list counts at most ``SEARCH_COUNT_CAP`` matches: beyond, it says "more than"
+that many and numbers the pages up to it, and the editor narrows the search. Lists without
+a search count exactly (one index-only count).
+"""
+
+from django.contrib.admin.views.main import SEARCH_VAR
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+SEARCH_COUNT_CAP = 1000
+
+
+class CappedCountPaginator(Paginator):
+    """Django's paginator that counts at most ``cap`` objects; ``more``: there are more."""
+
+    cap = SEARCH_COUNT_CAP
+
+    @cached_property
+    def _counted(self):
+        # Unordered and cut at one past the cap, the count stops with its first cap + 1 rows.
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @cached_property
+    def count(self):
+        return min(self._counted, self.cap)
+
+    @property
+    def more(self):
+        return self._counted > self.cap
+
+
+class SearchCountCap:
+    """A ModelAdmin mixin: a search's list pages with a :class:`CappedCountPaginator`
+    (the templates admin/pagination.html, search_form.html and actions.html say "more
+    than")."""
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if request.GET.get(SEARCH_VAR):
+            return CappedCountPaginator(queryset, per_page, orphans, allow_empty_first_page)
+        return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
