@@ -17,6 +17,7 @@ from catalog.models.content import (  # noqa: F401
     Content,
     Guide,
     GuideCategory,
+    SitemapBlock,
     TaggedGuide,
     TagStats,
     diagram_upload_to,

@@ -5,7 +5,9 @@
 response grows with the collection. Pages are the blocks of primary keys that hold items
 (catalog.write.listings.KeyRangePaginator), each read by one index range scan and none
 empty, and each section's latest ``lastmod`` is one aggregate over an index rather than a
-walk over every item.
+walk over every item. The guides' blocks are the ones the listings store with their counts
+(``SitemapBlock``, catalog.write.listings.StoredBlockPaginator); the categories' and tags',
+a few, are found by probing their keys.
 """
 
 from functools import cached_property
@@ -14,10 +16,10 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 
 from catalog.infra.paths import slug_paths
-from catalog.models import Category, Guide, published_tags
-from catalog.write.listings import KeyRangePaginator
+from catalog.models import Category, Guide, SitemapBlock, published_tags
+from catalog.write.listings import KeyRangePaginator, StoredBlockPaginator
 
-PAGE_SIZE = 500
+PAGE_SIZE = SitemapBlock.SIZE
 
 
 class _KeyPaged(Sitemap):
@@ -61,6 +63,14 @@ class CategorySitemap(_Section):
 
 class GuideSitemap(_Section):
     route = "catalog:detail"
+
+    @property
+    def limit(self):  # the stored blocks' size, which a page's range of keys must be
+        return SitemapBlock.SIZE
+
+    @property
+    def paginator(self):
+        return StoredBlockPaginator(self.items(), self.limit)
 
     def items(self):
         return (

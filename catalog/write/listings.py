@@ -10,6 +10,9 @@ refreshes, per category and per tag,
   then slug); drafts have none,
 - the number of published guides (``Category.published_guides``, ``TagStats.published_guides``),
 
+and the number of published guides in each block of keys (``SitemapBlock``), by which the
+guides' sitemap is paged,
+
 so pages read a bounded slice by an index on ``(category, rank)`` or ``(tag, rank)``. The
 refresh computes the ranks with one window query over ``Guide.objects.published()`` (the one
 definition of "published") and writes only the rows whose rank or count changed.
@@ -17,11 +20,22 @@ definition of "published") and writes only the rows whose rank or count changed.
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, F, Value, When, Window
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    Q,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 from django.utils.functional import cached_property
 
-from catalog.models import Category, Guide, GuideCategory, TaggedGuide, TagStats
+from catalog.models import Category, Guide, GuideCategory, SitemapBlock, TaggedGuide, TagStats
 
 
 def _guide_of(link_model):
@@ -141,13 +155,49 @@ def _write_counts(category_scope, tag_scope):
             )
 
 
+def _write_blocks(guides):
+    """Store the number of published guides in each block of keys: every block (``guides``
+    None), or the blocks of ``guides`` (ids, deleted guides' too), writing only the counts
+    that changed; a block without one has no row."""
+    size = SitemapBlock.SIZE
+    published, stored = Guide.objects.published().order_by(), SitemapBlock.objects.all()
+    if guides is not None:
+        scope = {(pk - 1) // size for pk in guides}
+        if not scope:
+            return
+        ranges = Q()
+        for block in scope:
+            ranges |= Q(pk__gt=block * size, pk__lte=(block + 1) * size)
+        published, stored = published.filter(ranges), stored.filter(block__in=scope)
+    block = ExpressionWrapper((F("pk") - 1) / size, output_field=BigIntegerField())
+    counts = dict(
+        published.annotate(block=block)
+        .values("block")
+        .annotate(n=Count("pk"))
+        .values_list("block", "n")
+    )
+    before = dict(stored.values_list("block", "published_guides"))
+    if gone := before.keys() - counts.keys():
+        SitemapBlock.objects.filter(block__in=gone).delete()
+    if changed := [
+        SitemapBlock(block=b, published_guides=n) for b, n in counts.items() if before.get(b) != n
+    ]:
+        SitemapBlock.objects.bulk_create(
+            changed,
+            update_conflicts=True,
+            unique_fields=["block"],
+            update_fields=["published_guides"],
+        )
+
+
 def refresh(guides=None):
     """Bring ranks and counts up to date after a change to content.
 
     ``guides`` names the guides a change touched (their links, dates, slugs or states); the
     lists they are in now, and every list whose count changed (one a guide left, or a deleted
     guide was in), are re-ranked. ``None`` re-ranks every list, as after an import. Counts are
-    then written from the ranks.
+    then written from the ranks, and the key blocks of the guides touched (all: ``None``)
+    counted again.
     """
 
     if guides is None:
@@ -162,6 +212,7 @@ def refresh(guides=None):
     _refresh_ranks(GuideCategory, "category_id", category_scope)
     _refresh_ranks(TaggedGuide, "tag_id", tag_scope)
     _write_counts(category_scope, tag_scope)
+    _write_blocks(guides)
 
 
 class RankedPaginator(Paginator):
@@ -255,3 +306,17 @@ class KeyRangePaginator(Paginator):
         low = (blocks[number - 1] - 1) // self.per_page * self.per_page
         rows = self.object_list.filter(pk__gt=low, pk__lte=low + self.per_page)
         return Page(rows.order_by("pk"), number, self)
+
+
+class StoredBlockPaginator(KeyRangePaginator):
+    """The published guides' sitemap pages: the blocks that hold guides are the stored
+    ``SitemapBlock`` rows (a few hundred at 100,000 guides, kept by :func:`refresh`), read
+    in one query, where probing the keys cost an index probe a block (2.5 ms at 100,000 for
+    the index of pages and the last page). ``per_page`` is ``SitemapBlock.SIZE``."""
+
+    def _read_blocks(self, most):
+        blocks = SitemapBlock.objects.filter(published_guides__gt=0).order_by("block")
+        if most is not None:  # a page number may be any size: the database's limit is not
+            blocks = blocks[: min(most, 2**31 - 1)]
+        size = int(self.per_page)
+        return [block * size + 1 for block in blocks.values_list("block", flat=True)]

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.views.defaults import server_error
 
 from catalog.infra.roles import ensure_editors_group
-from catalog.models import Guide
+from catalog.models import Guide, SitemapBlock
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -281,6 +281,7 @@ def test_sitemap_sections_are_pages_of_at_most_their_limit(client, content, monk
     from catalog.site import sitemaps
 
     monkeypatch.setattr(sitemaps._KeyPaged, "limit", 4)
+    monkeypatch.setattr(SitemapBlock, "SIZE", 4)  # the guides' pages: the stored blocks
     content.category("c")
     for n in range(23):
         content.guide(f"g-{n:02d}", categories=("c",), tags=(f"T{n % 9}",), draft=n % 5 == 0)
@@ -318,27 +319,36 @@ def test_sitemap_sections_are_pages_of_at_most_their_limit(client, content, monk
 
 
 def test_a_sitemap_page_reads_the_blocks_up_to_it_only(client, content, monkeypatch):
-    """Page N finds the first N blocks of keys that hold guides, one probe each, not every
-    block (200 at 100,000 guides); the index of pages, which lists them all, reads them all."""
+    """The guides' pages and their index read the stored blocks of keys (one query, as far
+    as the page asked for), never probing the guides' keys (200 probes at 100,000 guides);
+    the tags' page N probes the first N blocks of keys that hold tags, not every block."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from catalog.site import sitemaps
 
     monkeypatch.setattr(sitemaps._KeyPaged, "limit", 2)
+    monkeypatch.setattr(SitemapBlock, "SIZE", 2)
     content.category("c")
     for n in range(7):
-        content.guide(f"g-{n}", categories=("c",))
+        content.guide(f"g-{n}", categories=("c",), tags=(f"T{n}",))
     content.import_()
 
-    def blocks_read(path):
+    def read(path):
         with CaptureQueriesContext(connection) as captured:
             assert client.get(path).status_code == 200
-        return [q["sql"] for q in captured.captured_queries if "RECURSIVE blocks" in q["sql"]]
+        return [q["sql"] for q in captured.captured_queries]
 
-    assert [" blocks.n < 1)" in sql for sql in blocks_read("/sitemap-guides.xml")] == [True]
-    assert [" blocks.n < 3)" in sql for sql in blocks_read("/sitemap-guides.xml?p=3")] == [True]
-    assert all(" blocks.n <" not in sql for sql in blocks_read("/sitemap.xml"))
+    for path, most in [("/sitemap-guides.xml", 1), ("/sitemap-guides.xml?p=3", 3)]:
+        queries = read(path)
+        stored = [sql for sql in queries if "catalog_sitemapblock" in sql]
+        assert len(stored) == 1 and f"LIMIT {most}" in stored[0], stored
+        assert not any("RECURSIVE" in sql for sql in queries)
+    index = read("/sitemap.xml")
+    assert not any("RECURSIVE" in sql and "catalog_guide" in sql for sql in index)
+    assert any("catalog_sitemapblock" in sql and "LIMIT" not in sql for sql in index)
+    probes = [sql for sql in read("/sitemap-tags.xml?p=3") if "RECURSIVE blocks" in sql]
+    assert [" blocks.n < 3)" in sql for sql in probes] == [True]
 
 
 def test_sitemap_of_an_empty_site_and_pages_that_are_not_there(client):

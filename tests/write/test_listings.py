@@ -6,6 +6,7 @@ deleting and renaming. Query counts per page are pinned on factory data, so they
 clone, with or without the real corpus.
 """
 
+import collections
 import datetime as dt
 import random
 import re
@@ -15,11 +16,25 @@ from django.contrib.auth.models import User
 from django.core.cache import cache, caches
 
 from catalog.infra.roles import ensure_editors_group
-from catalog.models import Category, Guide, GuideCategory, Tag, TaggedGuide, published_tags
+from catalog.models import (
+    Category,
+    Guide,
+    GuideCategory,
+    SitemapBlock,
+    Tag,
+    TaggedGuide,
+    published_tags,
+)
 from catalog.write import listings
 from catalog.write.changes import publish_guides
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _small_key_blocks(monkeypatch):
+    """Blocks of 7 keys, so that 130 guides fill many (500 in production)."""
+    monkeypatch.setattr(SitemapBlock, "SIZE", 7)
 
 
 @pytest.fixture
@@ -53,7 +68,16 @@ def page_slugs(client, url):
     return re.findall(r'<a class="card-link" href="/guides/([^"]+)"', body)
 
 
+def assert_sitemap_blocks_match_the_published_guides():
+    """The stored count of each block of keys is a count of the published guides in it, and
+    a block without one has no row."""
+    keys = Guide.objects.published().values_list("pk", flat=True)
+    expected = collections.Counter((pk - 1) // SitemapBlock.SIZE for pk in keys)
+    assert dict(SitemapBlock.objects.values_list("block", "published_guides")) == expected
+
+
 def assert_listings_match_the_plain_queries(client):
+    assert_sitemap_blocks_match_the_published_guides()
     for category in Category.objects.all():
         expected = reference_slugs(category)
         assert category.published_guides == len(expected)
@@ -131,7 +155,8 @@ def test_every_kind_of_change_keeps_listings_right(client, big):
 
 
 def test_refresh_writes_nothing_when_nothing_changed(big, django_assert_max_num_queries):
-    with django_assert_max_num_queries(6):  # four reads, and one rank statement per list kind
+    # Four reads, one rank statement per list kind, and the key blocks' count and stored rows.
+    with django_assert_max_num_queries(8):
         listings.refresh()
     assert not GuideCategory.objects.filter(rank__lt=1).exists()
 

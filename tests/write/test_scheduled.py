@@ -16,6 +16,7 @@ from catalog.models import Guide, SiteState
 from catalog.write.changes import save_guide
 from tests.factories import editor_client
 from tests.pipeline.test_sync import _form_data
+from tests.write.test_listings import assert_sitemap_blocks_match_the_published_guides
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +108,7 @@ def test_a_scheduled_guide_appears_everywhere_at_its_moment_and_not_before(clien
     for path in PAGES:
         assert "/guides/launch" in text(client, path), path
     assert client.get("/guides/launch").status_code == 200
+    assert_sitemap_blocks_match_the_published_guides()  # the guides' sitemap pages
     assert "Launch day" in readme_toc(scheduled)
     assert SiteState.current().version == after.version  # published once, not per request
 
