@@ -2,7 +2,8 @@
 
 SQLite figures always; PostgreSQL figures when a server answers at BENCH_POSTGRES (default
 postgres://postgres@127.0.0.1:5432, trust auth; databases guides_bench and guides_pages
-are made afresh for each run), with Redis as the shared cache when one answers at BENCH_REDIS.
+are made afresh for each run), with Redis as the shared cache when one answers at BENCH_REDIS;
+whole commands against the seed's README script when BENCH_SEED names a checkout of it.
 Each table is printed as it is made and collected, with a description of the machine.
 """
 
@@ -22,6 +23,8 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 NOTES_MARK = "<!-- notes by hand below: make bench keeps them -->"
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14")
+# A checkout of the seed's repository with its Node packages (bench/seed_bench.py); optional.
+SEED = os.environ.get("BENCH_SEED", "")
 
 
 def machine():
@@ -90,6 +93,10 @@ def main():
                 "--figures-only",
                 env={"DATABASE_URL": pg_bench},
             )
+        )
+    if SEED:  # the seed's own README script, when a checkout of it is at hand
+        sections.append(
+            run("Whole commands against the seed's README script", "seed_bench.py", "--seed", SEED)
         )
     sections.append(run("Growth, synthetic corpus, SQLite", "growth_bench.py"))
     if pg_bench:
