@@ -482,7 +482,13 @@ def test_an_uploaded_diagram_gets_smaller_copies_in_a_srcset(editor, site, clien
         f'/media/{stem}-1600w.{ext} 1600w, /media/{guide.diagram.name} 2000w"' in hero
     )
     assert 'sizes="' in hero and 'width="2000" height="1000"' in hero
-    assert 'srcset="' in client.get("/").content.decode()  # the card too
+    srcset = re.search(r'srcset="([^"]+)"', hero).group(1)
+    card = re.search(r'<img class="card-thumb"[^>]*>', client.get("/").content.decode()).group(0)
+    result = client.get("/search", {"q": "consistent"}).content.decode()
+    result = re.search(r'<img class="result-thumb"[^>]*>', result).group(0)
+    for img, sizes in [(card, "(min-width: 40rem) 20rem, calc(100vw - 2rem)"), (result, "7rem")]:
+        assert f'src="/media/{guide.diagram.name}" srcset="{srcset}" sizes="{sizes}"' in img
+        assert 'width="2000" height="1000" alt="" loading="lazy" decoding="async"' in img
 
 
 def test_a_small_upload_has_no_copies_and_an_image_url_no_srcset(editor, site, client):

@@ -463,6 +463,32 @@ def test_postgres_search_uses_the_gin_index(site):
     assert Guide.objects.filter(search_document=_search_query("caching headers")).count() == 1
 
 
+def test_cards_and_results_show_a_picture_or_a_placeholder_and_their_tags(client, content):
+    """A card and a search result show the guide's picture (a card without one a placeholder,
+    a result nothing) and its tags, in the guide's order, each linking its page, escaped."""
+    content.category("c")
+    content.guide(
+        "pictured",
+        title="Quokka pictured",
+        categories=("c",),
+        image="https://example.org/q.png?a=1&b=2",
+        tags=("Zebra", "<b>Alpha</b> & co"),
+    )
+    content.guide("plain", title="Quokka plain", categories=("c",), tags=())
+    content.import_()
+    home, results = html(client, "/"), html(client, "/search?q=quokka")
+    picture = 'src="https://example.org/q.png?a=1&amp;b=2" alt="" loading="lazy" decoding="async">'
+    assert home.count('<img class="card-thumb"') == 1 and picture in home
+    assert home.count('<span class="card-thumb card-thumb--empty" aria-hidden="true"></span>') == 1
+    assert results.count('<img class="result-thumb"') == 1 and picture in results
+    assert "card-thumb--empty" not in results
+    for page in (home, results):
+        tags = re.findall(r'<li class="tag"><a href="(/tags/[^"]+)">([^<]*)</a></li>', page)
+        assert [name for _, name in tags] == ["Zebra", "&lt;b&gt;Alpha&lt;/b&gt; &amp; co"]
+        assert all(client.get(link).status_code == 200 for link, _ in tags)
+        assert page.count('<ul class="tags" aria-label="Tags">') == 1  # none for no tags
+
+
 def test_search_shows_an_escaped_snippet_around_the_match(client, content):
     content.category("c")
     content.guide(
