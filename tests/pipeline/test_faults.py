@@ -360,3 +360,35 @@ def test_database_outage_gives_503_and_the_app_recovers_by_itself(postgres_env, 
         proxy.cut()  # a restart while the kept connection is idle: the next request
         proxy.restore()  # reconnects instead of failing
         assert ask() == [200, 200]
+
+
+def test_commands_on_a_database_never_migrated_or_out_of_reach_say_so_in_one_line(tmp_path):
+    """A new database nobody migrated, or one that cannot be reached: the data commands
+    end with one line naming what to do and exit 1, not a traceback from their first query;
+    the database is left as it was."""
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n<!-- TOC -->\n<!-- /TOC -->\n")
+    fresh = {"DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}"}
+    for args in (
+        ["export_readme", "--readme", str(readme)],
+        ["import_guides", "-v", "0"],
+        ["export_guides", "--data-dir", str(tmp_path / "out")],
+        ["render_guides", "--all"],
+    ):
+        done = manage(*args, env=fresh)
+        assert done.returncode == 1, (args, done.stderr)
+        assert done.stderr.startswith("CommandError: the database is not migrated ("), done.stderr
+        assert "run `manage.py migrate` first" in done.stderr and "Traceback" not in done.stderr
+    with sqlite3.connect(tmp_path / "new.sqlite3") as db:
+        assert db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall() == []
+    assert readme.read_text() == "# x\n<!-- TOC -->\n<!-- /TOC -->\n"
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # a port nothing listens on
+    port = closed.getsockname()[1]
+    closed.close()
+    away = {"DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/test"}
+    done = manage("export_readme", "--readme", str(readme), env=away)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("CommandError: the database cannot be used: "), done.stderr
+    assert "Traceback" not in done.stderr

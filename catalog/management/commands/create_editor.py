@@ -10,12 +10,13 @@ import os
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from catalog.infra.roles import ensure_editors_group
+from catalog.management.base import DatabaseCommand
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Create or update a staff account in the Editors group."
 
     def add_arguments(self, parser):

@@ -6,13 +6,14 @@ and modification time, so a content repository sees exactly the edits made in th
 """
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from catalog.fileformat.merge import ON_CONFLICT, ON_CONFLICT_HELP
+from catalog.management.base import DatabaseCommand
 from catalog.pipeline.steps import Stopped, plan_export, write_export
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Write changed guides and categories to DIR/guides/*.md and DIR/categories/*.md."
 
     def add_arguments(self, parser):

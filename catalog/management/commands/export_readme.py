@@ -9,13 +9,14 @@ import difflib
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from catalog.fileformat.files import write_atomic
+from catalog.management.base import DatabaseCommand
 from catalog.pipeline.readme import TocMarkerError, replace_toc, toc_sections
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Rewrite the table of contents in README.md from the published guides."
 
     def add_arguments(self, parser):

@@ -11,16 +11,17 @@ import sys
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from catalog.fileformat import near_duplicate_tags, read_folder
 from catalog.fileformat.merge import ON_CONFLICT, ON_CONFLICT_HELP
+from catalog.management.base import DatabaseCommand
 from catalog.pipeline.importer import plan_summary
 from catalog.pipeline.links import check_links, format_warning
 from catalog.pipeline.steps import Stopped, import_folder
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Import DIR/categories/*.md and DIR/guides/*.md into the database."
 
     def add_arguments(self, parser):

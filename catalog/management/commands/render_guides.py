@@ -5,12 +5,11 @@ stored when it is first shown, and the page cache keeps it. Run this after an im
 an upgrade that bumps ``RENDERER_VERSION``, so that no visitor waits for a render.
 """
 
-from django.core.management.base import BaseCommand
-
+from catalog.management.base import DatabaseCommand
 from catalog.write.rendered import render_stored_html
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Render and store the HTML of records that have none or an older renderer's."
 
     def add_arguments(self, parser):

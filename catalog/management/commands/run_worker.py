@@ -12,14 +12,14 @@ import logging
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 
+from catalog.management.base import DatabaseCommand
 from catalog.repository import tasks
 from catalog.search.tasks import queue_update
 from catalog.write.tasks import queue_upcoming_publications
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Run a background task worker (the sync, its schedule, scheduled publishing)."
 
     def add_arguments(self, parser):

@@ -1,14 +1,15 @@
 """Bring the content repository (git) and the database into step: see catalog.repository.sync."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from catalog.fileformat.merge import ON_CONFLICT, ON_CONFLICT_HELP
+from catalog.management.base import DatabaseCommand
 from catalog.repository import runs, tasks
 from catalog.repository.sync import SyncError, sync_content
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Fetch and merge the content repository, import, export the admin's changes, rewrite "
         "the README table of contents, commit per editor and push."
