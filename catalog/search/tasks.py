@@ -25,19 +25,23 @@ def update_index_task():
     index.update()
 
 
+def _update_runs():
+    """The index updates the task queue's table holds; None where tasks are not kept in the
+    database (another backend)."""
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:
+        return None
+    return DBTaskResult.objects.filter(task_path=update_index_task.module_path)
+
+
 def _forget_earlier_runs():
     """This host's finished updates but the last are dropped from the queue's table, so that
     every content change's look for the known hosts (``host_queues``) reads a few rows, not
     one per change ever made."""
-    try:
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:
-        return
-    DBTaskResult.objects.filter(
-        task_path=update_index_task.module_path,
-        queue_name=settings.GUIDES_HOST_QUEUE,
-        finished_at__isnull=False,
-    ).delete()
+    runs = _update_runs()
+    if runs is not None:
+        runs.filter(queue_name=settings.GUIDES_HOST_QUEUE, finished_at__isnull=False).delete()
 
 
 def queue_update(queue=None):
@@ -51,12 +55,10 @@ def host_queues():
     """This host's queue and every other host's whose worker has taken an index update (its
     last finished update says so, until it is pruned; a host not known then has its index
     brought up by its first search after a change)."""
-    try:
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:
+    runs = _update_runs()
+    if runs is None:
         return {settings.GUIDES_HOST_QUEUE}
-    known = DBTaskResult.objects.filter(task_path=update_index_task.module_path)
-    return {settings.GUIDES_HOST_QUEUE, *known.values_list("queue_name", flat=True).distinct()}
+    return {settings.GUIDES_HOST_QUEUE, *runs.values_list("queue_name", flat=True).distinct()}
 
 
 def content_changed(**kwargs):

@@ -29,10 +29,11 @@ class _KeyPaged(Sitemap):
 
     limit = PAGE_SIZE
     route = None
+    paginator_class = KeyRangePaginator
 
     @property
     def paginator(self):
-        return KeyRangePaginator(self.items(), self.limit)
+        return self.paginator_class(self.items(), self.limit)
 
     def location(self, item):
         return self._paths(item.slug)
@@ -63,14 +64,11 @@ class CategorySitemap(_Section):
 
 class GuideSitemap(_Section):
     route = "catalog:detail"
+    paginator_class = StoredBlockPaginator
 
     @property
     def limit(self):  # the stored blocks' size, which a page's range of keys must be
         return SitemapBlock.SIZE
-
-    @property
-    def paginator(self):
-        return StoredBlockPaginator(self.items(), self.limit)
 
     def items(self):
         return (

@@ -155,6 +155,17 @@ def _write_counts(category_scope, tag_scope):
             )
 
 
+def block_of(key, size):
+    """The block of ``size`` keys that ``key`` is in: block n holds keys n * size + 1 to
+    (n + 1) * size (``in_block``)."""
+    return (key - 1) // size
+
+
+def in_block(block, size):
+    """The condition for the keys of ``block`` (see ``block_of``)."""
+    return Q(pk__gt=block * size, pk__lte=(block + 1) * size)
+
+
 def _write_blocks(guides):
     """Store the number of published guides in each block of keys: every block (``guides``
     None), or the blocks of ``guides`` (ids, deleted guides' too), writing only the counts
@@ -162,13 +173,14 @@ def _write_blocks(guides):
     size = SitemapBlock.SIZE
     published, stored = Guide.objects.published().order_by(), SitemapBlock.objects.all()
     if guides is not None:
-        scope = {(pk - 1) // size for pk in guides}
+        scope = {block_of(pk, size) for pk in guides}
         if not scope:
             return
         ranges = Q()
         for block in scope:
-            ranges |= Q(pk__gt=block * size, pk__lte=(block + 1) * size)
+            ranges |= in_block(block, size)
         published, stored = published.filter(ranges), stored.filter(block__in=scope)
+    # block_of in SQL: integer division on both databases
     block = ExpressionWrapper((F("pk") - 1) / size, output_field=BigIntegerField())
     counts = dict(
         published.annotate(block=block)
@@ -253,7 +265,7 @@ class KeyRangePaginator(Paginator):
     """
 
     def _blocks_to(self, most):
-        """The first keys of the first ``most`` blocks holding an item (None: all): a page
+        """The first ``most`` blocks holding an item (None: all; ``block_of``): a page
         needs only the blocks before it, so the first costs one probe however many there
         are; the index of pages, and a page past the end, need them all. What was read is
         kept for the page's later questions."""
@@ -278,7 +290,7 @@ class KeyRangePaginator(Paginator):
                 ") SELECT k FROM blocks WHERE k > 0",
                 params,
             )
-            return [k for (k,) in cursor.fetchall()]
+            return [block_of(k, size) for (k,) in cursor.fetchall()]
 
     @cached_property
     def num_pages(self):
@@ -303,8 +315,7 @@ class KeyRangePaginator(Paginator):
         blocks = self._blocks_to(number)
         if not blocks:  # nothing at all: the one page Paginator allows, empty
             return Page(self.object_list.none(), number, self)
-        low = (blocks[number - 1] - 1) // self.per_page * self.per_page
-        rows = self.object_list.filter(pk__gt=low, pk__lte=low + self.per_page)
+        rows = self.object_list.filter(in_block(blocks[number - 1], int(self.per_page)))
         return Page(rows.order_by("pk"), number, self)
 
 
@@ -318,5 +329,4 @@ class StoredBlockPaginator(KeyRangePaginator):
         blocks = SitemapBlock.objects.filter(published_guides__gt=0).order_by("block")
         if most is not None:  # a page number may be any size: the database's limit is not
             blocks = blocks[: min(most, 2**31 - 1)]
-        size = int(self.per_page)
-        return [block * size + 1 for block in blocks.values_list("block", flat=True)]
+        return list(blocks.values_list("block", flat=True))
