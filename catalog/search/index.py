@@ -397,6 +397,13 @@ def _find(snapshot, query, offset, limit):
     while len(hits) == fetch < most and hits[want - 1][0] == hits[-1][0]:
         fetch = min(fetch * 8, most)
         hits = searcher.search(query, limit=fetch, count=False).hits
+    # Hits score best first: those after the page's last score come after the page whatever
+    # their day, so only the page's hits and the rest of its last score are ordered.
+    if len(hits) > want:
+        last, end = hits[want - 1][0], want
+        while end < len(hits) and hits[end][0] == last:
+            end += 1
+        hits = hits[:end]
     addresses = [address for _, address in hits]
     keys = searcher.fast_field_values("pk", addresses)
     days = searcher.fast_field_values("created", addresses)

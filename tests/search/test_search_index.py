@@ -154,6 +154,30 @@ def test_title_beats_tag_beats_description_beats_body_then_newest_then_slug(cont
     assert [_found("okapi", n, 1)[1][0] for n in range(4)] == expected
 
 
+def test_pages_cut_through_ties_with_better_and_worse_matches_around_them(content, index):
+    """Equal scores between better and worse matches (all in titles: the word twice, once,
+    once in a longer title): every page, of every size, is the full order's slice (the ties
+    newest first, then by slug), and the count is all of them."""
+    content.category("c")
+    content.guide("best", categories=("c",), title="Tapir tapir", created="2020-01-01")
+    tied = {f"tie-{n:02}": f"20{10 + n % 7}-0{1 + n % 9}-01" for n in range(30)}
+    for slug, created in tied.items():
+        content.guide(slug, categories=("c",), title="Tapir", created=created)
+    for slug, created in {"worse-a": "2030-01-01", "worse-b": "2019-01-01"}.items():
+        content.guide(slug, categories=("c",), title="Tapir in long grass", created=created)
+    content.import_()
+    searchindex.update()
+    ties = sorted(tied, key=lambda slug: (-int(tied[slug].replace("-", "")), slug))
+    expected = ["best", *ties, "worse-a", "worse-b"]
+    assert _found("tapir") == (len(expected), expected)
+    for size in (1, 3, 7, 20):
+        for offset in range(0, len(expected) + size, size):
+            assert _found("tapir", offset, size) == (
+                len(expected),
+                expected[offset : offset + size],
+            ), (offset, size)
+
+
 def test_every_change_is_searched_at_once_and_indexed_by_the_hosts_worker(site, client):
     page, ranked = _page(client, "zebra")
     assert "No guide matches" in page and not ranked  # the index answered, at this version
