@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -255,7 +256,9 @@ class Slugs(Kind):
                 continue
             seen.add(self.identity(item))
             items.append(item)
-        return tuple(self.clean(item) for item in items)
+        # Interned: a collection names a few hundred categories and tags in every file, and
+        # an import holds every file's list until it is written.
+        return tuple(sys.intern(self.clean(item)) for item in items)
 
     def clean(self, item):
         return item
