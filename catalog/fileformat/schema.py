@@ -256,8 +256,8 @@ class Slugs(Kind):
                 continue
             seen.add(self.identity(item))
             items.append(item)
-        # Interned: a collection names a few hundred categories and tags in every file, and
-        # an import holds every file's list until it is written.
+        # Interned: the same few hundred category and tag names recur across the files, and
+        # an import holds every file's lists until it writes them.
         return tuple(sys.intern(self.clean(item)) for item in items)
 
     def clean(self, item):
