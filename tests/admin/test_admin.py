@@ -231,6 +231,42 @@ def test_revision_list_is_newest_first_and_searches_titles_and_slugs(editor, sea
     assert "Rings of caches." in page  # one revision's page shows its text
 
 
+def test_revision_search_for_a_slug_start_many_guides_share(editor, content):
+    """A word many slugs begin with, alone or with another: the right revisions, newest
+    first; on PostgreSQL their guides' keys go to the database as one array, not one
+    parameter a guide, and no union reads every match."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    content.category("c")
+    for n in range(120):
+        content.guide(f"how-{n:03}", title=f"Step {n:03}", categories=("c",))
+    content.guide("other", title="How it works", categories=("c",))
+    content.guide("else", title="Else", categories=("c",))
+    content.import_()
+
+    def rows(query, page=None):
+        params = {"q": query, **({"p": page} if page else {})}
+        html = editor.get("/admin/catalog/guiderevision/", params).content.decode()
+        return re.findall(r'<td class="field-title">([^<]*)</td>', html)
+
+    found = rows("how") + rows("how", 2)  # two pages of 100, newest first
+    assert sorted(found) == sorted(["How it works", *(f"Step {n:03}" for n in range(120))])
+    assert found == [
+        revision.title for revision in GuideRevision.objects.exclude(guide__slug="else")
+    ]
+    assert rows("how step-1") == []  # every word: no slug starts with "step-1"
+    newest_first = [f"Step {n:03}" for n in range(119, 109, -1)] + ["Step 011"]
+    assert rows("how 11") == newest_first  # "11" in the title, the slug begins "how"
+    with CaptureQueriesContext(connection) as captured:
+        editor.get("/admin/catalog/guiderevision/", {"q": "how"})
+    listed = [q["sql"] for q in captured.captured_queries if "catalog_guiderevision" in q["sql"]]
+    assert listed
+    for sql in listed:
+        if connection.vendor == "postgresql":
+            assert "= ANY(" in sql and "UNION" not in sql and " IN (" not in sql, sql
+
+
 def test_add_guide_keeps_category_order_and_never_splits_tags(editor, site):
     data = with_categories(guide_form(), "sec", "net")
     response = editor.post("/admin/catalog/guide/add/", data)
