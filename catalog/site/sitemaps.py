@@ -64,11 +64,7 @@ class CategorySitemap(_Section):
 
 class GuideSitemap(_Section):
     route = "catalog:detail"
-    paginator_class = StoredBlockPaginator
-
-    @property
-    def limit(self):  # the stored blocks' size, which a page's range of keys must be
-        return SitemapBlock.SIZE
+    paginator_class = StoredBlockPaginator  # pages of the stored blocks' size
 
     def items(self):
         return (

@@ -323,10 +323,14 @@ class StoredBlockPaginator(KeyRangePaginator):
     """The published guides' sitemap pages: the blocks that hold guides are the stored
     ``SitemapBlock`` rows (a few hundred at 100,000 guides, kept by :func:`refresh`), read
     in one query, where probing the keys cost an index probe a block (2.5 ms at 100,000 for
-    the index of pages and the last page). ``per_page`` is ``SitemapBlock.SIZE``."""
+    the index of pages and the last page). A page is a stored block, so its size is theirs
+    (``SitemapBlock.SIZE``), whatever ``per_page`` the caller names."""
+
+    def __init__(self, object_list, per_page=None, *args, **kwargs):
+        super().__init__(object_list, SitemapBlock.SIZE, *args, **kwargs)
 
     def _read_blocks(self, most):
-        blocks = SitemapBlock.objects.filter(published_guides__gt=0).order_by("block")
+        blocks = SitemapBlock.objects.order_by("block")  # a block with no guide has no row
         if most is not None:  # a page number may be any size: the database's limit is not
             blocks = blocks[: min(most, 2**31 - 1)]
         return list(blocks.values_list("block", flat=True))
