@@ -44,6 +44,26 @@ class _TextDatesLoader(_BaseLoader):
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
 
+    def construct_object(self, node, deep=False):
+        """A value, or a YAML problem at its line where its explicit tag cannot build it.
+
+        PyYAML's own constructors fail on some tagged values with a bare Python error and no
+        line (``!!bool maybe`` a KeyError, ``!!timestamp x`` an AttributeError, ``!!int x`` a
+        ValueError): any file may say so, so each becomes a ConstructorError at the value.
+        """
+        try:
+            return super().construct_object(node, deep=deep)
+        except (yaml.YAMLError, RecursionError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever a constructor raises
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            what = "this value"
+            if isinstance(node, yaml.ScalarNode):
+                what = repr(node.value[:40]) + ("…" if len(node.value) > 40 else "")
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {what} as {tag}", node.start_mark
+            ) from exc
+
     def construct_mapping(self, node, deep=False):
         """A mapping, refusing a key given twice (PyYAML would silently keep the last)."""
         if isinstance(node, yaml.MappingNode):

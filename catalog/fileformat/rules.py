@@ -57,13 +57,17 @@ def image_reference(value):
             "has spaces, tabs, newlines or backslashes that browsers read differently "
             f"(as {read!r}); write it without them"
         )
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:  # "https://[oops/x.png": no browser loads it
+        return None, f"is not a valid URL ({exc})"
     if scheme:
-        if not urlsplit(value).hostname:
+        if not parts.hostname:
             return None, "is an http(s) URL without a host"
         return "url", None
     if value.startswith("//"):
         return None, (
-            f"starts with '//', which browsers read as the other host {urlsplit(value).netloc!r}; "
+            f"starts with '//', which browsers read as the other host {parts.netloc!r}; "
             "write https://… for an image on another site"
         )
     if value.startswith("/"):

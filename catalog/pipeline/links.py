@@ -1,12 +1,13 @@
 """Link and image checks over a content folder, for a content repository's CI.
 
-Bodies are rendered with the site's own Python-Markdown pipeline (before sanitising), so
-links inside code blocks are ignored and reference-style links are resolved exactly as the
-site resolves them. Every link into the site (``/guides/<slug>``, ``/tags/<slug>``, or the same
-under the site's full address) must name a published guide, a category or a used tag; every
-local image must exist and be served (catalog.infra.publicfiles), and so must every file in
-``public/``. Duplicate titles and images without alt text are warnings. Nothing is fetched from
-the network.
+Bodies are rendered with the site's own renderer (catalog.fileformat.rendering, before
+sanitising), so links inside code blocks are ignored and reference-style links are resolved
+exactly as the site resolves them. Every link into the site (``/guides/<slug>``,
+``/tags/<slug>``, or the same under the site's full address) must name a published guide, a
+category or a used tag; every link and image must be a URL a browser can read; every local
+image must exist and be served (catalog.infra.publicfiles), and so must every file in
+``public/``. Duplicate titles and images without alt text are warnings. Nothing is fetched
+from the network.
 """
 
 import datetime as dt
@@ -82,7 +83,11 @@ class _Checker:
         return parts.path if parts.path.startswith("/") else None
 
     def check_link(self, path, line, url, from_draft=False):
-        site_path = self.site_path(url)
+        try:
+            site_path = self.site_path(url)
+        except ValueError as exc:  # "http://[oops": no browser opens it
+            self.add(path, line, f"links to {url}, which is not a valid URL ({exc})")
+            return
         if site_path is None:
             return
         parts = [unquote(p) for p in site_path.strip("/").split("/")]
@@ -108,7 +113,11 @@ class _Checker:
         return [self.root / "public" / local.lstrip("/")]
 
     def check_image(self, path, line, src, alt=None, *, what="image", severity="error"):
-        parts = urlsplit(src)
+        try:
+            parts = urlsplit(src)
+        except ValueError as exc:
+            self.add(path, line, f"{what} {src} is not a valid URL ({exc})", severity)
+            return
         remote = parts.scheme in ("http", "https", "data") or parts.netloc
         if src and not remote:
             candidates = self.local_file(path, src)

@@ -75,7 +75,8 @@ def _form_values(path):
         report = fileformat.FileReport(path)
         parts = fileformat.split(text, report)
         data = yaml.safe_load(parts[0]) if parts else None
-    except (UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError):
+    # plain PyYAML fails on some tagged values with bare errors (``!!bool maybe``: KeyError)
+    except (UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError):
         return None
     return (data, parts[1]) if isinstance(data, dict) else None
 

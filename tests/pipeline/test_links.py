@@ -57,6 +57,9 @@ def test_good_and_external_links_pass(folder, link):
         ("[x][ref]\n\n[ref]: /guides/nope", "no guide or category is 'nope'"),
         ("![diagram](/images/missing.png)", "image /images/missing.png does not exist"),
         ("![diagram](pics/missing.png)", "image pics/missing.png does not exist"),
+        # URLs no browser can read (urllib refuses them too): reported, not a crash
+        ('<a href="http://[oops/x">raw</a>', "links to http://[oops/x, which is not a valid URL"),
+        ('<img src="https://[::1/x.png" alt="d">', "image https://[::1/x.png is not a valid URL"),
     ],
 )
 def test_broken_links_and_missing_images_are_errors_with_lines(folder, body, message):
