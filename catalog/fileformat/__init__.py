@@ -38,7 +38,7 @@ from catalog.fileformat.items import (  # noqa: F401
     validate_guide,
 )
 from catalog.fileformat.merge import from_data, merge, to_data  # noqa: F401
-from catalog.fileformat.problems import ContentError, FileReport, Problem  # noqa: F401
+from catalog.fileformat.problems import ContentError, FileReport, Problem, printable  # noqa: F401
 from catalog.fileformat.reading import (  # noqa: F401
     BOUNDARY_RE,
     MAX_FILE_BYTES,

@@ -7,6 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def printable(path) -> str:
+    """A file's name on one line, whatever it is named: its newlines and other control
+    characters written as escapes (``a\\nb.md``), so a CI log keeps one problem a line and
+    no name moves the cursor or erases a line in a maintainer's terminal."""
+    path = str(path)
+    if path.isprintable():
+        return path
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with one file, printed as ``path:line: field: message``."""
@@ -18,7 +28,7 @@ class Problem:
     severity: str = "error"
 
     def __str__(self):
-        where = f"{self.path}:{self.line or 1}:"
+        where = f"{printable(self.path)}:{self.line or 1}:"
         return f"{where} {self.field}: {self.message}" if self.field else f"{where} {self.message}"
 
 

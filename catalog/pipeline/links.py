@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.utils.text import slugify
 
-from catalog.fileformat import ContentFolder, Problem, moment_text
+from catalog.fileformat import ContentFolder, Problem, moment_text, printable
 from catalog.fileformat.characters import normalise_newlines
 from catalog.fileformat.rendering import markdown_html
 from catalog.fileformat.rules import is_public
@@ -217,4 +217,4 @@ def check_links(folder: ContentFolder, base_url: str = "") -> list[Problem]:
 
 def format_warning(problem: Problem) -> str:
     field = f"{problem.field}: " if problem.field else ""
-    return f"{problem.path}:{problem.line or 1}: warning: {field}{problem.message}"
+    return f"{printable(problem.path)}:{problem.line or 1}: warning: {field}{problem.message}"

@@ -156,6 +156,19 @@ def test_slugs_that_are_not_url_safe_are_refused(content, name):
     assert any(": slug: file name" in line for line in lines), lines
 
 
+@pytest.mark.parametrize("name", ["two\nlines", "escape\x1b[2Kcode", "bell\x07"])
+def test_a_file_name_with_control_characters_is_named_on_one_line(content, name):
+    """A CI log keeps one problem a line, and no file name can move the cursor or erase a
+    line in a contributor's terminal: its control characters are written as escapes."""
+    content.category("cat")
+    content.raw("guides", name, VALID)
+    problems = read_folder(content.root).problems
+    lines = [str(p) for p in problems]
+    escaped = name.encode("unicode_escape").decode()
+    assert lines and all(line.isprintable() for line in lines), lines
+    assert any(f"/guides/{escaped}.md:1: slug: file name" in line for line in lines), lines
+
+
 def test_real_world_slugs_with_apostrophe_and_plus_are_valid():
     assert parse_guide("how-do-c++-java-python-work", VALID).slug == "how-do-c++-java-python-work"
     assert parse_guide("reddit's-core-architecture", VALID).title == "T"

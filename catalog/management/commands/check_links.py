@@ -27,7 +27,7 @@ class Command(BaseCommand):
         errors = [p for p in problems if p.severity == "error"]
         warnings = [p for p in problems if p.severity != "error"]
         for problem in errors:
-            self.stderr.write(f"{problem.path}:{problem.line or 1}: {problem.message}")
+            self.stderr.write(str(problem))
         for problem in warnings:
             self.stderr.write(format_warning(problem))
         if folder.errors:

@@ -13,7 +13,7 @@ import time
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from catalog.fileformat import near_duplicate_tags, read_folder
+from catalog.fileformat import near_duplicate_tags, printable, read_folder
 from catalog.fileformat.merge import ON_CONFLICT, ON_CONFLICT_HELP
 from catalog.management.base import DatabaseCommand
 from catalog.pipeline.importer import plan_summary
@@ -115,7 +115,9 @@ class Command(DatabaseCommand):
     def _skipped(self, folder, verbosity):
         if verbosity >= 2:
             for path in folder.skipped:
-                self.stdout.write(f"skipped {path}: not a content file (a dot-file or not .md)")
+                self.stdout.write(
+                    f"skipped {printable(path)}: not a content file (a dot-file or not .md)"
+                )
 
     def _progress(self):
         """Progress on a terminal for large folders; nothing when output is redirected."""
