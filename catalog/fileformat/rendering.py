@@ -170,8 +170,12 @@ def _github_html(text):
         cmark.parser_free(parser)
 
 
-_HEADING_RE = re.compile(r"<h([1-6])>(.*?)</h\1>", re.DOTALL)
-_CODE_RE = re.compile(r'<pre(?: lang="([^"]*)")?><code>(.*?)</code></pre>', re.DOTALL)
+# Every pattern over a body's HTML takes time in proportion to the HTML, whatever a file holds:
+# a heading's text ends at the next heading tag, and a code block's is cmark's escaped text
+# (no "<"), so a file of unclosed "<h1>" or "<pre><code>" tags, each scanned to the end of the
+# body, cannot take hours.
+_HEADING_RE = re.compile(r"<h([1-6])>([^<]*(?:<(?!/?h[1-6]>)[^<]*)*)</h\1>")
+_CODE_RE = re.compile(r'<pre(?: lang="([^"]*)")?><code>([^<]*)</code></pre>')
 _IMG_RE = re.compile(r"<img(?=[\s/>])", re.IGNORECASE)
 # A task list's boxes (``- [x] done``) as cmark-gfm writes them, shown as the marks they are:
 # the page has no form elements at all.
@@ -216,24 +220,37 @@ _NOT_SLUG_RE = re.compile(r"[^\w\s-]")
 _SEPARATORS_RE = re.compile(r"[-\s]+")
 
 
-def heading_id(text, taken):
+class _Anchors:
+    """The heading ids given so far in one body. A repeated heading takes the next free
+    ``_n`` after its text's last one, not the first free one counted from ``_1``: the same
+    ids, but a body of 100,000 equal headings costs 100,000 steps, not 5 billion."""
+
+    def __init__(self):
+        self.taken, self.last = set(), {}
+
+    def unique(self, base):
+        n = self.last.get(base, 0)
+        anchor = f"{base}_{n}" if n else base
+        while anchor in self.taken:
+            n += 1
+            anchor = f"{base}_{n}"
+        self.last[base] = n
+        self.taken.add(anchor)
+        return anchor
+
+
+def heading_id(text, anchors):
     """A heading's id as Python-Markdown's ``toc`` made them (so published anchors keep
     working): its text lowercased, accents and punctuation dropped, spaces as hyphens;
-    ``_1``, ``_2`` … for repeats."""
+    ``_1``, ``_2`` … for repeats (``anchors``: the body's :class:`_Anchors`)."""
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     value = _NOT_SLUG_RE.sub("", text).strip().lower()
-    base = _SEPARATORS_RE.sub("-", value) or "section"
-    anchor, n = base, 0
-    while anchor in taken:
-        n += 1
-        anchor = f"{base}_{n}"
-    taken.add(anchor)
-    return anchor
+    return anchors.unique(_SEPARATORS_RE.sub("-", value) or "section")
 
 
 def _headings(rendered):
-    taken = set()
+    taken = _Anchors()
 
     def heading(match):
         level, inner = match.groups()
@@ -246,6 +263,45 @@ def _headings(rendered):
     return _HEADING_RE.sub(heading, rendered)
 
 
+# The deepest that elements nest in a rendered body; the tags of any deeper are shown as text.
+# No guide comes near it (the real ones nest 4 deep), and the sanitiser's HTML parser takes
+# time in proportion to the square of the depth: a 100 KB file of ">" (100,000 block quotes,
+# one in another) took 49 s, the 1 MB a file may hold about 80 minutes. Browsers stop
+# nesting at 512 for the same reason.
+MAX_NESTING = 100
+_TAG_START_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)")
+# Elements that never hold one of their own kind: void ones, and those a next one closes
+# (HTML may leave out their end tags), which the count would otherwise take as nesting.
+_NOT_NESTING = {
+    *("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"),
+    *("source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody"),
+    *("tfoot", "option", "optgroup", "colgroup", "caption", "rb", "rt", "rp", "rtc"),
+}
+
+
+def _limit_nesting(rendered):
+    """``rendered`` with the start and end tags of the elements nested deeper than
+    ``MAX_NESTING`` escaped (shown as text), in one pass. A body with fewer start tags
+    than that is returned as it is without a pass."""
+    if rendered.count("<") - rendered.count("</") <= MAX_NESTING:
+        return rendered
+    parts, at, open_ = [], 0, []  # open_: whether each element open now was kept
+    for tag in _TAG_START_RE.finditer(rendered):
+        if tag.group(1).lower() in _NOT_NESTING:
+            continue
+        if rendered[tag.start() + 1] == "/":
+            if not open_ or open_.pop():
+                continue
+        else:
+            open_.append(len(open_) < MAX_NESTING)
+            if open_[-1]:
+                continue
+        parts += [rendered[at : tag.start()], "&lt;"]
+        at = tag.start() + 1
+    parts.append(rendered[at:])
+    return "".join(parts)
+
+
 def sanitize(html: str) -> str:
     return _cleaner.clean(html)
 
@@ -255,7 +311,7 @@ def markdown_html(text: str) -> str:
     anchors, highlighted code and lazy images."""
     if not text:
         return ""
-    rendered = _github_html(text)
+    rendered = _limit_nesting(_github_html(text))
     rendered = _CODE_RE.sub(_code_block, rendered)
     rendered = _headings(rendered)
     if "<input" in rendered:

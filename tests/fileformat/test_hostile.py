@@ -3,7 +3,10 @@
 import contextlib
 import json
 import re
+import time
 import xml.etree.ElementTree as ET
+from html import escape as html_escape
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import User
@@ -12,7 +15,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.fileformat import ContentError, parse_category, parse_guide
-from catalog.fileformat.rendering import render_markdown, sanitize
+from catalog.fileformat.rendering import (
+    _CODE_RE,
+    _HEADING_RE,
+    _NOT_NESTING,
+    MAX_NESTING,
+    _github_html,
+    render_markdown,
+    sanitize,
+    stored_rendering,
+)
 from catalog.infra.roles import ensure_editors_group
 from catalog.models import Guide
 from tests.browser import PageWatch
@@ -254,3 +266,87 @@ def test_fuzzed_frontmatter_only_raises_content_errors(fm, tail):
 def test_fuzzed_bytes_only_raise_content_errors(raw):
     with contextlib.suppress(ContentError):
         parse_guide("fuzz", raw)
+
+
+# --- bodies that would cost hours ------------------------------------------------------------
+
+
+class _Depth(HTMLParser):
+    """The deepest nesting of (sanitised, so well-formed) HTML's elements that can hold one
+    of their own kind (not ``p``, ``li``, ``td`` …, which a next one closes)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth = self.deepest = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in _NOT_NESTING:
+            self.depth += 1
+            self.deepest = max(self.deepest, self.depth)
+
+    def handle_endtag(self, tag):
+        if tag not in _NOT_NESTING:
+            self.depth -= 1
+
+
+def deepest(html):
+    parser = _Depth()
+    parser.feed(html)
+    return parser.deepest
+
+
+@pytest.mark.parametrize(
+    ("body", "tag"),
+    [
+        (">" * 300 + " deep", "<blockquote>"),
+        ("<div>" * 300 + "deep", "<div>"),
+        ("<details>" * 300 + "deep", "<details>"),
+        ("<blockquote><ul><li>" * 300 + "deep", "<blockquote>"),
+        ("<pre><code>" * 300 + "deep", "<pre>"),
+    ],
+)
+def test_elements_nest_at_most_max_nesting_deep_and_deeper_tags_are_text(body, tag):
+    """The sanitiser's parser takes time in the square of the depth (a 100 KB file of ">"
+    took 49 s): deeper tags are shown as text, and the text is all there."""
+    html = render_markdown(body)
+    assert MAX_NESTING - 2 <= deepest(html) <= MAX_NESTING
+    assert html.count(html_escape(tag)) >= 300 // (2 if "<ul>" in body else 1) - MAX_NESTING
+    assert "deep" in html
+    assert executable_parts(html) == []
+
+
+def test_a_body_nested_as_deep_as_the_limit_renders_as_it_did():
+    body = "> " * MAX_NESTING + "quoted"
+    assert render_markdown(body) == sanitize(_github_html(body))
+    assert deepest(render_markdown(body)) == MAX_NESTING
+
+
+def test_repeated_headings_get_the_ids_they_always_had():
+    body = "## Same\n\n## Same_2\n\n" + "## Same\n\n" * 4 + "## Other\n\n## Same\n"
+    ids = re.findall(r'<h2 id="([^"]+)"', render_markdown(body))
+    assert ids == ["same", "same_2", "same_1", "same_3", "same_4", "same_5", "other", "same_6"]
+
+
+def test_a_heading_or_code_block_pattern_never_runs_past_the_next_one():
+    """Each scan ends where the next heading (or any tag, for cmark's escaped code) begins,
+    so unclosed tags cannot make every match scan the rest of the body."""
+    assert _HEADING_RE.search("<h1>a<h1>b</h1>").group(0) == "<h1>b</h1>"
+    assert _HEADING_RE.search("<h2>a <em>b</em></h2>").group(2) == "a <em>b</em>"
+    assert _CODE_RE.search("<pre><code>a<pre><code>b</code></pre>").group(2) == "b"
+
+
+def test_a_megabyte_of_the_worst_bodies_renders_in_seconds_not_hours():
+    """Bodies that took from minutes to hours each before their patterns and the nesting
+    were bounded (unclosed headings 18 minutes, equal headings 27, block quotes 80); the
+    budget is a hundred times what they take now, so only a return to the square fails."""
+    bodies = [
+        ">" * 900_000,
+        "<h1>" * 220_000,
+        "<pre><code>" * 80_000,
+        "## h\n\n" * 150_000,
+        "<details>" * 100_000,
+    ]
+    for body in bodies:
+        started = time.perf_counter()
+        stored_rendering(body)
+        assert time.perf_counter() - started < 60, body[:20]
