@@ -7,6 +7,7 @@ category pages use, so the README and the site never disagree.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,9 +45,17 @@ def toc_sections() -> list[TocSection]:
     ]
 
 
+# What markdown would read as markup in a link's text: a backslash before each makes it text.
+_MARKUP = frozenset("\\`*_~[]<")
+_REFERENCE_RE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")  # "&amp;" would show as "&"
+
+
 def escape_title(title: str) -> str:
-    """Backslash-escape the characters that could break a link or forge a marker."""
-    return title.replace("[", "\\[").replace("]", "\\]").replace("<", "\\<")
+    """A title as a link's text that GitHub shows exactly as the site does: brackets and
+    ``<`` cannot end the link or forge a marker, a final backslash cannot eat its ``]``,
+    and ``*``, ``_``, ``~``, backticks and character references are shown, not applied."""
+    escaped = "".join(f"\\{c}" if c in _MARKUP else c for c in title)
+    return _REFERENCE_RE.sub(r"\\&", escaped)
 
 
 def toc_lines(sections, base_url: str) -> list[str]:

@@ -1,12 +1,16 @@
 """export_readme: the TOC block is exact, ordered like the site, and nothing else changes."""
 
+import html
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from catalog.fileformat.rendering import render_markdown
 from catalog.management.commands import export_readme
+from catalog.pipeline.readme import TocSection, toc_lines
 
 pytestmark = pytest.mark.django_db
 BASE = "https://example.org/guides"
@@ -172,3 +176,26 @@ def test_readme_links_resolve_on_the_site(site, tmp_path, client, settings):
     assert len(links) == 9
     for link in links:
         assert client.get(link).status_code == 200, link
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "C:\\",
+        "back\\[slash]",
+        "x](https://evil.example)",
+        "<!-- /TOC --> <b>bold</b>",
+        "*stars* _under_ `code` ~~struck~~",
+        "Caching &amp; &#65; & Performance",
+        "a\\*b",
+    ],
+)
+def test_every_title_shows_in_the_readme_as_it_is_written(title):
+    """The table of contents as GitHub renders it (cmark-gfm, as the site does): each entry
+    one link to its page whose text is the title, whatever markup the title holds."""
+    section = TocSection(title, "cat", ((title, "guide"),))
+    rendered = render_markdown("\n".join(toc_lines([section], BASE)) + "\n")
+    links = re.findall(r'<a href="([^"]*)"[^>]*>(.*?)</a>', rendered)
+    assert links == [(f"{BASE}/cat", html.escape(title, quote=False))] + [
+        (f"{BASE}/guide", html.escape(title, quote=False))
+    ]
