@@ -52,19 +52,35 @@ class FileReport:
         # on which the body starts (for problems inside the body).
         self.root = Path(root) if root is not None else None
         self.body_line = 1
+        self._added = set()  # every problem and warning, for finding repeats at once
+
+    @property
+    def frontmatter_text(self):
+        return self._frontmatter_text
+
+    @frontmatter_text.setter
+    def frontmatter_text(self, text):
+        self._frontmatter_text, self._lines = text, {}  # key -> its line (line_of)
 
     def add(self, field_name, message, line=None, severity="error"):
         if line is None and field_name:
             line = self.line_of(field_name)
         problem = Problem(self.path, line, field_name, message, severity)
-        found = self.problems if severity == "error" else self.warnings
-        if problem not in found:  # one value can meet one rule by two paths (tags' controls)
-            found.append(problem)
+        if problem not in self._added:  # one value can meet one rule by two paths (tags' controls)
+            self._added.add(problem)
+            (self.problems if severity == "error" else self.warnings).append(problem)
 
     def warn(self, field_name, message):
         self.add(field_name, message, severity="warning")
 
     def line_of(self, key):
+        """The line on which ``key`` stands in the frontmatter (1 if it is not found); found
+        once a key, however many problems it has."""
+        if key not in self._lines:
+            self._lines[key] = self._find_line(key)
+        return self._lines[key]
+
+    def _find_line(self, key):
         match = re.search(
             rf"^{re.escape(key)}[ \t]*:", self.frontmatter_text, re.MULTILINE
         ) or re.search(rf"^['\"]{re.escape(key)}['\"][ \t]*:", self.frontmatter_text, re.MULTILINE)

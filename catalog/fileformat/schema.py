@@ -222,6 +222,11 @@ class Number(Kind):
         return f"{key}: {value}"
 
 
+# The most items a list may hold (a guide's categories or tags): the real guides have two at
+# most, and every item costs rows and checks, so a file cannot make an import do millions.
+MAX_LIST_ITEMS = 100
+
+
 @dataclasses.dataclass(frozen=True)
 class Slugs(Kind):
     """A list of slugs of other records (a guide's categories), each once, in file order."""
@@ -244,6 +249,9 @@ class Slugs(Kind):
             return ()
         if not isinstance(value, list):
             report.add(key, f"must be a list (one '- item' per line), got {describe_value(value)}")
+            return ()
+        if len(value) > MAX_LIST_ITEMS:
+            report.add(key, f"lists {len(value):,} items; at most {MAX_LIST_ITEMS} are allowed")
             return ()
         items, seen = [], set()
         for item in value:

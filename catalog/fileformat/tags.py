@@ -47,7 +47,7 @@ def near_duplicate_tags(folder) -> list[Problem]:
         for label in folder.guides[slug].tags:
             family = users.setdefault(tag_family(label), {})
             family.setdefault(label.casefold(), {"label": label, "slugs": []})["slugs"].append(slug)
-    problems = []
+    problems, lines = [], {}  # lines: each file's lines from its "tags:", read once
     for family in users.values():
         if len(family) < 2:
             continue
@@ -55,10 +55,12 @@ def near_duplicate_tags(folder) -> list[Problem]:
         kept = ranked[0]
         for other in ranked[1:]:
             path = folder.root / "guides" / f"{other['slugs'][0]}.md"
+            if path not in lines:
+                lines[path] = _lines_from(path, "tags:")
             problems.append(
                 Problem(
                     str(path),
-                    _line_of(path, other["label"], after="tags:"),
+                    _line_of(lines[path], other["label"]),
                     "tags",
                     f"{other['label']!r} ({_guides(len(other['slugs']))}) looks like the tag "
                     f"{kept['label']!r} ({_guides(len(kept['slugs']))}); use one spelling, or "
@@ -73,15 +75,21 @@ def _guides(count):
     return f"{count} guide{'s' if count != 1 else ''}"
 
 
-def _line_of(path, text, *, after):
-    """The first line holding ``text`` from the line that starts with ``after`` on, for
-    pointing at a value; None if there is none."""
+def _lines_from(path, after):
+    """``(number, line)`` of a file's lines from the first that starts with ``after`` on
+    (from the top if none does); none if it cannot be read."""
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
-        return None
+        return []
     start = next((n for n, line in enumerate(lines) if line.startswith(after)), 0)
-    return next((n for n, line in enumerate(lines[start:], start + 1) if text in line), None)
+    return list(enumerate(lines[start:], start + 1))
+
+
+def _line_of(lines, text):
+    """The number of the first of ``lines`` holding ``text``, for pointing at a value; None
+    if none does."""
+    return next((n for n, line in lines if text in line), None)
 
 
 def split_tag_text(text):
