@@ -24,6 +24,7 @@ from catalog.fileformat.characters import CONTROL_RE, control_problem, describe_
 from catalog.fileformat.folder import (  # noqa: F401
     REPOSITORY_PROBLEM,
     ContentFolder,
+    folder_link_out,
     read_folder,
     repository_lookalikes,
 )

@@ -40,12 +40,8 @@ def _markdown_files(folder_data: ContentFolder, kind: str):
     root, problems = folder_data.root, folder_data.problems
     folder = root / kind
     resolved_root = root.resolve()
-    if folder.is_symlink() and not folder.resolve().is_relative_to(resolved_root):
-        problems.append(
-            Problem(
-                str(folder), None, None, "is a symbolic link to a folder outside the data folder"
-            )
-        )
+    if link_out := folder_link_out(root, kind):
+        problems.append(link_out)
         return []
     if not folder.is_dir():
         problems.append(Problem(str(folder), None, None, f"no {kind}/ folder in {root}"))
@@ -67,6 +63,17 @@ def _markdown_files(folder_data: ContentFolder, kind: str):
             continue
         files.append(path)
     return files
+
+
+def folder_link_out(root: Path, kind: str) -> Problem | None:
+    """The problem with ``root/kind`` if it is a symbolic link to a folder outside the data
+    folder (a contributor can commit one): nothing is read from it or written into it."""
+    folder = Path(root) / kind
+    if folder.is_symlink() and not folder.resolve().is_relative_to(Path(root).resolve()):
+        return Problem(
+            str(folder), None, None, "is a symbolic link to a folder outside the data folder"
+        )
+    return None
 
 
 def read_folder(root: str | Path, progress=None, each=None, bodies_in_memory=None) -> ContentFolder:

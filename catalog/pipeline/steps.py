@@ -5,7 +5,7 @@ same wherever it happens: :class:`Stopped` carries the reason in one line and ea
 or conflict on a line of its own, and nothing was written.
 """
 
-from catalog.fileformat import ContentError, read_folder
+from catalog.fileformat import ContentError, folder_link_out, read_folder
 from catalog.pipeline.exporter import apply_export_plan, build_export_plan
 from catalog.pipeline.importer import ConflictError, apply_plan, build_plan
 from catalog.pipeline.searchdocs import SearchDocuments
@@ -60,8 +60,14 @@ def import_folder(root, *, prune=False, on_conflict="stop", dry_run=False, progr
 
 
 def plan_export(root, *, prune=False, on_conflict="stop", hold_drafts=False):
-    """The export of the database into ``root``, planned; Stopped on a conflict or a record
-    that would make an invalid file."""
+    """The export of the database into ``root``, planned; Stopped on a conflict, a record
+    that would make an invalid file, or a folder to write into that leads out of ``root``."""
+    links_out = [p for kind in ("categories", "guides") if (p := folder_link_out(root, kind))]
+    if links_out:
+        raise Stopped(
+            f"{len(links_out)} folder(s) lead outside the data folder; nothing was written.",
+            links_out,
+        )
     plan = build_export_plan(root, prune=prune, on_conflict=on_conflict, hold_drafts=hold_drafts)
     if plan.conflicts:
         raise Stopped(

@@ -127,6 +127,25 @@ def test_an_export_leaves_a_contributors_newer_file_alone(site):
     assert export(site.root, "--check")[0] == 0
 
 
+@pytest.mark.parametrize("kind", ["guides", "categories"])
+def test_an_export_writes_nothing_through_a_folder_linked_out_of_the_data_folder(
+    site, editor_client, tmp_path, kind
+):
+    """A contributor can commit guides/ as a link to anywhere: the import refuses it, and so
+    does an export run on its own, before writing anything there."""
+    admin_save(editor_client, "g", title="Changed in the admin")
+    outside = tmp_path / "outside"
+    (site.root / kind).rename(outside)
+    (site.root / kind).symlink_to(outside, target_is_directory=True)
+    before = {path.name: path.read_bytes() for path in outside.iterdir()}
+    status, out = export(site.root)
+    assert status == 1
+    assert f"{site.root / kind}:1: is a symbolic link to a folder outside the data folder" in out
+    assert "nothing was written" in out
+    assert {path.name: path.read_bytes() for path in outside.iterdir()} == before
+    assert import_(site.root)[0] == 1
+
+
 def test_reading_stored_records_pauses_the_cycle_collector_only_meanwhile(site, monkeypatch):
     import gc
 
