@@ -16,17 +16,26 @@ WEIGHT_LETTERS = {"title": "A", "tag": "B", "description": "C", "body": "D"}
 
 SEARCH_CONFIG = "english"
 
+# The characters of a body its search document is made of (the real guides have at most
+# about 15,000). PostgreSQL refuses a document over 1 MB, which the words of a 1 MB body can
+# make (a file of distinct words failed the whole import there, where SQLite took it); the
+# words of this many characters, with the title, tags and description, stay well under it
+# whatever the script (at most four bytes a character, a position and an entry per word).
+MAX_SEARCHED_CHARS = 100_000
+
 
 def search_vector():
-    """The weighted document; migration 0007 indexes exactly this expression."""
+    """The weighted document (migration 0033 installs its trigger as it is now)."""
     from django.contrib.postgres.search import SearchVector
+    from django.db.models.functions import Left
 
     letter = WEIGHT_LETTERS
+    body = Left("body", MAX_SEARCHED_CHARS)
     return (
         SearchVector("title", weight=letter["title"], config=SEARCH_CONFIG)
         + SearchVector("tag_text", weight=letter["tag"], config=SEARCH_CONFIG)
         + SearchVector("description", weight=letter["description"], config=SEARCH_CONFIG)
-        + SearchVector("body", weight=letter["body"], config=SEARCH_CONFIG)
+        + SearchVector(body, weight=letter["body"], config=SEARCH_CONFIG)
     )
 
 

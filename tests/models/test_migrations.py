@@ -112,6 +112,7 @@ SEARCH_DOCUMENT_MIGRATIONS = (
     "0010_search_document_trigger",
     "0021_search_documents_given",
     "0024_search_document_trigger_when",
+    "0033_search_document_bounded",
 )
 
 

@@ -8,6 +8,7 @@ from catalog.fileformat import read_folder
 from catalog.models import Guide
 from catalog.pipeline import importer, searchdocs
 from catalog.search import DOCUMENTS_GIVEN, search_guides, search_vector
+from catalog.search.documents import MAX_SEARCHED_CHARS
 from catalog.write.changes import save_guide
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +211,37 @@ def test_a_dry_run_and_other_databases_compute_nothing_beside(content, monkeypat
     content.import_("--dry-run")
     assert not Guide.objects.exists()
     assert asked == []  # no second connection was asked for a document
+
+
+def _distinct_words(count, seed):
+    """``count`` made-up words, none twice (letters only: the parser keeps each whole)."""
+    letters = "bcdfghjklmnpqrstvwxz"
+    words, n = [], seed
+    for _ in range(count):
+        word, k = [], n
+        for _ in range(9):
+            word.append(letters[k % len(letters)])
+            k //= len(letters)
+        words.append("".join(word) + "o")
+        n += 7919
+    return words
+
+
+def test_a_megabyte_of_distinct_words_imports_and_its_start_is_searched(content):
+    """A document over 1 MB is refused by PostgreSQL: a valid file of distinct words failed
+    the whole import there (SQLite took it). A body's first MAX_SEARCHED_CHARS characters
+    make its document, on both databases' import alike."""
+    words = _distinct_words(85_000, seed=1)
+    body = " ".join(words)
+    assert 900_000 < len(body.encode()) < 1_000_000
+    content.category("c")
+    content.guide("huge", title="Huge", categories=("c",), body=body)
+    content.guide("small", title="Small", categories=("c",), body="A zebra.")
+    content.import_()
+    assert Guide.objects.get(slug="huge").body == body
+    assert [g.slug for g in search_guides(words[10])] == ["huge"]
+    if connection.vendor == "postgresql":
+        assert stale_documents() == []
+        far = words[-1]
+        assert body.index(far) > MAX_SEARCHED_CHARS
+        assert list(search_guides(far)) == []
