@@ -10,9 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from catalog.fileformat.problems import ContentError, FileReport
-from catalog.fileformat.reading import check_body, check_value_controls, frontmatter_and_body
+from catalog.fileformat.reading import (
+    MAX_FILE_BYTES,
+    check_body,
+    check_value_controls,
+    frontmatter_and_body,
+)
 from catalog.fileformat.rules import check_slug, extra_values
 from catalog.fileformat.schema import CATEGORY, GUIDE, CategoryFile, GuideFile
+from catalog.fileformat.serialise import serialise
 
 GUIDE_KEYS = GUIDE.file_keys
 CATEGORY_KEYS = CATEGORY.file_keys
@@ -59,6 +65,13 @@ def _validated(schema, slug, data, body, root, where):
     report = FileReport(where, root=root)
     check_slug(slug, report)
     item = from_mapping(schema, slug, data, body, report)
+    if item is not None:  # a file's size limit holds for the file a form's values make
+        size = len(serialise(item).encode("utf-8", "surrogatepass"))
+        if size > MAX_FILE_BYTES:
+            report.add(
+                "body", f"makes a file of {size:,} bytes; the largest allowed is {MAX_FILE_BYTES:,}"
+            )
+            item = None
     return item, report.problems + report.warnings
 
 

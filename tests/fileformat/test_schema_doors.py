@@ -538,3 +538,19 @@ def test_export_refuses_records_that_would_make_invalid_files(content):
         err.getvalue()
     )
     assert {p.name: p.read_bytes() for p in (content.root / "guides").iterdir()} == before
+
+
+def test_the_file_size_limit_holds_for_the_file_a_form_makes():
+    """A body typed or pasted in the admin is written to a file by the next export: one
+    over the limit would stop every export and sync, so the form refuses it, naming the
+    size, and takes one that fits."""
+    limit = fileformat.MAX_FILE_BYTES
+    guide = GuideForm(data={**_guide_form({"title": "T"}, "b" * limit).data})
+    category = CategoryForm(data={**_category_form({"title": "C"}, "é" * (limit // 2)).data})
+    for form in (guide, category):
+        assert not form.is_valid()
+        (error,) = form.errors["body"]
+        assert error.startswith("makes a file of ") and error.endswith(
+            f"bytes; the largest allowed is {limit:,}"
+        )
+    assert _guide_form({"title": "T"}, "b" * (limit - 1000)).is_valid()
