@@ -16,7 +16,7 @@ from catalog.fileformat.reading import (
     check_value_controls,
     frontmatter_and_body,
 )
-from catalog.fileformat.rules import check_slug, extra_values
+from catalog.fileformat.rules import check_slug, extra_values, too_deep
 from catalog.fileformat.schema import CATEGORY, GUIDE, CategoryFile, GuideFile
 from catalog.fileformat.serialise import serialise
 
@@ -92,6 +92,8 @@ def read_category(slug, raw, report):
 def from_mapping(schema, slug, data, body, report):
     """The file form of a frontmatter mapping and a body, every key read by its kind; None
     if any problem was found."""
+    for key in too_deep(data, report):
+        data = {k: v for k, v in data.items() if k != key}
     for key, value in data.items():
         check_value_controls(key, value, report)
     check_body(body, report)

@@ -86,6 +86,31 @@ def moment_text(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# How deep lists and mappings may nest in a value. Deeper values were read, then failed
+# whatever walked them in turn (the checks at about 900 levels, writing the file back at
+# about 400), so a file could stop an import or an export.
+MAX_VALUE_DEPTH = 20
+
+
+def too_deep(data, report):
+    """The keys of ``data`` whose values nest deeper than ``MAX_VALUE_DEPTH``, each reported
+    (measured without recursion, however deep)."""
+    deep = []
+    for key, value in data.items():
+        stack, depth = [(value, 0)], 0
+        while stack and depth <= MAX_VALUE_DEPTH:
+            item, level = stack.pop()
+            if isinstance(item, list | dict):
+                depth = max(depth, level + 1)
+                stack.extend(
+                    (v, level + 1) for v in (item.values() if isinstance(item, dict) else item)
+                )
+        if depth > MAX_VALUE_DEPTH:
+            report.add(key, f"nests lists or mappings more than {MAX_VALUE_DEPTH} levels deep")
+            deep.append(key)
+    return deep
+
+
 def extra_values(data, known, report):
     """The keys the site does not model, as plain values (kept, and written back as read)."""
     return tuple(

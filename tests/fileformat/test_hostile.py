@@ -242,6 +242,8 @@ frontmatter_text = st.lists(
             "n: [!!float x]",
             "image: 'https://[oops/x.png'",
             "icon: '//[::1'",
+            "deep: " + "[" * 500 + "]" * 500,
+            "m: " + "{a: " * 30 + "1" + "}" * 30,
             "---",
             "...",
             "%YAML 1.1",
