@@ -175,7 +175,11 @@ class Moment(Kind):
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC).replace(microsecond=0)
+        try:
+            return value.astimezone(dt.UTC).replace(microsecond=0)
+        except OverflowError:  # "9999-12-31T23:00:00-12:00" is in the year 10000 in UTC
+            report.add(key, f"{data[key]!s} is outside the years 1 to 9999 in UTC")
+            return None
 
     def line(self, key, value, quote):
         return None if value is None else f"{key}: {quote}{moment_text(value)}{quote}"

@@ -242,6 +242,8 @@ frontmatter_text = st.lists(
             "n: [!!float x]",
             "image: 'https://[oops/x.png'",
             "icon: '//[::1'",
+            "publishAt: 9999-12-31T23:59:59-12:00",
+            "publishAt: 0001-01-01T00:00:00+14:00",
             "deep: " + "[" * 950 + "]" * 950,
             "deeper: " + "[" * 400 + "]" * 400,
             "m: " + "{a: " * 30 + "1" + "}" * 30,
@@ -260,6 +262,7 @@ frontmatter_text = st.lists(
 @example("deep: " + "[" * 950 + "]" * 950, b"", True)  # the checks' recursion
 @example("deeper: " + "[" * 400 + "]" * 400, b"", True)  # writing it back
 @example("draft: !!bool maybe", b"", True)
+@example("publishAt: 9999-12-31T23:59:59-12:00", b"", True)  # the year 10000 in UTC
 def test_fuzzed_frontmatter_only_raises_content_errors(fm, tail, valid_start):
     """Reading refuses with a ContentError or gives a file form that is written back (as an
     export does) and read again as the same: no file breaks the import or the export. Half
