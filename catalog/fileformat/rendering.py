@@ -250,11 +250,11 @@ def heading_id(text, anchors):
 
 
 def _headings(rendered):
-    taken = _Anchors()
+    anchors = _Anchors()
 
     def heading(match):
         level, inner = match.groups()
-        anchor = heading_id(html.unescape(_TAG_RE.sub("", inner)), taken)
+        anchor = heading_id(html.unescape(_TAG_RE.sub("", inner)), anchors)
         return (
             f'<h{level} id="{anchor}">{inner}<a class="headerlink" href="#{anchor}" '
             f'title="Link to this section">#</a></h{level}>'
