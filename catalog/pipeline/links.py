@@ -10,6 +10,7 @@ image must exist and be served (catalog.infra.publicfiles), and so must every fi
 from the network.
 """
 
+import bisect
 import datetime as dt
 import os
 from html.parser import HTMLParser
@@ -47,6 +48,30 @@ def _line_of(text, needle, fallback, start=0):
     """The line on which ``needle`` first stands at or after ``start``, else ``fallback``."""
     position = text.find(needle, start) if needle else -1
     return text.count("\n", 0, position) + 1 if position >= 0 else fallback
+
+
+class _Lines:
+    """Where a body's links stand, found in one pass for links in text order: each is looked
+    for from where the last one was found (then from the body's start, for one that comes
+    earlier, such as a reference's definition), and a position's line by bisection. Looking
+    for each from the start took seconds for a body of 30,000 links, its square in all."""
+
+    def __init__(self, text, start, first_line):
+        self.text, self.start, self.first_line = text, start, first_line
+        self.at = start
+        self.ends, end = [], text.find("\n")
+        while end >= 0:
+            self.ends.append(end)
+            end = text.find("\n", end + 1)
+
+    def line_of(self, needle):
+        position = self.text.find(needle, self.at) if needle else -1
+        if position < 0 and needle:
+            position = self.text.find(needle, self.start)
+        if position < 0:
+            return self.first_line
+        self.at = position
+        return bisect.bisect_left(self.ends, position) + 1
 
 
 def _hidden(guide):
@@ -147,15 +172,17 @@ class _Checker:
             return
         collector = _Collector()
         collector.feed(markdown_html(item.body))
+        lines = _Lines(text, body_offset, body_start)
         for url in collector.links:
             self.check_link(
                 path,
-                _line_of(text, url, body_start, body_offset),
+                lines.line_of(url),
                 url,
                 from_draft=getattr(item, "slug", None) in self.hidden,
             )
+        lines.at = body_offset
         for src, alt in collector.images:
-            self.check_image(path, _line_of(text, src, body_start, body_offset), src, alt)
+            self.check_image(path, lines.line_of(src), src, alt)
 
     def check_public_folder(self):
         """Every entry of ``public/`` must be a served image: report what would not be."""

@@ -197,3 +197,17 @@ def test_a_link_to_a_scheduled_guide_is_one_visitors_cannot_follow_yet(folder):
         )
     ]
     assert problems(folder, "See [x](/guides/tcp).\n", draft=True) == []  # hidden to hidden
+
+
+def test_each_broken_link_is_named_at_its_own_line_among_thousands(folder):
+    """Lines are found in one pass (each link looked for from the last one found), and a
+    link that comes before it in the text, such as a reference's definition, still has its
+    line."""
+    good = "\n".join(f"[ok {n}](https://example.org/x{n})" for n in range(3000))
+    body = f"{good}\n[first](/guides/nope-1)\n{good}\n[second][ref]\n\n[ref]: /guides/nope-2\n"
+    found = problems(folder, body)
+    start = 13  # the line of the body's first line in the guide's file
+    assert [(line, message.split(",")[0]) for line, message, _ in found] == [
+        (start + 3000, "links to /guides/nope-1"),
+        (start + 6003, "links to /guides/nope-2"),  # where its URL is written
+    ]
