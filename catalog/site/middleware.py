@@ -4,11 +4,14 @@ import logging
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.defaults import page_not_found
 
 logger = logging.getLogger(__name__)
+
+# Where the editors' pages are: Django's admin and markdownx's endpoints.
+BACK_OFFICE = ("/admin/", "/markdownx/")
 
 
 class ContentSecurityPolicyMiddleware:
@@ -23,11 +26,10 @@ class ContentSecurityPolicyMiddleware:
         self.get_response = get_response
         self.policy = settings.CONTENT_SECURITY_POLICY
         self.admin_policy = settings.ADMIN_CONTENT_SECURITY_POLICY
-        self.back_office = ("/admin/", "/markdownx/")
 
     def __call__(self, request):
         response = self.get_response(request)
-        policy = self.admin_policy if request.path.startswith(self.back_office) else self.policy
+        policy = self.admin_policy if request.path.startswith(BACK_OFFICE) else self.policy
         if policy:
             response.setdefault("Content-Security-Policy", policy)
         return response
@@ -38,11 +40,13 @@ def _is_invalid(text):
 
 
 class InvalidUrlMiddleware:
-    """A URL whose path holds NUL or another control character answers 404.
+    """A URL whose path holds NUL or another control character answers 404, and a back-office
+    URL with NUL in a query value 400.
 
     No page's path has one; PostgreSQL refuses NUL in text, so such a path would otherwise
-    reach a query and fail there. (Query values are the views' to read: search, for one,
-    answers a junk query with a friendly page.)
+    reach a query and fail there. Public query values are the views' to read (search, for
+    one, answers a junk query with a friendly page); the admin's views are Django's, whose
+    list filters hand a value to the database as it is (``?source=%00`` failed there).
     """
 
     def __init__(self, get_response):
@@ -51,6 +55,10 @@ class InvalidUrlMiddleware:
     def __call__(self, request):
         if _is_invalid(request.path):
             return page_not_found(request, Http404("Invalid characters in the URL"))
+        if request.path.startswith(BACK_OFFICE) and any(
+            "\x00" in value for _, values in request.GET.lists() for value in values
+        ):
+            return HttpResponseBadRequest("NUL is not allowed in a query value.")
         return self.get_response(request)
 
 

@@ -318,6 +318,27 @@ def test_nul_and_control_characters_in_urls_answer_404(client, site, path):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["source=%00", "q=a%00b", "state=%00", "o=1&source=ok%00"],
+)
+def test_nul_in_a_back_office_query_value_answers_400_on_every_database(site, query):
+    """Django's admin hands a list filter's value to the database as it is, and PostgreSQL
+    refuses NUL (``?source=%00`` on the revisions failed with a server error)."""
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("nul-admin", password=None))
+    for path in ("/admin/catalog/guiderevision/", "/admin/catalog/guide/"):
+        response = admin.get(f"{path}?{query}")
+        assert response.status_code == 400, (path, query)
+        assert response["Content-Security-Policy"] == settings.ADMIN_CONTENT_SECURITY_POLICY
+    assert admin.get("/admin/catalog/guiderevision/?source=import").status_code == 200
+
+
+def test_nul_in_a_public_query_value_is_the_views_to_read(client, site):
+    assert client.get("/search?q=cache%00kafka").status_code == 200
+    assert client.get("/feed.xml?utm=%00").status_code == 200
+
+
 def test_healthz_tells_anonymous_visitors_no_error_text(client, db, monkeypatch, caplog):
     def refuse(*args, **kwargs):
         raise ConnectionError("Error connecting to redis://secret-user:hunter2@10.1.2.3:6379")
