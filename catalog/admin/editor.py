@@ -57,4 +57,6 @@ def serve_media(request, path):
     try:
         return serve_image(request, Path(settings.MEDIA_ROOT), path)
     except Http404:
-        return serve_image(request, public_folder() / settings.MEDIA_URL.strip("/"), path)
+        if not (public := public_folder()):
+            raise
+        return serve_image(request, public / settings.MEDIA_URL.strip("/"), path)

@@ -66,8 +66,9 @@ def _markdown_files(folder_data: ContentFolder, kind: str):
 
 
 def folder_link_out(root: Path, kind: str) -> Problem | None:
-    """The problem with ``root/kind`` if it is a symbolic link to a folder outside the data
-    folder (a contributor can commit one): nothing is read from it or written into it."""
+    """The problem with ``root/kind`` (``guides``, ``categories`` or ``public``) if it is a
+    symbolic link to a folder outside the data folder (a contributor can commit one):
+    nothing is read from it, written into it or served from it."""
     folder = Path(root) / kind
     if folder.is_symlink() and not folder.resolve().is_relative_to(Path(root).resolve()):
         return Problem(
@@ -97,6 +98,8 @@ def read_folder(root: str | Path, progress=None, each=None, bodies_in_memory=Non
     folder.problems.extend(
         Problem(str(path), None, None, REPOSITORY_PROBLEM) for path in repository_lookalikes(root)
     )
+    if public_out := folder_link_out(root, "public"):  # its images are served at the site root
+        folder.problems.append(public_out)
     if folder.problems:
         return folder
     for kind, parse, target in (

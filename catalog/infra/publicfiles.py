@@ -25,6 +25,8 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from PIL import Image, UnidentifiedImageError
 
+from catalog.fileformat import folder_link_out
+
 FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "gif": "GIF", "webp": "WEBP"}
 CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 SANDBOX_HEADERS = {
@@ -115,7 +117,12 @@ def serve_image(request, root: Path, relative: str, *, max_age: int = MAX_AGE):
     return response
 
 
-def public_folder() -> Path:
+def public_folder() -> Path | None:
+    """The data folder's ``public/``, whose images are served at the site root; None when it
+    is a symbolic link out of the data folder (a contributor can commit one, and the files
+    of a merge are on disk before any import refuses them): nothing outside is served."""
+    if folder_link_out(settings.GUIDES_DATA_DIR, "public"):
+        return None
     return Path(settings.GUIDES_DATA_DIR) / "public"
 
 
@@ -125,7 +132,7 @@ def site_image_exists(path: str) -> bool:
     a missing icon is never a broken-image glyph. One ``stat``, no read."""
     if path.startswith(settings.STATIC_URL):
         return True
-    places = [(public_folder(), path)]
+    places = [(public_folder(), path)] if public_folder() else []
     if path.startswith(settings.MEDIA_URL):  # an upload, or the content folder's copy of it
         places.insert(0, (Path(settings.MEDIA_ROOT), path[len(settings.MEDIA_URL) :]))
     if path.rsplit(".", 1)[-1].lower() not in FORMATS or "\x00" in path:
@@ -158,7 +165,8 @@ class PublicFilesMiddleware:
             and not path.startswith(self.skip)
         ):
             try:
-                return serve_image(request, public_folder(), path)
+                if public := public_folder():
+                    return serve_image(request, public, path)
             except Http404:
                 pass
         return self.get_response(request)

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.utils.text import slugify
 
-from catalog.fileformat import ContentFolder, Problem, moment_text, printable
+from catalog.fileformat import ContentFolder, Problem, folder_link_out, moment_text, printable
 from catalog.fileformat.characters import normalise_newlines
 from catalog.fileformat.rendering import markdown_html
 from catalog.fileformat.rules import is_public
@@ -187,7 +187,7 @@ class _Checker:
     def check_public_folder(self):
         """Every entry of ``public/`` must be a served image: report what would not be."""
         public = self.root / "public"
-        if not public.is_dir():
+        if not public.is_dir() or folder_link_out(self.root, "public"):  # read_folder says so
             return
         for folder, dirs, files in os.walk(public):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))

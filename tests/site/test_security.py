@@ -8,6 +8,7 @@ an SQLite file when the suite runs on SQLite, the PostgreSQL test database when 
 import concurrent.futures
 import http.cookiejar
 import re
+import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,6 +20,7 @@ from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from PIL import Image
 
 from bench.servers import Gunicorn, redis_up
 from catalog.infra.roles import ensure_editors_group
@@ -93,6 +95,34 @@ def test_check_and_check_links_report_what_public_would_not_serve(content, tmp_p
         assert f"{public / 'mislabelled.jpg'}:1: holds a PNG image, not the JPEG" in err
         assert "image /evil.png is not served: is not a PNG, JPEG, GIF or WebP image" in err
         assert "images/ok.png" not in err
+
+
+@pytest.mark.django_db
+def test_a_public_folder_linked_out_of_the_data_folder_serves_nothing(
+    client, content, settings, tmp_path
+):
+    """A contributor can commit public/ as a link to anywhere on the server: its files are on
+    disk as soon as git merges them, so the site serves nothing from it (not only the import
+    refusing it), and the checks do not list what is there."""
+    content.category("c")
+    content.guide("g", categories=("c",))
+    outside = tmp_path / "server-files"
+    (outside / "images").mkdir(parents=True)
+    Image.new("RGB", (4, 4)).save(outside / "images" / "secret.png")
+    public = content.root / "public"
+    if public.exists():
+        shutil.rmtree(public)
+    public.symlink_to(outside, target_is_directory=True)
+    settings.GUIDES_DATA_DIR = content.root
+    assert client.get("/images/secret.png").status_code == 404
+    assert client.get("/media/images/secret.png").status_code == 404
+    for command in (("import_guides", "--check"), ("import_guides",)):
+        err = _stderr_of_failing(*command, "--data-dir", str(content.root))
+        assert f"{public}:1: is a symbolic link to a folder outside the data folder" in err
+        assert "secret" not in err
+    public.unlink()
+    shutil.copytree(outside, public)
+    assert client.get("/images/secret.png").status_code == 200
 
 
 def _stderr_of_failing(*args):
