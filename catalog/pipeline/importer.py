@@ -273,8 +273,13 @@ def build_plan(folder: ContentFolder, *, prune: bool = False, on_conflict="stop"
                     slug_clash_problem(slug, "category" if slug in folder.guides else "guide"),
                 )
             )
+    deleted_categories = set(plan.categories.delete)
+    users_of = defaultdict(list)  # a deleted category -> the kept guides that name it
+    for guide_slug, guide in kept_guides.items() if deleted_categories else ():
+        for category in deleted_categories.intersection(guide.categories):
+            users_of[category].append(guide_slug)
     for slug in plan.categories.delete:
-        users = sorted(s for s, g in kept_guides.items() if slug in g.categories)
+        users = sorted(users_of[slug])
         if users:
             problems.append(
                 Problem(

@@ -180,6 +180,28 @@ def test_a_deleted_category_file_deletes_the_category(folder):
     assert list(Category.objects.values_list("slug", flat=True)) == ["cat"]
 
 
+def test_a_category_a_guide_made_in_the_admin_still_names_is_not_deleted(folder):
+    """Its file is gone, but a guide without a file yet (made in the admin) names it: the
+    import stops, naming the category and the guides, and writes nothing."""
+    run_import(folder)
+    dog = Category.objects.get(slug="dog")
+    for slug in ("fresh", "also-fresh"):
+        guide = Guide(slug=slug, title=slug.title(), created_on=dt.date(2024, 1, 1))
+        save_guide(guide, categories=[dog])
+    (folder.root / "categories" / "dog.md").unlink()
+    before = snapshot()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_guides",
+            "--data-dir",
+            str(folder.root),
+            stdout=StringIO(),
+            stderr=(err := StringIO()),
+        )
+    assert "cannot delete category 'dog': guides ['also-fresh', 'fresh'] use it" in err.getvalue()
+    assert snapshot() == before
+
+
 def test_dry_run_prints_the_plan_and_writes_nothing(folder):
     out = run_import(folder, "--dry-run")
     assert "guides: 10 created" in out
