@@ -16,10 +16,37 @@ from catalog.models import Category, Guide
 
 START_MARKER = "<!-- TOC -->"
 END_MARKER = "<!-- /TOC -->"
+# The largest README read (the seed's is about 100 KB): it comes from the content repository,
+# so its size is a contributor's to choose, and it is read whole.
+MAX_README_BYTES = 10_000_000
 
 
-class TocMarkerError(Exception):
+class ReadmeError(Exception):
+    """The README cannot be read, or holds no single table-of-contents block; the message
+    says which."""
+
+
+class TocMarkerError(ReadmeError):
     pass
+
+
+def read_readme(path) -> str:
+    """The README's text; ReadmeError, naming the file, if it is missing, unreadable, larger
+    than ``MAX_README_BYTES`` or not UTF-8."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_README_BYTES:
+            raise ReadmeError(
+                f"{path}: is {size:,} bytes; the largest README read is {MAX_README_BYTES:,}"
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ReadmeError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReadmeError(f"{path}: not valid UTF-8 (offset {exc.start})") from None
 
 
 @dataclass(frozen=True)
@@ -94,6 +121,6 @@ def replace_toc(text: str, sections, base_url: str) -> str:
 
 def readme_with_current_toc(path, base_url: str) -> tuple[str, str]:
     """``(current, updated)`` text of the README at ``path``: what it says, and what it says
-    with its table of contents rewritten from the database. Raises TocMarkerError."""
-    current = Path(path).read_text(encoding="utf-8")
+    with its table of contents rewritten from the database. Raises ReadmeError."""
+    current = read_readme(path)
     return current, replace_toc(current, toc_sections(), base_url)

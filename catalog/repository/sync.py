@@ -31,7 +31,7 @@ from catalog.models import Deletion, Guide, GuideRevision, SlugRedirect
 from catalog.pipeline.exporter import build_export_plan
 from catalog.pipeline.importer import plan_summary
 from catalog.pipeline.media import is_copied_upload, media_prefix
-from catalog.pipeline.readme import TocMarkerError, readme_with_current_toc
+from catalog.pipeline.readme import ReadmeError, TocMarkerError, readme_with_current_toc
 from catalog.pipeline.steps import Stopped, import_folder, plan_export, write_export
 from catalog.write.records import stored_categories, stored_guides
 
@@ -231,6 +231,9 @@ def _readme(top, report):
     except TocMarkerError:
         report.say(f"{path}: no table of contents markers; left as it is")
         return
+    except ReadmeError as exc:  # a contributor's README: too large, or not UTF-8
+        report.say(f"{exc}; left as it is")
+        return
     if updated != current:
         write_atomic(path, updated.encode("utf-8"))
         report.say(f"{path}: table of contents rewritten")
@@ -330,7 +333,7 @@ def _commit_leftovers(repo, top, data_rel, report):
             try:
                 current, updated = readme_with_current_toc(path, settings.GUIDES_BASE_URL)
                 ours = updated == current
-            except (OSError, UnicodeDecodeError, TocMarkerError):
+            except ReadmeError:
                 ours = False
         elif kind in records and path.suffix == ".md" and not os.path.lexists(path):
             ours = _removed_by_export(kind, path.stem, records[kind])

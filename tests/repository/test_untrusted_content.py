@@ -145,3 +145,23 @@ def test_a_readme_committed_as_a_link_into_the_git_directory_is_refused(repos):
     with pytest.raises(CommandError, match=r"README.md: is a symbolic link to .*git directory"):
         sync(repos)
     assert (repos.site / ".git" / "config").read_text() == config
+
+
+@pytest.mark.parametrize(
+    ("write", "said"),
+    [
+        (lambda path: path.write_bytes(b"# Guides\n\xff\xfe not UTF-8\n"), "not valid UTF-8"),
+        (lambda path: os.truncate(path, 10_000_001), "is 10,000,001 bytes; the largest"),
+    ],
+)
+def test_a_readme_the_site_cannot_read_is_left_as_it_is_and_the_sync_goes_on(repos, write, said):
+    """A contributor's README, not UTF-8 or larger than any README the site reads whole,
+    stopped the sync with a traceback (and export_readme reads it the same way)."""
+    sync(repos)
+    contribute_files(repos, "an odd README", lambda clone: write(clone / "README.md"))
+    repos.contribute("data/guides/g.md", 'title: "G"', 'title: "G, edited"')
+    out = sync(repos)
+    assert f"README.md: {said}" in out and "left as it is" in out
+    assert Guide.objects.get(slug="g").title == "G, edited"
+    with pytest.raises(CommandError, match=said):
+        call_command("export_readme", "--readme", str(repos.site / "README.md"), stdout=StringIO())

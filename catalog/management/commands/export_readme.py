@@ -13,7 +13,13 @@ from django.core.management.base import CommandError
 
 from catalog.fileformat.files import write_atomic
 from catalog.management.base import DatabaseCommand
-from catalog.pipeline.readme import TocMarkerError, replace_toc, toc_sections
+from catalog.pipeline.readme import (
+    ReadmeError,
+    TocMarkerError,
+    read_readme,
+    replace_toc,
+    toc_sections,
+)
 
 
 class Command(DatabaseCommand):
@@ -54,17 +60,12 @@ class Command(DatabaseCommand):
         path = Path(readme) if readme else Path(settings.GUIDES_DATA_DIR).parent / "README.md"
         base_url = settings.GUIDES_BASE_URL if base_url is None else base_url
         try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        try:
-            current = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise CommandError(f"{path}: not valid UTF-8 (offset {exc.start})") from None
-        try:
+            current = read_readme(path)
             updated = replace_toc(current, toc_sections(), base_url)
         except TocMarkerError as exc:
             raise CommandError(f"{path}: {exc}") from None
+        except ReadmeError as exc:
+            raise CommandError(str(exc)) from None
 
         if to_stdout:
             self.stdout.write(updated, ending="")
