@@ -252,3 +252,30 @@ def test_titles_and_descriptions_are_marked_by_the_searchs_own_rule(client, cont
     else:  # the term as part of a word
         assert title == "Cache &lt;b&gt;layers&lt;/b&gt; &amp; <mark>caching</mark>"
         assert "Where a cached page lives." in page
+
+
+def test_a_guide_of_thousands_of_words_that_begin_as_the_query_bounds_its_excerpt(client, content):
+    """Excerpts are chosen from a text's first EXCERPT_TEXT_CHARS characters and at most
+    MAX_MARKED_WORDS distinct words of each are stemmed, the shortest first: one guide of
+    75,000 distinct words that begin "cache" made every search for "cache" stem them all
+    (0.3-1 s a search), and it cannot keep another result's words from being marked."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.search.excerpts import EXCERPT_TEXT_CHARS, MAX_MARKED_WORDS
+
+    letters = "bcdfghjklmnpqrstvwxz"
+    words = [
+        "cache" + "".join(letters[n // len(letters) ** k % len(letters)] for k in range(4))
+        for n in range(30_000)
+    ]
+    content.category("c")
+    content.guide("hostile", title="Caches", categories=("c",), body=" ".join(words))
+    content.guide("plain", title="Plain", categories=("c",), body="A cache keeps hot data.")
+    content.import_()
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/search", {"q": "cache"}).content.decode()
+    assert "A <mark>cache</mark> keeps hot data." in page  # not crowded out
+    assert 'href="/guides/hostile"' in page
+    longest = max((len(q["sql"]) for q in queries.captured_queries), default=0)
+    assert longest < 2 * MAX_MARKED_WORDS * 20 + EXCERPT_TEXT_CHARS
