@@ -263,12 +263,16 @@ def _headings(rendered):
     return _HEADING_RE.sub(heading, rendered)
 
 
-# The deepest that elements nest in a rendered body; the tags of any deeper are shown as text.
-# No guide comes near it (the real ones nest 4 deep), and the sanitiser's HTML parser takes
-# time in proportion to the square of the depth: a 100 KB file of ">" (100,000 block quotes,
-# one in another) took 49 s, the 1 MB a file may hold about 80 minutes. Browsers stop
-# nesting at 512 for the same reason.
+# The deepest that elements nest in a rendered body; the tags of any deeper are left out (their
+# text stays). No guide comes near it (the real ones nest 4 deep), and the sanitiser's HTML
+# parser takes time in proportion to the square of the depth: a 100 KB file of ">" (100,000
+# block quotes, one in another) took 49 s, the 1 MB a file may hold about 80 minutes.
+# Browsers stop nesting at 512 for the same reason.
 MAX_NESTING = 100
+# How far a deeper tag's end is looked for; one with none as near is shown as text instead
+# (so no tag start makes the pass read the rest of the body).
+_TAG_REACH = 2000
+_TAG_RE_TO_END = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")  # quoted ">" is no end
 _TAG_START_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)")
 # Elements that never hold one of their own kind: void ones, and those a next one closes
 # (HTML may leave out their end tags), which the count would otherwise take as nesting.
@@ -280,24 +284,26 @@ _NOT_NESTING = {
 
 
 def _limit_nesting(rendered):
-    """``rendered`` with the start and end tags of the elements nested deeper than
-    ``MAX_NESTING`` escaped (shown as text), in one pass. A body with fewer start tags
-    than that is returned as it is without a pass."""
+    """``rendered`` without the start and end tags of the elements nested deeper than
+    ``MAX_NESTING`` (their text kept), in one pass. A body with fewer start tags than that
+    is returned as it is without a pass."""
     if rendered.count("<") - rendered.count("</") <= MAX_NESTING:
         return rendered
     parts, at, open_ = [], 0, []  # open_: whether each element open now was kept
     for tag in _TAG_START_RE.finditer(rendered):
-        if tag.group(1).lower() in _NOT_NESTING:
+        start = tag.start()
+        if start < at or tag.group(1).lower() in _NOT_NESTING:
             continue
-        if rendered[tag.start() + 1] == "/":
+        if rendered[start + 1] == "/":
             if not open_ or open_.pop():
                 continue
         else:
             open_.append(len(open_) < MAX_NESTING)
             if open_[-1]:
                 continue
-        parts += [rendered[at : tag.start()], "&lt;"]
-        at = tag.start() + 1
+        whole = _TAG_RE_TO_END.match(rendered, start, start + _TAG_REACH)
+        parts += [rendered[at:start], "" if whole else "&lt;"]
+        at = whole.end() if whole else start + 1
     parts.append(rendered[at:])
     return "".join(parts)
 

@@ -5,7 +5,6 @@ import json
 import re
 import time
 import xml.etree.ElementTree as ET
-from html import escape as html_escape
 from html.parser import HTMLParser
 
 import pytest
@@ -310,22 +309,22 @@ def deepest(html):
 
 
 @pytest.mark.parametrize(
-    ("body", "tag"),
+    "body",
     [
-        (">" * 300 + " deep", "<blockquote>"),
-        ("<div>" * 300 + "deep", "<div>"),
-        ("<details>" * 300 + "deep", "<details>"),
-        ("<blockquote><ul><li>" * 300 + "deep", "<blockquote>"),
-        ("<pre><code>" * 300 + "deep", "<pre>"),
+        ">" * 300 + " deep",
+        "<div>" * 300 + "deep",
+        "<details>" * 300 + "deep",
+        "<blockquote><ul><li>" * 300 + "deep",
+        "<pre><code>" * 300 + "deep",
+        '<div title="a > b">' * 300 + "deep",
     ],
 )
-def test_elements_nest_at_most_max_nesting_deep_and_deeper_tags_are_text(body, tag):
+def test_elements_nest_at_most_max_nesting_deep_and_deeper_tags_are_left_out(body):
     """The sanitiser's parser takes time in the square of the depth (a 100 KB file of ">"
-    took 49 s): deeper tags are shown as text, and the text is all there."""
+    took 49 s): deeper tags are left out, whole (a quoted ">" is no end), the text kept."""
     html = render_markdown(body)
     assert MAX_NESTING - 2 <= deepest(html) <= MAX_NESTING
-    assert html.count(html_escape(tag)) >= 300 // (2 if "<ul>" in body else 1) - MAX_NESTING
-    assert "deep" in html
+    assert "deep" in html and "&lt;" not in html and "&gt;" not in html.replace("a &gt; b", "")
     assert executable_parts(html) == []
 
 
