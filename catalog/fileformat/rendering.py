@@ -263,16 +263,14 @@ def _headings(rendered):
     return _HEADING_RE.sub(heading, rendered)
 
 
-# The deepest that elements nest in a rendered body; the tags of any deeper are left out (their
-# text stays). No guide comes near it (the real ones nest 4 deep), and the sanitiser's HTML
-# parser takes time in proportion to the square of the depth: a 100 KB file of ">" (100,000
-# block quotes, one in another) took 49 s, the 1 MB a file may hold about 80 minutes.
-# Browsers stop nesting at 512 for the same reason.
+# The deepest that elements nest in a rendered body. No guide comes near it (the real ones
+# nest 4 deep), and the sanitiser's HTML parser takes time in proportion to the square of the
+# depth: a 100 KB file of ">" (100,000 block quotes, one in another) took 49 s, the 1 MB a
+# file may hold about 80 minutes. Browsers stop nesting at 512 for the same reason. A deeper
+# tag as cmark writes its own (no attributes) is left out, its text kept (shown as text, the
+# 26 bytes of tags cmark makes of each ">" made that file a 35 MB page); one with attributes
+# (raw HTML, as long as the file) is shown as text, so no tag's end is looked for.
 MAX_NESTING = 100
-# How far a deeper tag's end is looked for; one with none as near is shown as text instead
-# (so no tag start makes the pass read the rest of the body).
-_TAG_REACH = 2000
-_TAG_RE_TO_END = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")  # quoted ">" is no end
 _TAG_START_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)")
 # Elements that never hold one of their own kind: void ones, and those a next one closes
 # (HTML may leave out their end tags), which the count would otherwise take as nesting.
@@ -284,9 +282,9 @@ _NOT_NESTING = {
 
 
 def _limit_nesting(rendered):
-    """``rendered`` without the start and end tags of the elements nested deeper than
-    ``MAX_NESTING`` (their text kept), in one pass. A body with fewer start tags than that
-    is returned as it is without a pass."""
+    """``rendered`` without elements nested deeper than ``MAX_NESTING`` (their tags left
+    out or shown as text, their text kept), in one pass. A body with fewer start tags than
+    that is returned as it is without a pass."""
     if rendered.count("<") - rendered.count("</") <= MAX_NESTING:
         return rendered
     parts, at, open_ = [], 0, []  # open_: whether each element open now was kept
@@ -301,9 +299,9 @@ def _limit_nesting(rendered):
             open_.append(len(open_) < MAX_NESTING)
             if open_[-1]:
                 continue
-        whole = _TAG_RE_TO_END.match(rendered, start, start + _TAG_REACH)
-        parts += [rendered[at:start], "" if whole else "&lt;"]
-        at = whole.end() if whole else start + 1
+        bare = rendered.startswith(">", tag.end())
+        parts += [rendered[at:start], "" if bare else "&lt;"]
+        at = tag.end() + 1 if bare else start + 1
     parts.append(rendered[at:])
     return "".join(parts)
 

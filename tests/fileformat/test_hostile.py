@@ -321,11 +321,12 @@ def deepest(html):
 )
 def test_elements_nest_at_most_max_nesting_deep_and_deeper_tags_are_left_out(body):
     """The sanitiser's parser takes time in the square of the depth (a 100 KB file of ">"
-    took 49 s): deeper tags are left out, whole (a quoted ">" is no end), the text kept."""
+    took 49 s): deeper tags are left out (with attributes, shown as text), the text kept."""
     html = render_markdown(body)
     assert MAX_NESTING - 2 <= deepest(html) <= MAX_NESTING
-    assert "deep" in html and "&lt;" not in html and "&gt;" not in html.replace("a &gt; b", "")
-    assert executable_parts(html) == []
+    assert "deep" in html and executable_parts(html) == []
+    if "title" not in body:  # cmark's own tags, and bare raw ones, leave no trace
+        assert "&lt;" not in html
 
 
 def test_a_body_nested_as_deep_as_the_limit_renders_as_it_did():
@@ -354,6 +355,7 @@ def test_a_megabyte_of_the_worst_bodies_renders_in_seconds_not_hours():
     budget is a hundred times what they take now, so only a return to the square fails."""
     bodies = [
         ">" * 900_000,
+        "<div " * 190_000,
         "<h1>" * 220_000,
         "<pre><code>" * 80_000,
         "## h\n\n" * 150_000,
