@@ -132,7 +132,8 @@ def site_image_exists(path: str) -> bool:
     a missing icon is never a broken-image glyph. One ``stat``, no read."""
     if path.startswith(settings.STATIC_URL):
         return True
-    places = [(public_folder(), path)] if public_folder() else []
+    public = public_folder()
+    places = [(public, path)] if public else []
     if path.startswith(settings.MEDIA_URL):  # an upload, or the content folder's copy of it
         places.insert(0, (Path(settings.MEDIA_ROOT), path[len(settings.MEDIA_URL) :]))
     if path.rsplit(".", 1)[-1].lower() not in FORMATS or "\x00" in path:
