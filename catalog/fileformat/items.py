@@ -92,8 +92,8 @@ def read_category(slug, raw, report):
 def from_mapping(schema, slug, data, body, report):
     """The file form of a frontmatter mapping and a body, every key read by its kind; None
     if any problem was found."""
-    for key in too_deep(data, report):
-        data = {k: v for k, v in data.items() if k != key}
+    deep = set(too_deep(data, report))
+    data = {key: value for key, value in data.items() if key not in deep}
     for key, value in data.items():
         check_value_controls(key, value, report)
     check_body(body, report)

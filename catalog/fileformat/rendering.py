@@ -290,7 +290,7 @@ def _limit_nesting(rendered):
     parts, at, open_ = [], 0, []  # open_: whether each element open now was kept
     for tag in _TAG_START_RE.finditer(rendered):
         start = tag.start()
-        if start < at or tag.group(1).lower() in _NOT_NESTING:
+        if tag.group(1).lower() in _NOT_NESTING:
             continue
         if rendered[start + 1] == "/":
             if not open_ or open_.pop():

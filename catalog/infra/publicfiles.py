@@ -129,7 +129,7 @@ def public_folder() -> Path | None:
 def site_image_exists(path: str) -> bool:
     """Whether a site path names an image this site holds: a file in ``public/`` (or an
     upload under ``MEDIA_URL``), or a static file. Pages show a placeholder for any other, so
-    a missing icon is never a broken-image glyph. One ``stat``, no read."""
+    a missing icon is never a broken-image glyph. Looked up on disk (``stat``), never read."""
     if path.startswith(settings.STATIC_URL):
         return True
     public = public_folder()

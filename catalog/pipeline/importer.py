@@ -275,9 +275,10 @@ def build_plan(folder: ContentFolder, *, prune: bool = False, on_conflict="stop"
             )
     deleted_categories = set(plan.categories.delete)
     users_of = defaultdict(list)  # a deleted category -> the kept guides that name it
-    for guide_slug, guide in kept_guides.items() if deleted_categories else ():
-        for category in deleted_categories.intersection(guide.categories):
-            users_of[category].append(guide_slug)
+    if deleted_categories:
+        for guide_slug, guide in kept_guides.items():
+            for category in deleted_categories.intersection(guide.categories):
+                users_of[category].append(guide_slug)
     for slug in plan.categories.delete:
         users = sorted(users_of[slug])
         if users:

@@ -44,34 +44,43 @@ def _site_root(base_url):
     return base[: -len("/guides")] if base.endswith("/guides") else base
 
 
-def _line_of(text, needle, fallback, start=0):
-    """The line on which ``needle`` first stands at or after ``start``, else ``fallback``."""
-    position = text.find(needle, start) if needle else -1
-    return text.count("\n", 0, position) + 1 if position >= 0 else fallback
-
-
 class _Lines:
-    """Where a body's links stand, found in one pass for links in text order: each is looked
-    for from where the last one was found (then from the body's start, for one that comes
-    earlier, such as a reference's definition), and a position's line by bisection. Looking
-    for each from the start took seconds for a body of 30,000 links, its square in all."""
+    """A file's text, and the line on which a position or a needle stands in it (by bisection
+    over its newlines, found once)."""
 
-    def __init__(self, text, start, first_line):
-        self.text, self.start, self.first_line = text, start, first_line
-        self.at = start
+    def __init__(self, text):
+        self.text = text
         self.ends, end = [], text.find("\n")
         while end >= 0:
             self.ends.append(end)
             end = text.find("\n", end + 1)
 
-    def line_of(self, needle):
-        position = self.text.find(needle, self.at) if needle else -1
-        if position < 0 and needle:
-            position = self.text.find(needle, self.start)
-        if position < 0:
-            return self.first_line
-        self.at = position
+    def line_at(self, position):
         return bisect.bisect_left(self.ends, position) + 1
+
+    def line_of(self, needle, fallback, start=0):
+        """The line on which ``needle`` first stands at or after ``start``, else ``fallback``."""
+        position = self.text.find(needle, start) if needle else -1
+        return self.line_at(position) if position >= 0 else fallback
+
+    def in_order(self, start, fallback):
+        """``line_of`` for needles asked in text order (a body's links): each is looked for
+        from where the last one was found, then from ``start`` (one that comes earlier, such
+        as a reference's definition). Looking for each from ``start`` took seconds for a
+        body of 30,000 links, its square in all."""
+        at = start
+
+        def line_of(needle):
+            nonlocal at
+            position = self.text.find(needle, at) if needle else -1
+            if position < 0 and needle:
+                position = self.text.find(needle, start)
+            if position < 0:
+                return fallback
+            at = position
+            return self.line_at(position)
+
+        return line_of
 
 
 def _hidden(guide):
@@ -162,27 +171,25 @@ class _Checker:
 
     def check_file(self, path, item, icon=None):
         text = normalise_newlines(path.read_text(encoding="utf-8-sig"))
+        lines = _Lines(text)
         body_offset = max(text.rfind(item.body), 0) if item.body else len(text)
-        body_start = text.count("\n", 0, body_offset) + 1
+        body_start = lines.line_at(body_offset)
         if item.image:
-            self.check_image(path, _line_of(text, item.image, 1), item.image)
+            self.check_image(path, lines.line_of(item.image, 1), item.image)
         if icon:
-            self.check_image(path, _line_of(text, icon, 1), icon, what="icon", severity="warning")
+            self.check_image(path, lines.line_of(icon, 1), icon, what="icon", severity="warning")
         if not item.body:
             return
         collector = _Collector()
         collector.feed(markdown_html(item.body))
-        lines = _Lines(text, body_offset, body_start)
+        link_line = lines.in_order(body_offset, body_start)
         for url in collector.links:
             self.check_link(
-                path,
-                lines.line_of(url),
-                url,
-                from_draft=getattr(item, "slug", None) in self.hidden,
+                path, link_line(url), url, from_draft=getattr(item, "slug", None) in self.hidden
             )
-        lines.at = body_offset
+        image_line = lines.in_order(body_offset, body_start)
         for src, alt in collector.images:
-            self.check_image(path, lines.line_of(src), src, alt)
+            self.check_image(path, image_line(src), src, alt)
 
     def check_public_folder(self):
         """Every entry of ``public/`` must be a served image: report what would not be."""
@@ -222,7 +229,7 @@ class _Checker:
             titles.setdefault(guide.title.strip().casefold(), []).append(path)
         for paths in titles.values():
             for path in paths[1:]:
-                line = _line_of(path.read_text(encoding="utf-8-sig"), "title:", 1)
+                line = _Lines(path.read_text(encoding="utf-8-sig")).line_of("title:", 1)
                 self.add(path, line, f"has the same title as {paths[0]}", "warning")
         return self.problems
 
