@@ -118,12 +118,23 @@ def extra_values(data, known, report):
     )
 
 
+# The whole numbers an extra key may hold: 64 bits, as SQLite, PostgreSQL's integers and most
+# JSON readers hold them exactly. YAML reads hexadecimal, octal and binary of any length (a
+# line of "0x" and 5,000 digits is a number Python cannot even write out in decimal).
+MAX_EXTRA_INT = 2**63 - 1
+
+
 def _plain(value, key, report):
-    """A JSON-friendly copy of an extra value: text, finite numbers, booleans, null, dates
-    (as ISO text), and lists and text-keyed mappings of these. Anything else, such as
-    ``!!binary``, ``!!set`` or ``.nan``, is reported: it could not be stored the same way on
-    every database, nor written back as it was read."""
-    if value is None or isinstance(value, bool | int | str):
+    """A JSON-friendly copy of an extra value: text, finite numbers, whole numbers that fit
+    64 bits, booleans, null, dates (as ISO text), and lists and text-keyed mappings of these.
+    Anything else, such as ``!!binary``, ``!!set``, ``.nan`` or ``0x`` with forty digits, is
+    reported: it could not be stored the same way on every database, nor written back as it
+    was read."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        if not -MAX_EXTRA_INT - 1 <= value <= MAX_EXTRA_INT:
+            report.add(key, "holds a whole number that does not fit in 64 bits")
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
