@@ -2,6 +2,7 @@
 other than tab and newline; lone surrogates), and the one rule for line endings."""
 
 import re
+import unicodedata
 
 # Control characters (Unicode category Cc) other than tab and newline, and lone surrogates
 # (which YAML's "\\ud800" escape can make): no field or body may hold one. PostgreSQL refuses
@@ -27,6 +28,18 @@ def control_problem(text):
         f"contains the control character {describe_control(match.group())}; "
         "only tab and newline may be used"
     )
+
+
+# Letters that draw nothing (Hangul and halfwidth fillers, the braille blank), beside the
+# format characters (Unicode category Cf: zero-width space and joiners, direction marks).
+_INVISIBLE = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u034f"}
+
+
+def is_blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: only spaces, line breaks and characters that draw
+    nothing (``"\u200b"``, a direction mark). A title or a tag must show something: a link
+    with no visible text is one a reader cannot see or a screen reader name."""
+    return all(ch.isspace() or ch in _INVISIBLE or unicodedata.category(ch) == "Cf" for ch in text)
 
 
 def normalise_newlines(text: str) -> str:

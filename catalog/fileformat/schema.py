@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from catalog.fileformat.characters import is_blank
 from catalog.fileformat.problems import describe_value
 from catalog.fileformat.rules import (
     DATE_RE,
@@ -77,6 +78,8 @@ class Text(Kind):
             return ""
         if self.required and not value.strip():
             report.add(key, "must not be empty")
+        elif self.required and is_blank(value):
+            report.add(key, f"{ascii(value)} shows nothing: it holds only invisible characters")
         if self.max_chars and len(value) > self.max_chars:
             report.add(
                 key, f"is {len(value):,} characters long; at most {self.max_chars:,} are allowed"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from catalog.fileformat.characters import control_problem
+from catalog.fileformat.characters import control_problem, is_blank
 from catalog.fileformat.problems import Problem, describe_value
 
 MAX_TAG_CHARS = 100
@@ -15,6 +15,8 @@ def tag_problem(label):
     """Why ``label`` cannot be a tag, or None. One rule for files, forms and the tag admin."""
     if not isinstance(label, str) or not label.strip():
         return f"every item must be non-empty text, got {describe_value(label)}"
+    if is_blank(label):
+        return f"item {ascii(label)} shows nothing: it holds only invisible characters"
     if len(label) > MAX_TAG_CHARS:
         return f"item {label[:40]!r}… is longer than {MAX_TAG_CHARS} characters"
     return control_problem(label)

@@ -312,6 +312,22 @@ def test_slug_validation_errors(editor, site, slug, error):
     assert error in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("title", "\u200b\u200d", "shows nothing: it holds only invisible characters"),
+        ("tag_labels", "kafka, \u200e", "shows nothing: it holds only invisible characters"),
+    ],
+)
+def test_a_title_or_tag_that_shows_nothing_is_refused_as_in_files(
+    editor, site, field, value, error
+):
+    response = editor.post("/admin/catalog/guide/add/", guide_form(**{field: value}))
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert not Guide.objects.filter(slug="consistent-hashing").exists()
+
+
 def test_category_slug_may_not_equal_a_guide_slug(admin_client, site):
     response = admin_client.post(
         "/admin/catalog/category/add/",
