@@ -11,6 +11,21 @@ from pathlib import Path
 _TEMPORARY = re.compile(r"\..+\.(?P<pid>\d+)\.[^.]+\.tmp")
 
 
+def file_inside(path: str | Path, root: str | Path) -> Path | None:
+    """The real path of ``path`` if it names a regular file inside ``root``, else None.
+
+    Paths named in the content come from contributors: every link is followed, and one that
+    leaves ``root``, names nothing or is one of links in a loop (``a -> b -> a``, which
+    ``Path.resolve`` raises for) is simply not a file inside; so is a name holding NUL.
+    """
+    try:
+        real = Path(os.path.realpath(path))
+        inside = real.is_relative_to(os.path.realpath(root)) and real.is_file()
+    except (OSError, ValueError):
+        return None
+    return real if inside else None
+
+
 def remove_if_orphaned(path: str | Path) -> bool:
     """Remove ``path`` if it is a temporary file of :func:`write_atomic` whose writer is gone
     (killed before its rename); whether it was one (a live writer's file is left alone)."""

@@ -39,7 +39,7 @@ def _markdown_files(folder_data: ContentFolder, kind: str):
     """
     root, problems = folder_data.root, folder_data.problems
     folder = root / kind
-    resolved_root = root.resolve()
+    resolved_root = Path(os.path.realpath(root))
     if link_out := folder_link_out(root, kind):
         problems.append(link_out)
         return []
@@ -50,14 +50,25 @@ def _markdown_files(folder_data: ContentFolder, kind: str):
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.suffix != ".md":
             folder_data.skipped.append(path)
+            if unread := _not_read(path, kind):
+                problems.append(Problem(str(path), None, None, unread, "warning"))
             continue
-        if path.is_symlink() and not path.resolve().is_relative_to(resolved_root):
-            problems.append(
-                Problem(
-                    str(path), None, None, "is a symbolic link to a file outside the data folder"
+        if path.is_symlink():
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):  # a link to nothing, or links in a loop
+                problems.append(Problem(str(path), None, None, "is a symbolic link to nothing"))
+                continue
+            if not target.is_relative_to(resolved_root):
+                problems.append(
+                    Problem(
+                        str(path),
+                        None,
+                        None,
+                        "is a symbolic link to a file outside the data folder",
+                    )
                 )
-            )
-            continue
+                continue
         if not path.is_file():
             problems.append(Problem(str(path), None, None, "is not a regular file"))
             continue
@@ -65,12 +76,35 @@ def _markdown_files(folder_data: ContentFolder, kind: str):
     return files
 
 
+# Endings of markdown files that are not read (only ``.md`` is): a contributor who writes one
+# expects a page, so the import says it is left out.
+_MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
+
+
+def _not_read(path: Path, kind: str) -> str | None:
+    """Why a skipped entry of ``kind``/ looks like content that a contributor meant to be read
+    (a markdown file under another ending, or a folder holding markdown files), or None for a
+    dot-file, a folder of pictures or anything else that is not (no link is followed)."""
+    if path.name.startswith(".") or path.is_symlink():
+        return None
+    if path.is_dir():
+        for _, _, names in os.walk(path):
+            if any(Path(name).suffix.lower() in _MARKDOWN_SUFFIXES for name in names):
+                return f"is a folder; only the .md files directly in {kind}/ are read"
+        return None
+    if path.suffix.lower() in _MARKDOWN_SUFFIXES:
+        renamed = f"{path.stem.lower()}.md"
+        return f"is not read: only files ending in '.md' are content (rename it {renamed})"
+    return None
+
+
 def folder_link_out(root: Path, kind: str) -> Problem | None:
     """The problem with ``root/kind`` (``guides``, ``categories`` or ``public``) if it is a
     symbolic link to a folder outside the data folder (a contributor can commit one):
     nothing is read from it, written into it or served from it."""
     folder = Path(root) / kind
-    if folder.is_symlink() and not folder.resolve().is_relative_to(Path(root).resolve()):
+    real = Path(os.path.realpath(folder))  # never raises, even for links in a loop
+    if folder.is_symlink() and not real.is_relative_to(os.path.realpath(root)):
         return Problem(
             str(folder), None, None, "is a symbolic link to a folder outside the data folder"
         )

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.fileformat.characters import is_blank
+from catalog.fileformat.files import file_inside
 from catalog.fileformat.problems import describe_value
 from catalog.fileformat.rules import (
     DATE_RE,
@@ -101,8 +102,7 @@ class Image(Text):
             report.add(key, problem)
         elif kind == "relative" and report.root is not None:
             base = Path(report.path).parent
-            target = (base / value).resolve()
-            if not target.is_relative_to(report.root.resolve()) or not target.is_file():
+            if file_inside(base / value, report.root) is None:
                 report.add(
                     key,
                     f"{value!r} is not an http(s):// URL or a site path starting with '/', and "

@@ -14,6 +14,7 @@ edited in the admin is put back to what its file says, and an unchanged folder w
 from __future__ import annotations
 
 import datetime
+import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from catalog.fileformat import (
     tag_text,
 )
 from catalog.fileformat.bodies import resolved
+from catalog.fileformat.files import file_inside
 from catalog.fileformat.merge import Conflict, State, pair_up
 from catalog.fileformat.rendering import stored_rendering
 from catalog.infra.db import backend
@@ -332,7 +334,7 @@ def _content_times(folder, plan):
     if not written:
         return
     committed = last_commit_times(folder.root)
-    root = folder.root.resolve()
+    root = Path(os.path.realpath(folder.root))
     for kind, plan_kind, item, is_new in written:
         when = committed.get(root / kind / f"{item.slug}.md") if committed else None
         if when is None and kind == "guides" and is_new:
@@ -356,8 +358,8 @@ def local_image_size(public: Path, image: str) -> tuple[int | None, int | None]:
     """
     if not image.startswith("/") or image.startswith("//"):
         return None, None
-    path = (public / image.lstrip("/").split("?")[0]).resolve()
-    if not path.is_relative_to(public.resolve()) or not path.is_file():
+    path = file_inside(public / image.lstrip("/").split("?")[0], public)
+    if path is None:
         return None, None
     try:
         with Image.open(path) as img:

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from catalog.fileformat import ContentFolder, Problem, folder_link_out, moment_text, printable
 from catalog.fileformat.characters import normalise_newlines
+from catalog.fileformat.files import file_inside
 from catalog.fileformat.rendering import markdown_html
 from catalog.fileformat.rules import is_public
 from catalog.infra.publicfiles import NotServed, image_file, real_path
@@ -155,7 +156,7 @@ class _Checker:
         remote = parts.scheme in ("http", "https", "data") or parts.netloc
         if src and not remote:
             candidates = self.local_file(path, src)
-            if not any(c.resolve().is_file() for c in candidates):
+            if not any(file_inside(c, self.root) for c in candidates):
                 self.add(
                     path,
                     line,

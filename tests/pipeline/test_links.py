@@ -69,6 +69,22 @@ def test_broken_links_and_missing_images_are_errors_with_lines(folder, body, mes
     assert message in found[0][1]
 
 
+def test_images_through_links_in_a_loop_or_out_of_the_folder_do_not_exist(folder, tmp_path):
+    """Contributors can commit symbolic links: a loop (which ``Path.resolve`` raises for)
+    and a link to a file outside the content folder are both images that do not exist."""
+    guides = folder.root / "guides"
+    (guides / "a.png").symlink_to("b.png")
+    (guides / "b.png").symlink_to("a.png")
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(b"GIF89a")
+    (guides / "out.png").symlink_to(outside)
+    found = problems(folder, "![loop](a.png)\n\n![out](out.png)\n\n![ok](/images/ok.png)\n")
+    assert [(line, message.split(" (")[0]) for line, message, _ in found] == [
+        (13, "image a.png does not exist"),
+        (15, "image out.png does not exist"),
+    ]
+
+
 def test_a_draft_may_link_to_a_draft(folder):
     assert problems(folder, "[x](/guides/secret)\n", draft=True) == []
 
