@@ -127,9 +127,14 @@ class CreatedYearFilter(admin.SimpleListFilter):
         return [(str(year), str(year)) for year in reversed(years)]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(created_on__year=int(self.value()))
-        return queryset
+        """Guides of the year given; none for a value that is not a year a date can have
+        (``?year=99999999999999999999`` made the year's bounds fail with a server error)."""
+        if not self.value():
+            return queryset
+        year = self.value()
+        if not (year.isascii() and year.isdigit() and datetime.MINYEAR <= int(year) <= 9999):
+            return queryset.none()
+        return queryset.filter(created_on__year=int(year))
 
 
 @admin.register(Guide)

@@ -146,6 +146,9 @@ def test_list_shows_state_categories_and_tags_with_filters_and_search(editor, si
     ) == ["TLS"]
     assert titles("?tag=protocols") == ["TCP basics"]
     assert titles("?year=2024") == ["TLS"]
+    for not_a_year in ("99999999999999999999", "0", "²", "abc"):  # none, and no server error
+        assert editor.get("/admin/catalog/guide/?year=" + not_a_year).status_code == 200
+        assert titles("?year=" + not_a_year) == []
     assert titles("?q=handshakes") == ["TCP basics"]
     assert titles("?q=security") == ["TLS"]
 
