@@ -54,8 +54,10 @@ def check(headers, body: bytes, secret: str, branch: str) -> Push:
         return Push(False, f"ignored: a {event or 'nameless'} event, not a push")
     try:
         ref = json.loads(body).get("ref", "")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # RecursionError: "[[[[…" nested deep
         return Push(False, "ignored: the body is not a push's JSON")
+    if not isinstance(ref, str):
+        return Push(False, "ignored: the push's ref is not text")
     if ref != f"refs/heads/{branch}":
         return Push(False, f"ignored: a push to {ref or 'nothing'}, not to {branch}")
     return Push(True, f"a push to {branch}: sync queued")

@@ -92,6 +92,17 @@ def test_a_push_to_another_branch_or_a_ping_is_acknowledged_and_ignored(client, 
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000, b'"a string"', b"\xff\xfe", b'{"ref": ["refs/heads/main"]}', b"{}"],
+)
+def test_a_signed_body_that_is_no_push_is_acknowledged_and_ignored(client, hook, body):
+    response = github(client, body=body)
+    assert response.status_code == 202 and response.json()["queued"] is False
+    assert not SyncRun.objects.exists()
+
+
+@pytest.mark.django_db
 def test_the_hook_takes_posts_only(client, hook):
     assert client.get("/hooks/git").status_code == 405
 
