@@ -243,7 +243,7 @@ def _from_copy(kind, text):
     """The file form a ``loaded_copy`` holds, or None if it holds none (or nonsense)."""
     try:
         return from_data(kind, json.loads(text)) if text else None
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
 
 

@@ -432,6 +432,22 @@ def test_a_stale_category_form_is_refused_too(site, editor_client):
     assert Category.objects.get(slug="c").title == "Changed meanwhile"
 
 
+@pytest.mark.parametrize("copy", ["[" * 100_000, "{}", '{"title": 5}', "nonsense"])
+def test_a_stale_form_whose_loaded_copy_is_nonsense_asks_as_one_without(site, editor_client, copy):
+    category = Category.objects.get(slug="c")
+    url = f"/admin/catalog/category/{category.pk}/change/"
+    opened = loaded_version(editor_client.get(url))
+    category.title = "Changed meanwhile"
+    category.save()
+    data = {
+        **{"title": "Mine", "slug": "c", "description": "", "sort": "1"},
+        **{"icon": "", "image": "", "body": "", "loaded_version": opened, "loaded_copy": copy},
+    }
+    response = editor_client.post(url, data)
+    assert response.status_code == 200 and "Someone else saved this" in response.content.decode()
+    assert Category.objects.get(slug="c").title == "Changed meanwhile"
+
+
 # --- dates that mean something --------------------------------------------------------------
 
 
