@@ -22,12 +22,12 @@ GUIDE = (
 )
 
 
-def git(folder, *args, check=True):
+def git(folder, *args, check=True, env=None):
     result = subprocess.run(
         ["git", "-C", str(folder), *args],
         capture_output=True,
         text=True,
-        env={**os.environ, **IDENTITY},
+        env={**os.environ, **IDENTITY, **(env or {})},
     )
     if check:
         assert result.returncode == 0, result.stderr

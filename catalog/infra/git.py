@@ -128,17 +128,29 @@ def last_commit_times(folder: Path) -> dict[Path, dt.datetime]:
     if log.returncode or dirty.returncode:
         return {}
     modified = {top / line[3:] for line in dirty.stdout.decode(errors="replace").splitlines()}
+    now = dt.datetime.now(dt.UTC)
     times, when = {}, None
     for line in log.stdout.decode(errors="replace").splitlines():
         if line.startswith("@@"):
-            when = dt.datetime.fromtimestamp(int(line[2:]), dt.UTC)
+            when = _commit_time(line[2:], now)
         elif line:
             path = top / line
             if path not in times:
                 times[path] = when
-    now = dt.datetime.now(dt.UTC)
     times.update((path, now) for path in modified)
     return times
+
+
+def _commit_time(seconds: str, now: dt.datetime) -> dt.datetime:
+    """A commit's time from git's ``%ct``; ``now`` for one later than now. A contributor sets
+    their commit's date (``GIT_COMMITTER_DATE="@99999999999999"``, year 3,170,843), and no
+    change was made in the future: such a date would stand as a guide's "updated" date, or,
+    past year 9999, stop every import."""
+    try:
+        when = dt.datetime.fromtimestamp(int(seconds), dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        return now
+    return min(when, now)
 
 
 def check_name(kind: str, name: str) -> str:

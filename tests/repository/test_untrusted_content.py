@@ -3,12 +3,14 @@
 names) reaches nothing on the server. Real git, a bare remote and clones, as in
 test_sync_content."""
 
+import datetime as dt
 import os
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from catalog.infra.git import last_commit_times
 from catalog.models import Guide
@@ -65,6 +67,23 @@ def test_git_reads_no_configuration_from_a_data_folder_shaped_as_a_repository(re
     times = last_commit_times(data)
     assert not marker.exists()
     assert repos.site / "data" / "guides" / "g.md" in times
+
+
+@pytest.mark.parametrize("date", ["@99999999999999 +0000", "@4102444800 +0000"])
+def test_a_commit_dated_in_the_future_counts_as_made_now(repos, date):
+    """A contributor dates their own commits: past year 9999 the import stopped with a
+    traceback, and a date to come would stand as the guide's "updated" date."""
+    sync(repos)
+    git(repos.contrib, "pull", "-q", "--no-rebase", "origin", "main")
+    path = repos.contrib / "data" / "guides" / "g.md"
+    path.write_text(path.read_text().replace("Body", "Body, dated ahead"))
+    git(repos.contrib, "commit", "-qam", "from the future", env={"GIT_COMMITTER_DATE": date})
+    git(repos.contrib, "push", "-q", "origin", "main")
+    before = timezone.now()
+    sync(repos)
+    guide = Guide.objects.get(slug="g")
+    assert "dated ahead" in guide.body
+    assert before - dt.timedelta(minutes=1) <= guide.updated_at <= timezone.now()
 
 
 def test_import_check_refuses_a_data_folder_holding_a_git_directory(content, tmp_path):
