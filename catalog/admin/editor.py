@@ -13,6 +13,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect
 from markdownx.views import ImageUploadView, MarkdownifyView
 
+from catalog.fileformat.reading import MAX_FILE_BYTES
 from catalog.infra import roles
 from catalog.infra.publicfiles import public_folder, serve_image
 from catalog.infra.uploads import EditorImageForm
@@ -32,6 +33,12 @@ class PreviewView(EditorsOnly, MarkdownifyView):
     def post(self, request, *args, **kwargs):
         if "content" not in request.POST:
             return HttpResponseBadRequest("No content to preview.")
+        # No body a file may hold is longer; the renderer's time grows with the text (the
+        # sanitiser's with the square of its "&" entities: 2 MB of "&" would take a minute).
+        if len(request.POST["content"].encode()) > MAX_FILE_BYTES:
+            return HttpResponseBadRequest(
+                f"Too long to preview: a guide's file holds at most {MAX_FILE_BYTES:,} bytes."
+            )
         return super().post(request, *args, **kwargs)
 
 

@@ -516,6 +516,13 @@ def test_editor_endpoints_require_csrf(site):
     assert response.status_code == 200 and b'<h1 id="x">' in response.content
 
 
+def test_the_preview_refuses_a_text_longer_than_a_file_may_be(editor, site):
+    response = editor.post("/markdownx/markdownify/", {"content": "&" * 1_000_001})
+    assert response.status_code == 400 and b"at most 1,000,000 bytes" in response.content
+    response = editor.post("/markdownx/markdownify/", {"content": "x" * 999_000})
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize(("fmt", "ext"), [("PNG", "png"), ("JPEG", "jpg"), ("WEBP", "webp")])
 def test_an_uploaded_diagram_gets_smaller_copies_in_a_srcset(editor, site, client, fmt, ext):
     upload = SimpleUploadedFile("big", image_bytes(fmt, (2000, 1000)))
