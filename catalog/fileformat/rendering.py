@@ -35,7 +35,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 
 ALLOWED_TAGS = {
     "a",
@@ -74,6 +74,7 @@ ALLOWED_TAGS = {
     "q",
     "s",
     "samp",
+    "section",
     "small",
     "span",
     "strong",
@@ -94,7 +95,8 @@ ALLOWED_TAGS = {
 _HEADINGS = {f"h{n}": {"id"} for n in range(1, 7)}
 ALLOWED_ATTRIBUTES = {
     "*": {"title", "lang", "dir"},
-    "a": {"href", "name"},
+    "a": {"href", "name", "id", "aria-label"},
+    "li": {"id"},
     "img": {"src", "alt", "width", "height", "loading", "decoding"},
     "abbr": {"title"},
     "ol": {"start", "reversed"},
@@ -107,7 +109,12 @@ ALLOWED_ATTRIBUTES = {
     "details": {"open"},
     **_HEADINGS,
 }
-ALLOWED_CLASSES = {"a": {"headerlink"}}
+ALLOWED_CLASSES = {
+    "a": {"headerlink", "footnote-backref"},
+    "sup": {"footnote-ref"},
+    "section": {"footnotes"},
+    "p": {"markdown-alert-title"},
+}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 _cleaner = nh3.Cleaner(
@@ -125,7 +132,13 @@ _OPTIONS = (
     Options.CMARK_OPT_UNSAFE  # raw HTML is kept, then sanitised (nh3), as GitHub does
     | Options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
     | Options.CMARK_OPT_GITHUB_PRE_LANG
+    | Options.CMARK_OPT_FOOTNOTES  # "text[^1]" and "[^1]: note", as GitHub renders them
 )
+# The most footnote marks ("[^", references and notes together) a body's footnotes are
+# rendered with; a body with more shows them as written. Each reference to a note adds a
+# link back to it in the note: 200,000 references to one note in a 1 MB file made 51 MB of
+# HTML in 15 s. Real guides have a handful.
+MAX_FOOTNOTE_MARKS = 500
 # GitHub's extensions, as cmarkgfm.github_flavored_markdown_to_html attaches them (looked up
 # once per process instead of once per body).
 _GFM = ("table", "autolink", "tagfilter", "strikethrough", "tasklist")
@@ -150,7 +163,10 @@ def _github_html(text):
     if not _extensions:
         cmark.core_extensions_ensure_registered()
         _extensions.extend(cmark.find_syntax_extension(name) for name in _GFM)
-    parser = cmark.parser_new(options=_OPTIONS)
+    options = _OPTIONS
+    if text.count("[^") > MAX_FOOTNOTE_MARKS:
+        options &= ~Options.CMARK_OPT_FOOTNOTES
+    parser = cmark.parser_new(options=options)
     root = None
     try:
         for extension in _extensions:
@@ -158,7 +174,7 @@ def _github_html(text):
         cmark.parser_feed(parser, text)
         root = cmark.parser_finish(parser)
         rendered = _cmark.lib.cmark_render_html(
-            root, _OPTIONS, cmark.parser_get_syntax_extensions(parser)
+            root, options, cmark.parser_get_syntax_extensions(parser)
         )
         try:
             return _cmark.ffi.string(rendered).decode("utf-8")
@@ -306,6 +322,45 @@ def _limit_nesting(rendered):
     return "".join(parts)
 
 
+# GitHub's alerts: a block quote at the top level of a body (not in a list or another quote)
+# whose first line is "[!NOTE]", "[!TIP]", "[!IMPORTANT]", "[!WARNING]" or "[!CAUTION]" alone,
+# and that holds something more, is shown as a callout titled by its kind, in GitHub's own
+# markup (``markdown-alert``). cmark-gfm has no such extension: the block quote as cmark
+# writes it is rewritten.
+_ALERT_KINDS = ("note", "tip", "important", "warning", "caution")
+_CONTAINER_RE = re.compile(
+    r"<blockquote>\n(?:<p>\[!(" + "|".join(_ALERT_KINDS) + r")\](?:\n|</p>\n(?!</blockquote>)))?"
+    r"|</blockquote>|<li[ >]|</li>",
+    re.IGNORECASE,
+)
+
+
+def _alerts(rendered):
+    """``rendered`` with GitHub's alerts, in one pass over its block quotes and list items
+    (each quote's end matched to its own start)."""
+    if "[!" not in rendered:
+        return rendered
+    parts, at, open_ = [], 0, []  # open_: whether each quote or item open now is an alert
+    for tag in _CONTAINER_RE.finditer(rendered):
+        if tag.group(0).startswith("</"):
+            if open_ and open_.pop() and tag.group(0) == "</blockquote>":
+                parts += [rendered[at : tag.start()], "</div>"]
+                at = tag.end()
+            continue
+        kind = (tag.group(1) or "").lower() if not open_ else ""
+        open_.append(bool(kind))
+        if kind:
+            title = f'<p class="markdown-alert-title">{kind.title()}</p>\n'
+            rest = "" if tag.group(0).endswith("</p>\n") else "<p>"
+            parts += [
+                rendered[at : tag.start()],
+                f'<div class="markdown-alert markdown-alert-{kind}">\n{title}{rest}',
+            ]
+            at = tag.end()
+    parts.append(rendered[at:])
+    return "".join(parts)
+
+
 def sanitize(html: str) -> str:
     return _cleaner.clean(html)
 
@@ -316,6 +371,7 @@ def markdown_html(text: str) -> str:
     if not text:
         return ""
     rendered = _limit_nesting(_github_html(text))
+    rendered = _alerts(rendered)
     rendered = _CODE_RE.sub(_code_block, rendered)
     rendered = _headings(rendered)
     if "<input" in rendered:
@@ -369,7 +425,11 @@ def table_of_contents(html: str) -> list[dict]:
     return parser.found if len(parser.found) >= TOC_MIN_HEADINGS else []
 
 
-_PERMALINK_RE = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.DOTALL)
+# The signs a reader does not read as text: a heading's permalink ("#") and a footnote's way
+# back to its reference ("↩").
+_PERMALINK_RE = re.compile(
+    r'<a (?:[^>]*? )?class="(?:headerlink|footnote-backref)"[^>]*>.*?</a>', re.DOTALL
+)
 _BLOCK_TAG_RE = re.compile(r"</?(?:p|li|h[1-6]|pre|blockquote|td|th|br|tr|div|ul|ol|table)\b[^>]*>")
 _ANY_TAG_RE = re.compile(r"<[^>]*>")
 

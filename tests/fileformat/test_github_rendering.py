@@ -10,7 +10,7 @@ import cmarkgfm
 import pytest
 
 from catalog.fileformat import read_folder
-from catalog.fileformat.rendering import render_markdown
+from catalog.fileformat.rendering import plain_text, render_markdown
 
 STRUCTURE = {"ul", "ol", "li", "pre", "table", "tr", "th", "td", "blockquote"}
 STRUCTURE |= {f"h{n}" for n in range(1, 7)}
@@ -42,8 +42,12 @@ def shape(html):
 
 
 def github(text):
-    """What GitHub's renderer makes of ``text`` (cmark-gfm with GitHub's extensions)."""
-    return cmarkgfm.github_flavored_markdown_to_html(text, cmarkgfm.cmark.Options.CMARK_OPT_UNSAFE)
+    """What GitHub's renderer makes of ``text`` (cmark-gfm with GitHub's extensions and its
+    footnotes)."""
+    options = cmarkgfm.cmark.Options
+    return cmarkgfm.github_flavored_markdown_to_html(
+        text, options.CMARK_OPT_UNSAFE | options.CMARK_OPT_FOOTNOTES
+    )
 
 
 def count(html, tag):
@@ -131,10 +135,59 @@ def test_a_code_blocks_language_is_named_for_its_label_only_when_it_is_a_name():
 
 
 def test_the_plain_text_ends_each_heading_so_excerpts_keep_it_apart():
-    from catalog.fileformat.rendering import plain_text
-
     text = plain_text(render_markdown("## Caching\n\nKeeps copies.\n\n### Why?\n\nSpeed.\n"))
     assert text == "Caching — Keeps copies. Why? — Speed."
+
+
+def test_footnotes_link_to_their_notes_and_back_as_on_github():
+    text = "Hashing[^ring] moves few keys[^1].\n\n[^ring]: Karger et al.\n[^1]: See below.\n"
+    html = render_markdown(text)
+    assert shape(html) == shape(github(text)) == [("ol", 0), ("li", 1), ("li", 1)]
+    assert '<sup class="footnote-ref"><a href="#fn-ring" id="fnref-ring"' in html
+    assert '<section class="footnotes">' in html and '<li id="fn-ring">' in html
+    assert '<a href="#fnref-1" class="footnote-backref" aria-label="Back to reference 2"' in html
+    # the way back ("↩") is no word of the text, as a heading's permalink is none
+    assert plain_text(html) == "Hashing1 moves few keys2. Karger et al. See below."
+    assert "[^1]" in render_markdown("A reference to no note[^1].\n")  # left as written
+
+
+def test_a_body_with_more_footnote_marks_than_the_limit_shows_them_as_written():
+    """Each reference adds a link back in its note: 200,000 references to one note (a 1 MB
+    file) made 51 MB of HTML. Past ``MAX_FOOTNOTE_MARKS`` the marks are text."""
+    from catalog.fileformat.rendering import MAX_FOOTNOTE_MARKS
+
+    def body(references):
+        return "See[^1]" * references + "\n\n[^1]: The note.\n"
+
+    assert '<section class="footnotes">' in render_markdown(body(MAX_FOOTNOTE_MARKS - 1))
+    html = render_markdown(body(200_000))
+    assert "footnote" not in html and len(html) < 2_000_000 and html.count("[^1]") == 200_001
+
+
+@pytest.mark.parametrize("kind", ["NOTE", "TIP", "IMPORTANT", "WARNING", "CAUTION", "note"])
+def test_an_alert_is_a_callout_titled_by_its_kind_as_on_github(kind):
+    html = render_markdown(f"> [!{kind}]\n> Back up *first*.\n>\n> Then migrate.\n")
+    name = kind.lower()
+    assert html == (
+        f'<div class="markdown-alert markdown-alert-{name}">\n'
+        f'<p class="markdown-alert-title">{name.title()}</p>\n'
+        "<p>Back up <em>first</em>.</p>\n<p>Then migrate.</p>\n</div>\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "> [!NOTE] on the marker's line\n",  # the marker must stand alone
+        "> [!NOTE]\n",  # and hold something
+        "> [!HINT]\n> not a kind GitHub has\n",
+        "> Quote\n>\n> > [!NOTE]\n> > in a quote\n",  # alerts are never nested
+        "- item\n\n  > [!TIP]\n  > in a list\n",
+    ],
+)
+def test_what_github_does_not_take_for_an_alert_stays_a_block_quote(text):
+    html = render_markdown(text)
+    assert "markdown-alert" not in html and shape(html) == shape(github(text))
 
 
 def test_raw_html_is_rendered_then_sanitised():
