@@ -37,77 +37,37 @@ from pygments.util import ClassNotFound
 
 RENDERER_VERSION = 4
 
+# What GitHub's sanitiser keeps of raw HTML in markdown, less what our pages cannot use
+# (forms, ``target``, ``tabindex``, most presentational attributes): the elements, ``align``
+# where READMEs centre a diagram (``<p align="center"><img …></p>``), and ``<picture>`` with
+# its ``<source>`` (a diagram for dark mode: ``media="(prefers-color-scheme: dark)"``).
 ALLOWED_TAGS = {
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "caption",
-    "cite",
-    "code",
-    "dd",
-    "del",
-    "details",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "figcaption",
-    "figure",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "img",
-    "ins",
-    "kbd",
-    "li",
-    "mark",
-    "ol",
-    "p",
-    "pre",
-    "q",
-    "s",
-    "samp",
-    "section",
-    "small",
-    "span",
-    "strong",
-    "sub",
-    "summary",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "u",
-    "ul",
-    "var",
+    *("a", "abbr", "b", "bdo", "blockquote", "br", "caption", "cite", "code", "dd", "del"),
+    *("details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "hr", "i", "img"),
+    *("ins", "kbd", "li", "mark", "ol", "p", "picture", "pre", "q", "rp", "rt", "ruby", "s"),
+    *("samp", "section", "small", "source", "span", "strike", "strong", "sub", "summary"),
+    *("sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "tt", "u", "ul"),
+    *("var", "wbr", "h1", "h2", "h3", "h4", "h5", "h6"),
 }
-_HEADINGS = {f"h{n}": {"id"} for n in range(1, 7)}
+_ALIGNED = {"align"}
 ALLOWED_ATTRIBUTES = {
     "*": {"title", "lang", "dir"},
     "a": {"href", "name", "id", "aria-label"},
     "li": {"id"},
-    "img": {"src", "alt", "width", "height", "loading", "decoding"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding", "align"},
+    "source": {"srcset", "media", "type", "width", "height"},
     "abbr": {"title"},
+    "time": {"datetime"},
     "ol": {"start", "reversed"},
     "td": {"align", "colspan", "rowspan", "style"},
     "th": {"align", "colspan", "rowspan", "style", "scope"},
     "code": {"class"},
     "pre": {"class"},
     "span": {"class"},
-    "div": {"class"},
+    "div": {"class", *_ALIGNED},
+    "p": _ALIGNED,
     "details": {"open"},
-    **_HEADINGS,
+    **{f"h{n}": {"id", *_ALIGNED} for n in range(1, 7)},
 }
 ALLOWED_CLASSES = {
     "a": {"headerlink", "footnote-backref"},
@@ -361,8 +321,25 @@ def _alerts(rendered):
     return "".join(parts)
 
 
-def sanitize(html: str) -> str:
-    return _cleaner.clean(html)
+# A ``<source>``'s ``srcset`` is a list of image URLs, each with an optional width or density,
+# that the sanitiser does not look into: one naming a scheme other than http(s) is dropped
+# whole, as the sanitiser drops such an ``<img src>``.
+_SRCSET_RE = re.compile(r' srcset="([^"]*)"')
+_URL_SCHEME_RE = re.compile(r"[\x00-\x20]*([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def _srcset(match):
+    for candidate in html.unescape(match.group(1)).split(","):
+        # as a browser reads a URL: tabs and newlines inside it dropped ("java\tscript:")
+        scheme = _URL_SCHEME_RE.match(re.sub("[\t\n\r]", "", candidate))
+        if scheme and scheme.group(1).lower() not in URL_SCHEMES - {"mailto"}:
+            return ""
+    return match.group(0)
+
+
+def sanitize(text: str) -> str:
+    cleaned = _cleaner.clean(text)
+    return _SRCSET_RE.sub(_srcset, cleaned) if " srcset=" in cleaned else cleaned
 
 
 def markdown_html(text: str) -> str:

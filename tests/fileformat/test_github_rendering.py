@@ -197,6 +197,33 @@ def test_raw_html_is_rendered_then_sanitised():
     assert "<script>" not in html  # shown as text, as GitHub shows it
 
 
+def test_raw_html_keeps_what_github_keeps_for_diagrams():
+    """A centred diagram and one for dark mode, as READMEs write them; presentational
+    attributes GitHub keeps; what could run or leave the page is dropped."""
+    html = render_markdown(
+        '<p align="center"><img src="/d.png" width="300" alt="d"></p>\n\n'
+        '<picture><source media="(prefers-color-scheme: dark)" srcset="/dark.png 1x, '
+        'https://cdn.example.org/dark@2x.png 2x"><img src="/d.png" alt="d"></picture>\n\n'
+        '<h2 align="center" onclick="x()">T</h2>\n\n<strike>old</strike> <tt>mono</tt>\n'
+    )
+    assert '<p align="center"><img loading="lazy" decoding="async" src="/d.png" width="300"' in html
+    assert (
+        '<source media="(prefers-color-scheme: dark)" srcset="/dark.png 1x, '
+        'https://cdn.example.org/dark@2x.png 2x">'
+    ) in html
+    assert '<h2 align="center">T</h2>' in html and "onclick" not in html
+    assert "<strike>old</strike> <tt>mono</tt>" in html
+
+
+@pytest.mark.parametrize(
+    "srcset",
+    ["javascript:alert(1)", "/ok.png, JAVASCRIPT:x", " data:image/png;base64,AA", "&#106;s:x"],
+)
+def test_a_srcset_naming_another_scheme_is_dropped(srcset):
+    html = render_markdown(f'<picture><source srcset="{srcset}"><img src="/d.png"></picture>\n')
+    assert "<source>" in html and "srcset" not in html
+
+
 # --- every real guide, element by element ------------------------------------------------------
 
 
