@@ -35,6 +35,7 @@ db: setup
 	@$(if $(SITE_DIR),mkdir -p $(SITE_DIR) && echo "Site folder: $(SITE_DIR) (the database and uploads for $(DATA_DIR))")
 	$(DEV_ENV) $(PY) manage.py migrate --verbosity 0
 	$(DEV_ENV) $(PY) manage.py import_guides
+	$(DEV_ENV) $(PY) manage.py render_guides --verbosity 0  # what an older renderer made
 
 # An account for the admin: `make editor NAME=alice` asks for its password (DATA= as for run).
 NAME ?= $(or $(USER),editor)

@@ -1,8 +1,9 @@
 """Fill the stored HTML of guides and categories ahead of time.
 
-Imports store no HTML (rendering is most of an import's cost); a page renders what is not
-stored when it is first shown, and the page cache keeps it. Run this after an import, or after
-an upgrade that bumps ``RENDERER_VERSION``, so that no visitor waits for a render.
+Every import and save stores a record's HTML as it writes the record; what an older renderer
+made (after an upgrade that bumps ``RENDERER_VERSION``) stays until the record changes, and a
+page renders it anew when it is first shown. Run this after such an upgrade (``make run``
+does), so that no visitor waits for a render; ``--all`` renders every record again.
 """
 
 from catalog.management.base import DatabaseCommand
