@@ -124,7 +124,7 @@ def _github_html(text):
         cmark.core_extensions_ensure_registered()
         _extensions.extend(cmark.find_syntax_extension(name) for name in _GFM)
     options = _OPTIONS
-    if text.count("[^") > MAX_FOOTNOTE_MARKS:
+    if not 0 < text.count("[^") <= MAX_FOOTNOTE_MARKS:  # none to render: cmark's pass spared
         options &= ~Options.CMARK_OPT_FOOTNOTES
     parser = cmark.parser_new(options=options)
     root = None
