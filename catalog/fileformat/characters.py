@@ -1,13 +1,18 @@
 """Characters: which no field or body may hold (control characters, Unicode category Cc,
-other than tab and newline; lone surrogates), and the one rule for line endings."""
+other than tab and newline; lone surrogates; the noncharacters U+FFFE and U+FFFF), which
+show nothing, and the one rule for line endings."""
 
 import re
 import unicodedata
 
-# Control characters (Unicode category Cc) other than tab and newline, and lone surrogates
-# (which YAML's "\\ud800" escape can make): no field or body may hold one. PostgreSQL refuses
-# NUL in text, so without this rule the default and the production database would disagree.
-CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Control characters (Unicode category Cc) other than tab and newline, lone surrogates (which
+# YAML's "\\ud800" escape can make) and U+FFFE and U+FFFF: no field or body may hold one.
+# PostgreSQL refuses NUL in text, so without this rule the default and the production
+# database would disagree; XML 1.0 has no U+FFFE or U+FFFF (nor C0 controls), so a title
+# holding one (YAML's "\\uFFFF", or the character in a body) made the Atom feeds, which
+# readers parse as XML, malformed for every subscriber.
+CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_NONCHARACTERS = {"\ufffe", "\uffff"}
 
 
 _CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 11: "VT", 12: "FF", 13: "CR", 27: "ESC", 127: "DEL"}
@@ -20,10 +25,16 @@ def describe_control(ch):
 
 
 def control_problem(text):
-    """The message for the first control character in ``text``, or None."""
+    """The message for the first character in ``text`` that no field or body may hold (see
+    ``CONTROL_RE``), or None."""
     match = CONTROL_RE.search(text)
     if match is None:
         return None
+    if match.group() in _NONCHARACTERS:
+        return (
+            f"contains the noncharacter {describe_control(match.group())}, which feeds and "
+            "sitemaps (XML) cannot hold"
+        )
     return (
         f"contains the control character {describe_control(match.group())}; "
         "only tab and newline may be used"

@@ -241,6 +241,20 @@ def test_feeds_are_valid_atom_without_drafts(client, site):
     assert client.get("/guides/nope/feed.xml").status_code == 404
 
 
+def test_feeds_and_sitemaps_stay_well_formed_xml_whatever_a_title_holds(client, content):
+    """Every character a file may hold is one XML can carry: U+FFFE and U+FFFF, which it
+    cannot, are refused by the format (they made the feeds malformed for every reader)."""
+    odd = 'A \\uFDD0 \\u2028 \\u200F \\U0001F680 <&> ]]> \\" title'
+    content.category("c", title=odd)
+    content.guide("g", title=odd, description=odd, categories=("c",), tags=(odd,))
+    content.import_()
+    for path in ("/feed.xml", "/guides/c/feed.xml", "/sitemap.xml", "/sitemap-guides.xml"):
+        ET.fromstring(client.get(path).content)  # raises if not well-formed
+    entry = ET.fromstring(client.get("/feed.xml").content).find(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == Guide.objects.get().title
+    assert "\ufdd0" in Guide.objects.get().title and "]]>" in Guide.objects.get().title
+
+
 def test_feed_holds_the_latest_50(client, content):
     content.category("c")
     for n in range(55):
