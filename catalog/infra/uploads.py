@@ -198,9 +198,20 @@ def reencode(upload, fmt):
 
 
 def clean_upload(upload):
-    """Validate and re-encode an upload: (ContentFile under a generated name, format)."""
+    """Validate and re-encode an upload: (ContentFile under a generated name, format).
+
+    Validation reads headers and checks structure without decoding every pixel (a JPEG's
+    ``verify`` decodes nothing); an image whose data is damaged or cut short after a sound
+    header fails only when re-encoding decodes it, and is refused then, as any unreadable
+    file is."""
     fmt, _, _ = validate_image_upload(upload)
-    data, _ = reencode(upload, fmt)
+    try:
+        data, _ = reencode(upload, fmt)
+    except (*_READ_ERRORS, EOFError, Image.DecompressionBombError) as exc:
+        raise ValidationError(
+            f"This {fmt} image cannot be read: its data is damaged or cut short.",
+            code="damaged",
+        ) from exc
     return ContentFile(data, name=generated_name(fmt=fmt).rsplit("/", 1)[-1]), fmt
 
 

@@ -23,6 +23,13 @@ def image_bytes(fmt="PNG", size=(64, 48), mode="RGB"):
     return buffer.getvalue()
 
 
+def noise_jpeg():
+    """A JPEG whose scan holds data throughout (a blank image's is a few bytes)."""
+    buffer = io.BytesIO()
+    Image.effect_noise((64, 48), 60).convert("RGB").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -463,6 +470,8 @@ def test_diagram_upload_stores_a_generated_name_and_records_its_size(
             image_bytes("PNG") + b"\0" * (10 * 1024 * 1024),
             "the largest allowed is 10 MB",
         ),
+        # a sound header, its data cut short: found only when the pixels are decoded (500)
+        ("cut.jpg", noise_jpeg()[:-400], "This JPEG image cannot be read: its data is damaged"),
     ],
 )
 def test_bad_uploads_are_refused_in_the_form_and_the_editor(editor, site, name, payload, message):
