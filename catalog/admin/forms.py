@@ -23,6 +23,22 @@ from catalog.models import (
 )
 from catalog.write.records import file_form, last_author, last_change
 
+# The largest id a row may have (a 64-bit integer column).
+MAX_ID = 2**63 - 1
+
+
+def whole_number(text, low=1, high=MAX_ID):
+    """``text`` (a query or form value) as a whole number from ``low`` to ``high``, or None.
+
+    ASCII digits only: ``str.isdigit`` also takes "²" (which ``int`` refuses) and "١" (which
+    it reads as 1); and no more than a database column or a date can hold, so a lookup never
+    fails on the value (``?year=99999999999999999999`` and an id of twenty digits answered
+    500)."""
+    if not (isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= 19):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
 
 def form_fields_of(schema):
     """Which form field holds each file key (the schema's ``form_field``), and the slug and

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from catalog.admin import content_sync
-from catalog.admin.forms import GuideForm, MergingAdmin
+from catalog.admin.forms import GuideForm, MergingAdmin, whole_number
 from catalog.admin.lists import SearchCountCap
 from catalog.infra.lazy import lazy_module
 from catalog.infra.origin import absolute_url
@@ -131,10 +131,8 @@ class CreatedYearFilter(admin.SimpleListFilter):
         (``?year=99999999999999999999`` made the year's bounds fail with a server error)."""
         if not self.value():
             return queryset
-        year = self.value()
-        if not (year.isascii() and year.isdigit() and datetime.MINYEAR <= int(year) <= 9999):
-            return queryset.none()
-        return queryset.filter(created_on__year=int(year))
+        year = whole_number(self.value(), datetime.MINYEAR, datetime.MAXYEAR)
+        return queryset.none() if year is None else queryset.filter(created_on__year=year)
 
 
 @admin.register(Guide)
@@ -335,8 +333,8 @@ class GuideAdmin(SearchCountCap, MergingAdmin, admin.ModelAdmin):
                 ),
                 messages.SUCCESS,
             )
-        elif request.POST.get("revoke", "").isdigit():
-            link = get_object_or_404(ReviewLink, pk=request.POST["revoke"], guide=guide)
+        elif revoked := whole_number(request.POST.get("revoke")):
+            link = get_object_or_404(ReviewLink, pk=revoked, guide=guide)
             review.revoke(link)
             self.message_user(request, "The review link was revoked.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:catalog_guide_change", args=[guide.pk]))

@@ -13,7 +13,7 @@ from taggit import admin as taggit_admin
 from taggit.forms import MergeTagsForm
 
 from catalog import fileformat
-from catalog.admin.forms import TagForm
+from catalog.admin.forms import TagForm, whole_number
 from catalog.models import (
     Tag,
 )
@@ -71,7 +71,7 @@ class TagAdmin(taggit_admin.TagAdmin):
         if not self.has_change_permission(request):
             raise PermissionDenied
         if request.method == "POST":  # "Merge these": the merge page, with the family chosen
-            ids = [i for i in request.POST.getlist("tag") if i.isdigit()]
+            ids = [str(i) for i in map(whole_number, request.POST.getlist("tag")) if i]
             request.session["selected_tag_ids"] = ",".join(ids)
             return HttpResponseRedirect(reverse("admin:taggit_tag_merge_tags"))
         return self._page(
@@ -91,7 +91,8 @@ class TagAdmin(taggit_admin.TagAdmin):
         kept tag (catalog.write.changes.merge_tags); taggit's own moves only its generic items."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        ids = [i for i in request.session.get("selected_tag_ids", "").split(",") if i.isdigit()]
+        chosen = request.session.get("selected_tag_ids", "").split(",")
+        ids = [i for i in map(whole_number, chosen) if i]
         tags = list(_counted(Tag.objects.filter(pk__in=ids)))
         if not tags:
             self.message_user(request, "Select the tags to merge first.", messages.WARNING)

@@ -338,6 +338,21 @@ def test_a_title_or_tag_that_shows_nothing_is_refused_as_in_files(
     assert not Guide.objects.filter(slug="consistent-hashing").exists()
 
 
+@pytest.mark.parametrize("value", ["²", "١", "99999999999999999999", "1" * 500, "a", "\x00"])
+def test_ids_posted_to_the_back_office_never_fail_a_lookup(admin_client, site, value):
+    """Values ``isdigit`` takes but ``int`` refuses ("²") or that no column holds (twenty
+    digits) answered 500: each is an id of nothing."""
+    guide = Guide.objects.get(slug="tcp")
+    response = admin_client.post(
+        f"/admin/catalog/guide/{guide.pk}/review-links/", {"revoke": value}
+    )
+    assert response.status_code == 302
+    response = admin_client.post("/admin/taggit/tag/near-duplicates/", {"tag": [value]})
+    assert response.status_code == 302
+    response = admin_client.get("/admin/taggit/tag/merge-tags/", follow=True)
+    assert "Select the tags to merge first." in response.content.decode()
+
+
 def test_category_slug_may_not_equal_a_guide_slug(admin_client, site):
     response = admin_client.post(
         "/admin/catalog/category/add/",

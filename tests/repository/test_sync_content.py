@@ -210,6 +210,17 @@ def test_a_record_whose_file_cannot_be_read_is_not_offered_for_deletion(repos, a
     assert Guide.objects.get(slug="g").description == "Alice's words."
 
 
+@pytest.mark.parametrize("slug", ["\x00", "1" * 500, "../guides/g", "G", ""])
+def test_a_decision_for_a_name_no_file_can_have_is_not_found(repos, alice, settings, slug):
+    """A NUL or a name longer than the file system allows answered 500."""
+    settings.GUIDES_CONTENT_REPO = str(repos.site)
+    sync(repos)
+    response = alice.post(
+        "/admin/catalog/guide/content-sync/", {"kind": "guides", "slug": slug, "side": "files"}
+    )
+    assert response.status_code == 404
+
+
 def test_the_content_sync_page_needs_the_permission(repos, client):
     staff = User.objects.create_user("viewer", password="pw", is_staff=True)
     client.force_login(staff)
