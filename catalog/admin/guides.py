@@ -267,18 +267,18 @@ class GuideAdmin(SearchCountCap, MergingAdmin, admin.ModelAdmin):
         return self._redirect_to_page(request, obj, super().response_change(request, obj))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        known = str(object_id).isdigit()
+        guide_id = whole_number(str(object_id))  # "1²" is no id: the admin says so
         extra_context = {
             **(extra_context or {}),
-            "revisions": GuideRevision.objects.filter(guide_id=object_id).select_related("author")[
+            "revisions": GuideRevision.objects.filter(guide_id=guide_id).select_related("author")[
                 :50
             ]
-            if known
+            if guide_id
             else [],
-            "review_links": ReviewLink.objects.filter(guide_id=object_id).select_related(
+            "review_links": ReviewLink.objects.filter(guide_id=guide_id).select_related(
                 "created_by"
             )[:20]
-            if known
+            if guide_id
             else [],
             "review_link_days": settings.GUIDES_REVIEW_LINK_DAYS,
         }
