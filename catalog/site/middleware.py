@@ -41,12 +41,14 @@ def _is_invalid(text):
 
 class InvalidUrlMiddleware:
     """A URL whose path holds NUL or another control character answers 404, and a back-office
-    URL with NUL in a query value 400.
+    URL with NUL in a query value, or an empty ``_to_field``, 400.
 
     No page's path has one; PostgreSQL refuses NUL in text, so such a path would otherwise
     reach a query and fail there. Public query values are the views' to read (search, for
     one, answers a junk query with a friendly page); the admin's views are Django's, whose
-    list filters hand a value to the database as it is (``?source=%00`` failed there).
+    list filters hand a value to the database as it is (``?source=%00`` failed there), and
+    whose change pages look for a field named by ``_to_field`` when it is given, even empty
+    (``?_to_field=`` failed on every change page: "Category has no field named ''").
     """
 
     def __init__(self, get_response):
@@ -55,10 +57,11 @@ class InvalidUrlMiddleware:
     def __call__(self, request):
         if _is_invalid(request.path):
             return page_not_found(request, Http404("Invalid characters in the URL"))
-        if request.path.startswith(BACK_OFFICE) and any(
-            "\x00" in value for _, values in request.GET.lists() for value in values
-        ):
-            return HttpResponseBadRequest("NUL is not allowed in a query value.")
+        if request.path.startswith(BACK_OFFICE):
+            if any("\x00" in value for _, values in request.GET.lists() for value in values):
+                return HttpResponseBadRequest("NUL is not allowed in a query value.")
+            if request.GET.get("_to_field", None) == "":
+                return HttpResponseBadRequest("_to_field must name a field.")
         return self.get_response(request)
 
 

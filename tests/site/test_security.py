@@ -24,7 +24,7 @@ from PIL import Image
 
 from bench.servers import Gunicorn, redis_up
 from catalog.infra.roles import ensure_editors_group
-from catalog.models import Guide
+from catalog.models import Category, Guide
 from tests.served import ORIGIN, PASSWORD, NoRedirect, fetch
 
 # --- 1. public/ serves images inside the folder and nothing else ------------------------------
@@ -362,6 +362,20 @@ def test_nul_in_a_back_office_query_value_answers_400_on_every_database(site, qu
         assert response.status_code == 400, (path, query)
         assert response["Content-Security-Policy"] == settings.ADMIN_CONTENT_SECURITY_POLICY
     assert admin.get("/admin/catalog/guiderevision/?source=import").status_code == 200
+
+
+def test_an_empty_to_field_answers_400_not_a_server_error(site):
+    """Django's change pages look for the field ``_to_field`` names even when it is empty."""
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("to-field-admin", password=None))
+    guide = Guide.objects.get(slug="g0")
+    category = Category.objects.get(slug="c")
+    for path in (
+        f"/admin/catalog/guide/{guide.pk}/change/",
+        f"/admin/catalog/category/{category.pk}/change/",
+    ):
+        assert admin.get(f"{path}?_to_field=").status_code == 400, path
+        assert admin.get(path).status_code == 200
 
 
 def test_nul_in_a_public_query_value_is_the_views_to_read(client, site):
