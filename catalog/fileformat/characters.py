@@ -53,6 +53,12 @@ def is_blank(text: str) -> bool:
     return all(ch.isspace() or ch in _INVISIBLE or unicodedata.category(ch) == "Cf" for ch in text)
 
 
+# What ends a line somewhere a title or a tag is shown: a newline (the one line ending left
+# after ``normalise_newlines``; CR and NEL are control characters, refused as such), and the
+# Unicode line and paragraph separators, which YAML and some editors also break lines at.
+LINE_BREAK_RE = re.compile("[\n\u2028\u2029]")
+
+
 def normalise_newlines(text: str) -> str:
     """Multi-line text with CRLF and a lone CR read as LF: the one rule for line endings,
     whether the text is a file, a body or a description typed in a form (browsers send

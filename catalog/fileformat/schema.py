@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from catalog.fileformat.characters import is_blank
+from catalog.fileformat.characters import LINE_BREAK_RE, is_blank
 from catalog.fileformat.files import file_inside
 from catalog.fileformat.problems import describe_value
 from catalog.fileformat.rules import (
@@ -63,6 +63,10 @@ class Kind:
 class Text(Kind):
     required: bool = False
     max_chars: int | None = None
+    # A title is one line: in a list of links (the README's table of contents, a page's
+    # cards) a line break in it ends the item, and what follows ("# …", "- …") is markdown
+    # of its own.
+    one_line: bool = False
 
     def read(self, data, key, report):
         value = data.get(key)
@@ -81,6 +85,8 @@ class Text(Kind):
             report.add(key, "must not be empty")
         elif self.required and is_blank(value):
             report.add(key, f"{ascii(value)} shows nothing: it holds only invisible characters")
+        if self.one_line and LINE_BREAK_RE.search(value):
+            report.add(key, "must be one line; it holds a line break")
         if self.max_chars and len(value) > self.max_chars:
             report.add(
                 key, f"is {len(value):,} characters long; at most {self.max_chars:,} are allowed"
@@ -378,7 +384,13 @@ class Schema:
 
 
 # The keys guides and categories share, declared once for both.
-TITLE = Key("title", "title", Text(required=True, max_chars=MAX_TITLE_CHARS), "title", "title")
+TITLE = Key(
+    "title",
+    "title",
+    Text(required=True, max_chars=MAX_TITLE_CHARS, one_line=True),
+    "title",
+    "title",
+)
 DESCRIPTION = Key(
     "description",
     "description",

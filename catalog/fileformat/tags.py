@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from catalog.fileformat.characters import control_problem, is_blank
+from catalog.fileformat.characters import LINE_BREAK_RE, control_problem, is_blank
 from catalog.fileformat.problems import Problem, describe_value
 
 MAX_TAG_CHARS = 100
@@ -19,7 +19,11 @@ def tag_problem(label):
         return f"item {ascii(label)} shows nothing: it holds only invisible characters"
     if len(label) > MAX_TAG_CHARS:
         return f"item {label[:40]!r}… is longer than {MAX_TAG_CHARS} characters"
-    return control_problem(label)
+    if problem := control_problem(label):
+        return problem
+    if LINE_BREAK_RE.search(label):
+        return f"item {ascii(label)} must be one line; it holds a line break"
+    return None
 
 
 def tag_family(label):
