@@ -10,7 +10,7 @@ import cmarkgfm
 import pytest
 
 from catalog.fileformat import read_folder
-from catalog.fileformat.rendering import plain_text, render_markdown
+from catalog.fileformat.rendering import MAX_FOOTNOTE_MARKS, plain_text, render_markdown
 
 STRUCTURE = {"ul", "ol", "li", "pre", "table", "tr", "th", "td", "blockquote"}
 STRUCTURE |= {f"h{n}" for n in range(1, 7)}
@@ -154,7 +154,6 @@ def test_footnotes_link_to_their_notes_and_back_as_on_github():
 def test_a_body_with_more_footnote_marks_than_the_limit_shows_them_as_written():
     """Each reference adds a link back in its note: 200,000 references to one note (a 1 MB
     file) made 51 MB of HTML. Past ``MAX_FOOTNOTE_MARKS`` the marks are text."""
-    from catalog.fileformat.rendering import MAX_FOOTNOTE_MARKS
 
     def body(references):
         return "See[^1]" * references + "\n\n[^1]: The note.\n"
