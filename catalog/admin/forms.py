@@ -15,6 +15,7 @@ from catalog import fileformat
 from catalog.fileformat import from_data, to_data
 from catalog.fileformat.characters import normalise_newlines
 from catalog.fileformat.merge import merge, side_by_side
+from catalog.fileformat.rules import INT64_MAX
 from catalog.infra.uploads import DiagramField
 from catalog.models import (
     Category,
@@ -23,11 +24,8 @@ from catalog.models import (
 )
 from catalog.write.records import file_form, last_author, last_change
 
-# The largest id a row may have (a 64-bit integer column).
-MAX_ID = 2**63 - 1
 
-
-def whole_number(text, low=1, high=MAX_ID):
+def whole_number(text, low=1, high=INT64_MAX):
     """``text`` (a query or form value) as a whole number from ``low`` to ``high``, or None.
 
     ASCII digits only: ``str.isdigit`` also takes "²" (which ``int`` refuses) and "١" (which

@@ -1,4 +1,5 @@
-"""Writing files so that an interrupted run never leaves a truncated or empty one."""
+"""Files of the content folder: written so that an interrupted run never leaves a truncated or
+empty one, and a path a contributor names followed only as far as the folder (``file_inside``)."""
 
 import contextlib
 import glob

@@ -103,8 +103,10 @@ def folder_link_out(root: Path, kind: str) -> Problem | None:
     symbolic link to a folder outside the data folder (a contributor can commit one):
     nothing is read from it, written into it or served from it."""
     folder = Path(root) / kind
-    real = Path(os.path.realpath(folder))  # never raises, even for links in a loop
-    if folder.is_symlink() and not real.is_relative_to(os.path.realpath(root)):
+    # realpath, not resolve: it never raises, even for links in a loop
+    if folder.is_symlink() and not Path(os.path.realpath(folder)).is_relative_to(
+        os.path.realpath(root)
+    ):
         return Problem(
             str(folder), None, None, "is a symbolic link to a folder outside the data folder"
         )

@@ -118,10 +118,11 @@ def extra_values(data, known, report):
     )
 
 
-# The whole numbers an extra key may hold: 64 bits, as SQLite, PostgreSQL's integers and most
-# JSON readers hold them exactly. YAML reads hexadecimal, octal and binary of any length (a
-# line of "0x" and 5,000 digits is a number Python cannot even write out in decimal).
-MAX_EXTRA_INT = 2**63 - 1
+# The largest signed 64-bit whole number: what SQLite, PostgreSQL's bigint (every id) and most
+# JSON readers hold exactly. It bounds the numbers an extra key may hold: YAML reads
+# hexadecimal, octal and binary of any length (a line of "0x" and 5,000 digits is a number
+# Python cannot even write out in decimal).
+INT64_MAX = 2**63 - 1
 
 
 def _plain(value, key, report):
@@ -133,7 +134,7 @@ def _plain(value, key, report):
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, int):
-        if not -MAX_EXTRA_INT - 1 <= value <= MAX_EXTRA_INT:
+        if not -INT64_MAX - 1 <= value <= INT64_MAX:
             report.add(key, "holds a whole number that does not fit in 64 bits")
         return value
     if isinstance(value, float):
@@ -155,6 +156,12 @@ def _plain(value, key, report):
         "true/false, dates, and lists and mappings of these",
     )
     return None
+
+
+def is_slug(text):
+    """Whether ``text`` could be a record's slug (a file name): the rule ``check_slug``
+    explains, for a caller that only needs yes or no (a URL, a form value)."""
+    return len(text) <= MAX_SLUG_CHARS and SLUG_RE.match(text) is not None
 
 
 def check_slug(slug, report):

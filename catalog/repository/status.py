@@ -11,15 +11,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.fileformat import (
-    MAX_SLUG_CHARS,
-    SLUG_RE,
-    ContentError,
-    parse_category,
-    parse_guide,
-    read_folder,
-)
+from catalog.fileformat import ContentError, parse_category, parse_guide, read_folder
 from catalog.fileformat.merge import State, pair_up, side_by_side
+from catalog.fileformat.rules import is_slug
 from catalog.infra.git import Repo
 from catalog.models import Category, Guide
 from catalog.pipeline.exporter import is_held
@@ -128,7 +122,7 @@ def decide(kind, slug, side, data_dir, *, author=None):
     import (``"files"``) or export (``"database"``) takes that side, and the other is kept
     now, as a revision or a Deletion. Returns the record's title (the file's, if there is no
     record). UnknownRecord if there is no such conflict; ContentError if the file is invalid."""
-    if len(slug) > MAX_SLUG_CHARS or not SLUG_RE.match(slug):  # a name no file can have
+    if not is_slug(slug):  # a name no file can have
         raise UnknownRecord(f"{kind}/{slug[:40]!r}: no such conflict")
     model = Guide if kind == "guides" else Category
     root = Path(os.path.realpath(data_dir))

@@ -9,7 +9,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from catalog.fileformat import SLUG_RE
+from catalog.fileformat.rules import is_slug
 from catalog.infra.origin import absolute_url
 from catalog.models import Category, Guide, SlugRedirect, published_tags
 from catalog.search import (
@@ -67,7 +67,7 @@ def detail(request, slug):
     A slug never names both (the importer and the admin refuse it), so the order of the
     look-ups only decides which page pays for the miss: guides, the most visited, pay none.
     """
-    if not SLUG_RE.match(slug):
+    if not is_slug(slug):
         raise Http404("Not a slug")
     visible = Guide.objects.visible_to(request.user)
     guide = visible.with_page().filter(slug=slug).first()
