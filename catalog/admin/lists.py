@@ -1,11 +1,11 @@
 """Admin lists whose searches count their matches only as far as a cap.
 
-Django's change list counts every row its search matches to number its pages. At 100,000
-guides a common word ("cache") matches 17,000 guides, and counting them (every match's
-search document read again) took 55 ms of a 100 ms page, where the 50 shown took 4. A
-search's list counts at most ``SEARCH_COUNT_CAP`` matches: beyond, it says "more than"
-that many and numbers the pages up to it, and the editor narrows the search. Lists without
-a search count exactly (one index-only count).
+Django's change list counts every row its search matches to number its pages, so a common
+word's page costs what all its matches do (every match's search document read again), not
+what the rows shown do (bench/RESULTS.md). A search's list counts at most
+``SEARCH_COUNT_CAP`` matches: beyond, it says "more than" that many and numbers the pages up
+to it, and the editor narrows the search. Lists without a search count exactly (one
+index-only count).
 """
 
 from django.contrib.admin.views.main import SEARCH_VAR

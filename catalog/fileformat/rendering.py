@@ -9,8 +9,8 @@ permalink (``#``) for the table of contents, code highlighted by Pygments (``cod
 classes, as ``static/css/highlight.css`` styles them), lazy images; and the result is
 sanitised with an nh3 allowlist (raw HTML in a guide is rendered, then sanitised, as GitHub
 does). It is the ``MARKDOWNX_MARKDOWNIFY_FUNCTION``, so an editor's preview is what visitors
-get. cmark-gfm renders the 400 real guides in about 20 ms (Python-Markdown took 650 ms), so
-bodies are rendered when they are saved or imported, never on a reader's request.
+get. Bodies are rendered (cmark-gfm, fast enough to render every body of an import) when
+they are saved or imported, never on a reader's request.
 
 Writers use angle brackets as prose ("send ``<idempotency-key: key_value>``"): CommonMark
 takes those as text, not HTML, and so does this.

@@ -407,8 +407,8 @@ def _find(snapshot, query, offset, limit):
     addresses = [address for _, address in hits]
     keys = searcher.fast_field_values("pk", addresses)
     days = searcher.fast_field_values("created", addresses)
-    # (-score, -day, pk): sorted as plain tuples (a key function per hit cost 1 ms a search
-    # when thousands of copies tie); the pk only keeps the order total until slugs decide.
+    # (-score, -day, pk): sorted as plain tuples (no key function per hit: thousands of
+    # copies may tie); the pk only keeps the order total until slugs decide.
     ranked = sorted(zip((-score for score, _ in hits), (-day for day in days), keys, strict=True))
     return result.count, _page_by_slug_where_tied(ranked, offset, min(want, len(ranked)))
 

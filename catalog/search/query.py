@@ -204,7 +204,7 @@ CharField.register_lookup(_ILikeContains)
 class _AnyOf(Lookup):
     """A key among ``values``, given as one array constant (PostgreSQL): the planner takes
     it as one value and looks keys up in a hash of it, where an ``IN`` list is a node a
-    value to plan (21,000 guide keys: 0.1 s) and ``= ANY(ARRAY(subquery))`` is compared
+    value to plan (its planning grows with the keys) and ``= ANY(ARRAY(subquery))`` is compared
     value by value for every row."""
 
     lookup_name = "any_of"
@@ -255,8 +255,8 @@ def revision_matches(revisions, text):
     begins so, read first and given as one array (``any_of``). The planner then reads a
     rare word's revisions by the two indexes and walks a common word's newest first until
     the page is full. A union of the title's matches and those guides' revisions reads
-    every match (0.6-0.8 s for a word most titles or slugs hold, "how" or "a", at 100,000
-    guides); it is kept elsewhere (SQLite: small collections, and no arrays).
+    every match (for a word most titles or slugs hold, "how" or "a", every revision); it is
+    kept elsewhere (SQLite: small collections, and no arrays).
     """
     for term in search_terms(text):
         guides = Guide.objects.filter(slug__startswith=term).order_by().values("pk")

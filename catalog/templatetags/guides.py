@@ -44,8 +44,7 @@ def search_snippet(guide):
 
 # A card's and a search result's tags and picture are written here rather than by template
 # loops and conditions: a page holds up to 48 cards, and each variable, ``with`` and ``if`` of
-# a template costs a few microseconds, which a large collection's full pages multiply (the
-# two made half of a result's cost).
+# a template costs a few microseconds, which a large collection's full pages multiply.
 
 _THUMBNAILS = {  # kind: (class, sizes for its srcset)
     "card": ("card-thumb", "(min-width: 40rem) 20rem, calc(100vw - 2rem)"),

@@ -322,8 +322,8 @@ class KeyRangePaginator(Paginator):
 class StoredBlockPaginator(KeyRangePaginator):
     """The published guides' sitemap pages: the blocks that hold guides are the stored
     ``SitemapBlock`` rows (a few hundred at 100,000 guides, kept by :func:`refresh`), read
-    in one query, where probing the keys cost an index probe a block (2.5 ms at 100,000 for
-    the index of pages and the last page). A page is a stored block, so its size is theirs
+    in one query, where probing the keys would cost an index probe a block for the index of
+    pages and the last page. A page is a stored block, so its size is theirs
     (``SitemapBlock.SIZE``), whatever ``per_page`` the caller names."""
 
     def __init__(self, object_list, per_page=None, *args, **kwargs):
