@@ -33,6 +33,8 @@ SAFE_OPTIONS = (
     *("-c", "fetch.recurseSubmodules=false"),
     *("-c", "protocol.ext.allow=never"),
     *("-c", "protocol.file.allow=user"),
+    # The remote-tracking branches' reflogs tell a rewritten remote history (Repo.beyond).
+    *("-c", "core.logAllRefUpdates=true"),
     "--literal-pathspecs",
 )
 # The only GIT_* variables a call inherits: how to reach the remote, and tracing.
@@ -96,7 +98,7 @@ def git_environment(top: Path, extra=None) -> dict:
     return environment
 
 
-def _git(top, *args, env=None, timeout=120, text=False):
+def _git(top, *args, env=None, timeout=120, text=False, input=None):
     return subprocess.run(
         ["git", *SAFE_OPTIONS, *args],
         cwd=top,
@@ -104,6 +106,7 @@ def _git(top, *args, env=None, timeout=120, text=False):
         capture_output=True,
         timeout=timeout,
         text=text,
+        input=input,
     )
 
 
@@ -180,7 +183,7 @@ class Repo:
         self._top = work_tree_top(self.path) if self.path.is_dir() else None
         self.token, self.committer = token, committer
 
-    def run(self, *args, check=True, env=None):
+    def run(self, *args, check=True, env=None, input=None):
         if self._top is None:
             raise GitError(f"{self.path}: not a git work tree")
         options = []
@@ -190,7 +193,9 @@ class Repo:
         name, email = self.committer
         identity = {"GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email, **(env or {})}
         try:
-            result = _git(self._top, *options, *args, env=identity, timeout=300, text=True)
+            result = _git(
+                self._top, *options, *args, env=identity, timeout=300, text=True, input=input
+            )
         except (OSError, subprocess.SubprocessError) as exc:
             raise GitError(f"git {args[0]}: {exc}") from None
         if check and result.returncode:
@@ -233,6 +238,39 @@ class Repo:
     def fetch(self, remote, branch):
         check_name("remote", remote), check_name("branch", branch)
         self.run("fetch", "--quiet", "--end-of-options", remote, branch)
+
+    def beyond(self, remote, branch):
+        """``(dropped, own)``: the commits ``HEAD`` holds that ``remote``'s ``branch`` (as last
+        fetched) does not, split into those the branch held once and holds no longer (its
+        reflog keeps every value a fetch or push gave it: the remote's history was
+        rewritten, a force-push) and the clone's own, merges left out (made here and not yet
+        pushed), each newest first."""
+        check_name("remote", remote), check_name("branch", branch)
+        tracking = f"refs/remotes/{remote}/{branch}"
+        tip = self.rev(tracking)
+        if tip is None:
+            return [], []
+        ahead = self.run("rev-list", "HEAD", f"^{tip}").stdout.split()
+        if not ahead:
+            return [], []
+        log = self.run("reflog", "show", "--format=%H", "--end-of-options", tracking, check=False)
+        earlier = sorted(set(log.stdout.split()) - {tip})
+        held = set()
+        if earlier:
+            revisions = "".join(f"{sha}\n" for sha in earlier) + f"^{tip}\n"
+            held = set(self.run("rev-list", "--stdin", input=revisions).stdout.split())
+        merges = set(self.run("rev-list", "--merges", "HEAD", f"^{tip}").stdout.split())
+        dropped = [sha for sha in ahead if sha in held]
+        own = [sha for sha in ahead if sha not in held and sha not in merges]
+        return dropped, own
+
+    def follow(self, ref):
+        """Point the current branch and the work tree at ``ref``, keeping uncommitted changes
+        (``reset --keep``: GitError, nothing changed, if one would be lost)."""
+        commit = self.rev(ref)  # a commit id: reset takes no --end-of-options
+        if commit is None:
+            raise GitError(f"{ref}: no such commit")
+        self.run("reset", "--keep", "--quiet", commit)
 
     @contextmanager
     def exclusive(self):

@@ -159,12 +159,17 @@ def _sync(repo, top, data_rel, report, *, remote, branch, review, dry_run, on_co
     say("fetching")
     repo.fetch(remote, branch)
     upstream = f"{remote}/{branch}"
+    rewritten = _rewritten(repo, remote, branch, report)
     incoming = repo.count(f"HEAD..{upstream}")
     report.say(f"{incoming} incoming commit(s) from {upstream}")
     if dry_run:
         return _dry_run(report, data, on_conflict)
     for attempt in range(1, MAX_PUSH_ATTEMPTS + 1):
-        if repo.count(f"HEAD..{upstream}"):
+        if rewritten:
+            say(f"following {upstream}")
+            repo.follow(upstream)
+            _check_clone_paths(top, data_rel)
+        elif repo.count(f"HEAD..{upstream}"):
             say(f"merging {upstream}")
             repo.merge(upstream)
             _check_clone_paths(top, data_rel)
@@ -174,20 +179,50 @@ def _sync(repo, top, data_rel, report, *, remote, branch, review, dry_run, on_co
         _export(data, on_conflict, report, move_bases=not review)
         _readme(top, report)
         _commit(repo, top, data_rel, report)
-        if not repo.count(f"{upstream}..HEAD"):
+        outgoing = repo.count(f"{upstream}..HEAD")  # the run's commits, and a merge's
+        if not outgoing:
             report.say("nothing to push: the repository and the database are in step")
             return report
         target = _review_branch(repo, remote, report) if review else branch
         say(f"pushing to {remote}/{target}")
         if repo.push(remote, "HEAD", target):
             report.pushed_to = f"{remote}/{target}"
-            report.say(f"pushed {len(report.commits)} commit(s) to {remote}/{target}")
+            report.say(f"pushed {outgoing} commit(s) to {remote}/{target}")
             if review:
                 _back_to_upstream(repo, upstream, branch)
             return report
         report.say(f"{remote}/{target} moved on; fetching again (attempt {attempt + 1})")
         repo.fetch(remote, branch)
+        rewritten = _rewritten(repo, remote, branch, report)
     raise SyncError(f"the remote kept moving: gave up after {MAX_PUSH_ATTEMPTS} attempts")
+
+
+def _rewritten(repo, remote, branch, report):
+    """Whether the remote branch's history was rewritten (a force-push) so that it no longer
+    holds commits the clone holds. Merging it would bring back what the rewrite took out,
+    and the next push would put it on the remote again; the clone follows it instead (its
+    files then change as a contributor's commit would change them, and the import takes that
+    change by the sync rules: a record the rewrite removed is deleted, kept under Deleted
+    records). Unless the clone also holds commits of its own not yet pushed (a run killed
+    before its push): following would drop them, so the run stops, naming them."""
+    dropped, own = repo.beyond(remote, branch)
+    if not dropped:
+        return False
+    upstream = f"{remote}/{branch}"
+    if own:
+        raise SyncError(
+            f"{upstream} was rewritten (force-pushed): {len(dropped)} commit(s) the clone holds "
+            f"are no longer on it, and the clone also holds {len(own)} commit(s) of its own not "
+            f"yet pushed ({', '.join(sha[:10] for sha in own[:5])}). Nothing was changed: put "
+            f"them on the rewritten branch (in {repo.top()}: git rebase --fork-point "
+            f"{upstream}), then sync again."
+        )
+    report.say(
+        f"{upstream} was rewritten (force-pushed): {len(dropped)} commit(s) the clone holds are "
+        f"no longer on it ({', '.join(sha[:10] for sha in dropped[:5])}"
+        f"{' …' if len(dropped) > 5 else ''}); following it, not merging them back"
+    )
+    return True
 
 
 def _import(data, on_conflict, report):

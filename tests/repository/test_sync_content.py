@@ -99,6 +99,56 @@ def test_a_merge_conflict_in_git_names_the_files_and_leaves_the_clone_clean(repo
     assert git(repos.site, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False) == ""
 
 
+def rewrite_remote_back_to(repos, commit, path, old, new):
+    """A maintainer takes the remote's commits after ``commit`` out of its history: reset and
+    force-push, with another change in their place."""
+    git(repos.contrib, "fetch", "-q", "origin")
+    git(repos.contrib, "reset", "-q", "--hard", commit)
+    target = repos.contrib / path
+    target.write_text(target.read_text().replace(old, new, 1))
+    git(repos.contrib, "commit", "-qam", "rewritten history")
+    git(repos.contrib, "push", "-q", "--force", "origin", "main")
+
+
+def test_a_rewritten_remote_history_is_followed_not_merged_back(repos):
+    sync(repos)
+    before = repos.remote_head()
+    (repos.contrib / "data" / "guides" / "k.md").write_text(
+        GUIDE.format(title="K", body="A guide the maintainer takes out again.")
+    )
+    git(repos.contrib, "add", ".")
+    repos.contribute("data/guides/h.md", "Body of h.", "Body of h, a slip.")
+    sync(repos)
+    assert Guide.objects.get(slug="h").body.startswith("Body of h, a slip.")
+    removed = repos.remote_head()
+    rewrite_remote_back_to(repos, before, "data/guides/g.md", "Body of g.", "Body of g!")
+    out = sync(repos)
+    assert "origin/main was rewritten (force-pushed)" in out and "following it" in out
+    assert git(repos.origin, "merge-base", "--is-ancestor", removed, "main", check=False) == ""
+    assert "k" not in {p.stem for p in (repos.site / "data" / "guides").glob("*.md")}
+    assert "Body of h, a slip." not in repos.remote_file("data/guides/h.md")
+    assert Guide.objects.get(slug="h").body.startswith("Body of h.\n")
+    assert Guide.objects.get(slug="g").body.startswith("Body of g!")
+    assert not Guide.objects.filter(slug="k").exists()
+    assert "nothing to push" in sync(repos)
+
+
+def test_a_rewritten_remote_is_not_followed_over_commits_not_yet_pushed(repos):
+    sync(repos)
+    before = repos.remote_head()
+    repos.contribute("data/guides/h.md", "Body of h.", "Body of h, a slip.")
+    sync(repos)
+    path = repos.site / "data" / "guides" / "g.md"
+    path.write_text(path.read_text().replace("Second line.", "A commit a killed run left."))
+    git(repos.site, "commit", "-qam", "the site's own, not pushed")
+    rewrite_remote_back_to(repos, before, "data/guides/g.md", "Body of g.", "Body of g!")
+    head, remote = git(repos.site, "rev-parse", "HEAD"), repos.remote_head()
+    with pytest.raises(CommandError, match=r"rewritten \(force-pushed\).*1 commit\(s\) of its own"):
+        sync(repos)
+    assert git(repos.site, "rev-parse", "HEAD") == head and repos.remote_head() == remote
+    assert git(repos.site, "status", "--porcelain") == ""
+
+
 def test_review_pushes_a_branch_and_keeps_the_edit_pending(repos, alice):
     sync(repos)
     main = repos.remote_head()
