@@ -148,13 +148,23 @@ class GuideQuerySet(models.QuerySet):
 
     def newest_in_category(self, category, limit):
         """The category's ``limit`` newest published guides, newest first, by rank."""
+        return self._newest_listed(
+            "category_links", "category", category, category.published_guides, limit
+        )
+
+    def newest_with_tag(self, tag, limit):
+        """The ``limit`` newest published guides with ``tag`` (from :func:`published_tags`,
+        which counts them), newest first, by rank."""
+        return self._newest_listed("tagged_items", "tag", tag, tag.guide_count, limit)
+
+    def _newest_listed(self, links, owner, value, count, limit):
+        """The last ``limit`` of a list's ``count`` published guides (ranked oldest first,
+        as the README lists them) read by rank: the index on (owner, rank) gives them
+        whatever the list's length."""
         return (
             self.published()
-            .filter(
-                category_links__category=category,
-                category_links__rank__gt=category.published_guides - limit,
-            )
-            .order_by("-category_links__rank")
+            .filter(**{f"{links}__{owner}": value, f"{links}__rank__gt": count - limit})
+            .order_by(f"-{links}__rank")
         )
 
     def neighbours(self, guide, category):

@@ -1,4 +1,4 @@
-"""Atom feeds of published guides: the whole site, and one per category."""
+"""Atom feeds of published guides: the whole site, one per category and one per tag."""
 
 import datetime as dt
 
@@ -9,7 +9,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.utils.timezone import make_aware
 
-from catalog.models import Category, Guide
+from catalog.infra.paths import slug_path
+from catalog.models import Category, Guide, published_tags
 
 FEED_SIZE = 50
 
@@ -65,3 +66,22 @@ class CategoryFeed(LatestGuidesFeed):
 
     def items(self, obj):
         return Guide.objects.newest_in_category(obj, FEED_SIZE)
+
+
+class TagFeed(LatestGuidesFeed):
+    """A tag's newest guides: a reader follows a tag as they follow a category."""
+
+    def get_object(self, request, slug):
+        return get_object_or_404(published_tags(), slug=slug)
+
+    def title(self, obj):
+        return f"Visual guides tagged {obj.name}"
+
+    def subtitle(self, obj):
+        return f"The newest published guides tagged {obj.name}."
+
+    def link(self, obj):
+        return slug_path("catalog:tag", obj.slug)
+
+    def items(self, obj):
+        return Guide.objects.newest_with_tag(obj, FEED_SIZE)

@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from catalog.infra.origin import on_site_origin
 from catalog.site import views
 from catalog.site.caching import public_page
-from catalog.site.feeds import CategoryFeed, LatestGuidesFeed
+from catalog.site.feeds import CategoryFeed, LatestGuidesFeed, TagFeed
 from catalog.site.health import healthz
 from catalog.site.hooks import git_push
 from catalog.site.sitemaps import SITEMAPS
@@ -26,6 +26,7 @@ urlpatterns = [
     path("tags", views.tag_list, name="tag_list"),
     path("tags/", RedirectView.as_view(url="/tags", permanent=True)),
     path("tags/<str:slug>", views.tag_detail, name="tag"),
+    path("tags/<str:slug>/feed.xml", public_page(on_site_origin(TagFeed())), name="tag_feed"),
     path("search", views.search, name="search"),
     path("review/<str:token>", views.review, name="review"),
     path("feed.xml", public_page(on_site_origin(LatestGuidesFeed())), name="feed"),

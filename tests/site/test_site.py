@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.views.defaults import server_error
 
 from catalog.infra.roles import ensure_editors_group
-from catalog.models import Guide, SitemapBlock
+from catalog.models import Guide, SitemapBlock, Tag
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -241,6 +241,19 @@ def test_feeds_are_valid_atom_without_drafts(client, site):
     assert client.get("/guides/nope/feed.xml").status_code == 404
 
 
+def test_a_tag_has_a_feed_of_its_newest_guides_linked_from_its_page(client, site):
+    root = ET.fromstring(client.get("/tags/caching/feed.xml").content)
+    assert root.find(f"{ATOM}title").text == "Visual guides tagged Caching"
+    assert root.find(f"{ATOM}link").get("href").endswith("/tags/caching")
+    entries = [e.find(f"{ATOM}title").text for e in root.iter(f"{ATOM}entry")]
+    assert entries == ["Gamma", "Beta", "Alpha caching"]  # newest first, the draft left out
+    page = html(client, "/tags/caching")
+    assert '<link rel="alternate" type="application/atom+xml" title="Tagged Caching" ' in page
+    assert 'href="/tags/caching/feed.xml"' in page
+    assert client.get("/tags/zanzibartag/feed.xml").status_code == 404  # only a draft has it
+    assert client.get("/tags/nope/feed.xml").status_code == 404
+
+
 def test_feeds_and_sitemaps_stay_well_formed_xml_whatever_a_title_holds(client, content):
     """Every character a file may hold is one XML can carry: U+FFFE and U+FFFF, which it
     cannot, are refused by the format (they made the feeds malformed for every reader)."""
@@ -248,7 +261,9 @@ def test_feeds_and_sitemaps_stay_well_formed_xml_whatever_a_title_holds(client, 
     content.category("c", title=odd)
     content.guide("g", title=odd, description=odd + "\\u2028", categories=("c",), tags=(odd,))
     content.import_()
-    for path in ("/feed.xml", "/guides/c/feed.xml", "/sitemap.xml", "/sitemap-guides.xml"):
+    tag = Tag.objects.get().slug
+    feeds = ("/feed.xml", "/guides/c/feed.xml", f"/tags/{tag}/feed.xml")
+    for path in (*feeds, "/sitemap.xml", "/sitemap-guides.xml"):
         ET.fromstring(client.get(path).content)  # raises if not well-formed
     entry = ET.fromstring(client.get("/feed.xml").content).find(f"{ATOM}entry")
     assert entry.find(f"{ATOM}title").text == Guide.objects.get().title
@@ -394,6 +409,7 @@ def test_draft_never_leaks_to_visitors(client, site):
         "/tags/caching",
         "/feed.xml",
         "/guides/net/feed.xml",
+        "/tags/caching/feed.xml",
         "/sitemap.xml",
         "/guides/a-first",
         "/guides/b-second",

@@ -96,6 +96,7 @@ def corpus(corpus_dir):
         "/search?q=",
         "/feed.xml",
         "/guides/security/feed.xml",
+        "/tags/system-design/feed.xml",
         "/sitemap.xml",
     ],
 )

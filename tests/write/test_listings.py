@@ -10,6 +10,7 @@ import collections
 import datetime as dt
 import random
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 from django.contrib.auth.models import User
@@ -29,6 +30,7 @@ from catalog.write import listings
 from catalog.write.changes import publish_guides
 
 pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +78,15 @@ def assert_sitemap_blocks_match_the_published_guides():
     assert dict(SitemapBlock.objects.values_list("block", "published_guides")) == expected
 
 
+def feed_slugs(client, url):
+    """The slugs of a feed's entries, in its order."""
+    root = ET.fromstring(client.get(url).content)
+    return [
+        entry.find(f"{ATOM}link").get("href").rsplit("/", 1)[-1]
+        for entry in root.iter(f"{ATOM}entry")
+    ]
+
+
 def assert_listings_match_the_plain_queries(client):
     assert_sitemap_blocks_match_the_published_guides()
     for category in Category.objects.all():
@@ -86,6 +97,7 @@ def assert_listings_match_the_plain_queries(client):
         for n in range(1, pages + 1):
             seen += page_slugs(client, f"/guides/{category.slug}?page={n}")
         assert seen == expected, category.slug
+        assert feed_slugs(client, f"/guides/{category.slug}/feed.xml") == expected[::-1][:50]
     for tag in Tag.objects.all():
         expected = list(Guide.objects.for_tag_page(tag).values_list("slug", flat=True))
         counted = {t.slug: t.guide_count for t in published_tags()}
@@ -95,6 +107,9 @@ def assert_listings_match_the_plain_queries(client):
             for n in range(1, -(-len(expected) // 48) + 1):
                 seen += page_slugs(client, f"/tags/{tag.slug}?page={n}")
             assert seen == expected, tag.slug
+            assert feed_slugs(client, f"/tags/{tag.slug}/feed.xml") == expected[::-1][:50]
+        else:
+            assert client.get(f"/tags/{tag.slug}/feed.xml").status_code == 404
     for category in Category.objects.all():
         ordered = reference_slugs(category)
         for n, slug in enumerate(ordered):
@@ -174,6 +189,7 @@ PAGES = [
     "/search?q=guide",
     "/feed.xml",
     "/guides/net/feed.xml",
+    "/tags/alpha/feed.xml",
     "/sitemap.xml",
     "/sitemap-guides.xml",
     "/sitemap-categories.xml",
