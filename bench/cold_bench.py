@@ -173,6 +173,7 @@ def child(args):
         "search": None,
         "feed": "/feed.xml",
         "category feed": f"/guides/{category.slug}/feed.xml",
+        "tag feed": f"/tags/{tag.slug}/feed.xml",
         "sitemap index": "/sitemap.xml",
         "sitemap guides, p1": "/sitemap-guides.xml",
         "sitemap guides, last": f"/sitemap-guides.xml?p={sitemap_last}",
