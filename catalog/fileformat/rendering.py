@@ -35,7 +35,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-RENDERER_VERSION = 4
+RENDERER_VERSION = 5
 
 # What GitHub's sanitiser keeps of raw HTML in markdown, less what our pages cannot use
 # (forms, ``target``, ``tabindex``, most presentational attributes): the elements, ``align``
@@ -225,8 +225,27 @@ def heading_id(text, anchors):
     return anchors.unique(_SEPARATORS_RE.sub("-", value) or "section")
 
 
+# The ids the site's public pages give their own elements (templates/: the skip link's
+# target, the search box, the headings that label sections). No element of a body takes one:
+# a heading "Main" is "main_1", and raw HTML's ``id="main"`` is dropped, so the skip link,
+# the table of contents and ``aria-labelledby`` find the page's own element.
+PAGE_IDS = frozenset(
+    {"main", "site-search", "guide-toc", "related-heading", "other-heading"}
+    | {"latest-heading", "categories-heading", "most-used", "all-tags"}
+)
+_PAGE_ID_RE = re.compile(rf'\sid="(?:{"|".join(sorted(PAGE_IDS))})"')
+# The ids a body's HTML holds before its headings get theirs, on the elements that keep one
+# (sanitising drops the rest): footnotes' ("fn-1", "fnref-1") and raw HTML's. A heading never
+# takes one ("Fn 1" is "fn-1_1"), so every id names one element and a footnote's link
+# reaches its note.
+_ID_RE = re.compile(r'<(?:a|li|h[1-6])\s[^>]*?\bid="([^"]*)"')
+
+
 def _headings(rendered):
     anchors = _Anchors()
+    anchors.taken.update(PAGE_IDS)
+    if ' id="' in rendered:
+        anchors.taken.update(_ID_RE.findall(rendered))
 
     def heading(match):
         level, inner = match.groups()
@@ -339,6 +358,8 @@ def _srcset(match):
 
 def sanitize(text: str) -> str:
     cleaned = _cleaner.clean(text)
+    if " id=" in cleaned:  # raw HTML naming one of the page's own elements
+        cleaned = _PAGE_ID_RE.sub("", cleaned)
     return _SRCSET_RE.sub(_srcset, cleaned) if " srcset=" in cleaned else cleaned
 
 

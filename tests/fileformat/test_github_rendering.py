@@ -3,6 +3,7 @@ cases, and every real guide's page body against GitHub's own renderer (cmark-gfm
 by element: list items, nesting, code blocks, tables, headings and block quotes."""
 
 import os
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -149,6 +150,18 @@ def test_footnotes_link_to_their_notes_and_back_as_on_github():
     # the way back ("↩") is no word of the text, as a heading's permalink is none
     assert plain_text(html) == "Hashing1 moves few keys2. Karger et al. See below."
     assert "[^1]" in render_markdown("A reference to no note[^1].\n")  # left as written
+
+
+def test_a_heading_never_takes_the_id_of_a_footnote_or_of_raw_html():
+    text = '# Fn 1\n\nSee[^1].\n\n## Fnref 1\n\n<a id="top"></a>\n\n## Top\n\n[^1]: The note.\n'
+    html = render_markdown(text)
+    ids = re.findall(r'\sid="([^"]*)"', html)
+    assert len(ids) == len(set(ids)), ids
+    assert '<h1 id="fn-1_1">' in html and '<li id="fn-1">' in html
+    assert '<h2 id="fnref-1_1">' in html and '<h2 id="top_1">' in html
+    assert '<h1 id="fn-1">' in render_markdown("# Fn 1\n")  # published anchors stay
+    html = render_markdown('## Main\n\n<a id="main">raw</a> <a id="mainly">kept</a>\n')
+    assert '<h2 id="main_1">' in html and '<a id="mainly"' in html and 'id="main"' not in html
 
 
 def test_a_body_with_more_footnote_marks_than_the_limit_shows_them_as_written():

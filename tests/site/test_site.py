@@ -3,12 +3,14 @@
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.views.defaults import server_error
 
+from catalog.fileformat.rendering import PAGE_IDS
 from catalog.infra.roles import ensure_editors_group
 from catalog.models import Guide, SitemapBlock, Tag
 
@@ -391,6 +393,28 @@ def test_robots_txt_points_at_the_sitemap(client):
     text = html(client, "/robots.txt")
     assert "Disallow: /admin/" in text
     assert f"Sitemap: {settings.GUIDES_SITE_ORIGIN}/sitemap.xml" in text
+
+
+def test_no_two_elements_of_a_guide_page_share_an_id(client, content):
+    """A body's headings and raw HTML never take an id the page gives its own elements (the
+    skip link's target, the search box, the headings that label sections)."""
+    content.category("c")
+    body = '## Main\n\n## Guide TOC\n\n<a id="site-search">x</a>\n\n## Related heading\n\n## Main\n'
+    content.guide("g", categories=("c",), tags=("T",), body=body)
+    content.guide("h", categories=("c",), tags=("T",))  # a related guide: its heading shows
+    content.import_()
+    ids = re.findall(r'\sid="([^"]*)"', html(client, "/guides/g"))
+    assert len(ids) == len(set(ids)), sorted(ids)
+    page = {"main", "site-search", "guide-toc", "related-heading"}
+    assert page | {"main_1", "main_2", "guide-toc_1", "related-heading_1"} <= set(ids)
+
+
+def test_the_renderer_knows_every_id_the_public_pages_give_their_elements():
+    templates = Path(settings.BASE_DIR) / "templates"
+    ids = set()
+    for path in [*templates.glob("*.html"), *(templates / "catalog").glob("*.html")]:
+        ids |= set(re.findall(r'\sid="([a-z0-9-]+)"', path.read_text()))
+    assert ids == PAGE_IDS
 
 
 def test_friendly_404_and_500_pages(client, rf):
