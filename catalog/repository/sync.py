@@ -159,7 +159,7 @@ def _sync(repo, top, data_rel, report, *, remote, branch, review, dry_run, on_co
     say("fetching")
     repo.fetch(remote, branch)
     upstream = f"{remote}/{branch}"
-    rewritten = _rewritten(repo, remote, branch, report)
+    rewritten = _rewritten(repo, remote, branch, report, dry_run=dry_run)
     incoming = repo.count(f"HEAD..{upstream}")
     report.say(f"{incoming} incoming commit(s) from {upstream}")
     if dry_run:
@@ -197,7 +197,7 @@ def _sync(repo, top, data_rel, report, *, remote, branch, review, dry_run, on_co
     raise SyncError(f"the remote kept moving: gave up after {MAX_PUSH_ATTEMPTS} attempts")
 
 
-def _rewritten(repo, remote, branch, report):
+def _rewritten(repo, remote, branch, report, *, dry_run=False):
     """Whether the remote branch's history was rewritten (a force-push) so that it no longer
     holds commits the clone holds. Merging it would bring back what the rewrite took out,
     and the next push would put it on the remote again; the clone follows it instead (its
@@ -220,7 +220,9 @@ def _rewritten(repo, remote, branch, report):
     report.say(
         f"{upstream} was rewritten (force-pushed): {len(dropped)} commit(s) the clone holds are "
         f"no longer on it ({', '.join(sha[:10] for sha in dropped[:5])}"
-        f"{' …' if len(dropped) > 5 else ''}); following it, not merging them back"
+        f"{' …' if len(dropped) > 5 else ''}); "
+        + ("a run would follow it" if dry_run else "following it")
+        + ", not merging them back"
     )
     return True
 

@@ -122,6 +122,9 @@ def test_a_rewritten_remote_history_is_followed_not_merged_back(repos):
     assert Guide.objects.get(slug="h").body.startswith("Body of h, a slip.")
     removed = repos.remote_head()
     rewrite_remote_back_to(repos, before, "data/guides/g.md", "Body of g.", "Body of g!")
+    head = git(repos.site, "rev-parse", "HEAD")
+    assert "a run would follow it" in sync(repos, "--dry-run")
+    assert git(repos.site, "rev-parse", "HEAD") == head
     out = sync(repos)
     assert "origin/main was rewritten (force-pushed)" in out and "following it" in out
     assert git(repos.origin, "merge-base", "--is-ancestor", removed, "main", check=False) == ""
