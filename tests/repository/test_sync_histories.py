@@ -1,9 +1,9 @@
-"""Random histories against real git: contributors edit, add and delete files, an editor
-edits in the admin, a maintainer rewrites the remote's history (resets it and force-pushes,
-sometimes with a new commit), and the site syncs between. Whatever the order, a sync leaves
-the clone at the remote's head with nothing uncommitted, the database holding the guides
-the remote holds (but for conflicts set aside), and nothing a rewrite took out back on the
-remote."""
+"""Random histories against real git: contributors edit, add, rename and delete files, an
+editor edits, adds, renames and deletes guides in the admin, a maintainer rewrites the
+remote's history (resets it and force-pushes, sometimes with a new commit), and the site
+syncs between. Whatever the order, a sync leaves the clone at the remote's head with nothing
+uncommitted, the database holding the guides the remote holds (but for conflicts set
+aside), and nothing a rewrite took out back on the remote."""
 
 import random
 
@@ -17,7 +17,11 @@ from tests.pipeline.test_sync import _form_data
 pytestmark = pytest.mark.django_db
 
 STEPS = 22
-ACTIONS = ["edit", "add", "delete", "admin", "rewrite", "sync", "sync"]
+ACTIONS = [
+    *("edit", "add", "rename", "delete"),  # a contributor's commits
+    *("admin edit", "admin add", "admin rename", "admin delete"),
+    *("rewrite", "sync", "sync", "sync"),
+]
 
 
 def remote_slugs(repos):
@@ -34,6 +38,23 @@ def contributor_files(repos):
     return sorted((repos.contrib / "data" / "guides").glob("*.md"))
 
 
+def admin(client, action, slug, step):
+    """The editor's change through the admin's own forms: ``slug``'s guide edited, renamed or
+    deleted, or a published guide added with its fields."""
+    guide = Guide.objects.get(slug=slug)
+    change = f"/admin/catalog/guide/{guide.pk}/change/"
+    if action == "admin edit":
+        return client.post(change, _form_data(slug, description=f"Admin edit at step {step}."))
+    if action == "admin rename":
+        return client.post(change, _form_data(slug, slug=f"renamed-{step}"))
+    if action == "admin delete":
+        return client.post(f"/admin/catalog/guide/{guide.pk}/delete/", {"post": "yes"})
+    form = _form_data(slug, slug=f"added-{step}", title=f"Added at step {step}", draft="")
+    form.update({"category_links-INITIAL_FORMS": "0", "category_links-0-id": ""})
+    form["category_links-0-guide"] = ""
+    return client.post("/admin/catalog/guide/add/", form)
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_a_sync_after_any_history_leaves_clone_remote_and_database_in_step(repos, seed):
     rnd = random.Random(seed)
@@ -47,7 +68,8 @@ def test_a_sync_after_any_history_leaves_clone_remote_and_database_in_step(repos
         git(repos.contrib, "fetch", "-q", "origin")
         git(repos.contrib, "reset", "-q", "--hard", "origin/main")
         files = contributor_files(repos)
-        if action == "edit":
+        slugs = list(Guide.objects.values_list("slug", flat=True))
+        if action == "edit" and files:
             path = rnd.choice(files)
             path.write_text(path.read_text() + f"Edited at step {step}.\n")
             push(repos, f"edit {path.stem}")
@@ -58,17 +80,17 @@ def test_a_sync_after_any_history_leaves_clone_remote_and_database_in_step(repos
             )
             git(repos.contrib, "add", str(path))
             push(repos, f"add {slug}")
+        elif action == "rename" and files:
+            path = rnd.choice(files)
+            moved = path.with_name(f"moved-{step}.md")
+            git(repos.contrib, "mv", str(path), str(moved))
+            moved.write_text(moved.read_text() + "Moved.\n")
+            push(repos, f"rename {path.stem}")
         elif action == "delete" and len(files) > 1:
             git(repos.contrib, "rm", "-q", str(rnd.choice(files)))
             push(repos, "delete a guide")
-        elif action == "admin":
-            slug = rnd.choice(list(Guide.objects.values_list("slug", flat=True)))
-            guide = Guide.objects.get(slug=slug)
-            form = _form_data(slug, description=f"Admin edit at step {step}.")
-            assert alice.post(f"/admin/catalog/guide/{guide.pk}/change/", form).status_code in (
-                200,
-                302,
-            )
+        elif action.startswith("admin") and len(slugs) > 1:
+            assert admin(alice, action, rnd.choice(slugs), step).status_code == 302, action
         elif action == "rewrite":
             history = git(repos.contrib, "rev-list", "main").split()
             if len(history) > 1:
