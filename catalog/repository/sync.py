@@ -1,9 +1,10 @@
 """``sync_content``: one run brings the content repository and the database into step.
 
-In a clone of the content repository: fetch and merge the remote branch, import (the sync rules
-of catalog.fileformat.merge: conflicts stop the run before anything is written), export the
-admin's changes, regenerate the README's table of contents, commit (one commit per editor,
-authored by them, committed by the site, naming the guides), and push. A push the remote refuses
+In a clone of the content repository: fetch and merge the remote branch (follow it, if its
+history was rewritten), import (the sync rules of catalog.fileformat.merge: conflicts stop
+the run before anything is written), export the admin's changes, regenerate the README's
+table of contents, commit (one commit per editor, authored by them, committed by the site,
+naming the guides), and push. A push the remote refuses
 because it moved on is retried after a fresh fetch, merge and import. ``review`` pushes the
 run's commits to a new branch ``guides/<date>-<editor>`` for a pull request instead, and keeps
 the admin's edits pending (their sync base does not move) until that branch is merged.
