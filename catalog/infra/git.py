@@ -33,8 +33,6 @@ SAFE_OPTIONS = (
     *("-c", "fetch.recurseSubmodules=false"),
     *("-c", "protocol.ext.allow=never"),
     *("-c", "protocol.file.allow=user"),
-    # The remote-tracking branches' reflogs tell a rewritten remote history (Repo.beyond).
-    *("-c", "core.logAllRefUpdates=true"),
     "--literal-pathspecs",
 )
 # The only GIT_* variables a call inherits: how to reach the remote, and tracing.
@@ -186,7 +184,9 @@ class Repo:
     def run(self, *args, check=True, env=None, input=None):
         if self._top is None:
             raise GitError(f"{self.path}: not a git work tree")
-        options = []
+        # Every value a fetch or push gives a remote-tracking branch is kept in its reflog,
+        # whatever the clone's configuration: it tells a rewritten remote (:meth:`beyond`).
+        options = ["-c", "core.logAllRefUpdates=true"]
         if self.token:
             basic = base64.b64encode(f"x-access-token:{self.token}".encode()).decode()
             options += ["-c", f"http.extraHeader=Authorization: Basic {basic}"]
