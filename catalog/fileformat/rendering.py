@@ -34,6 +34,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
+from pymdownx import gemoji_db
 
 RENDERER_VERSION = 5
 
@@ -363,15 +364,55 @@ def sanitize(text: str) -> str:
     return _SRCSET_RE.sub(_srcset, cleaned) if " srcset=" in cleaned else cleaned
 
 
+# GitHub's emoji shortcodes (":tada:" is 🎉), from gemoji, GitHub's own list, as
+# pymdown-extensions ships it: each as GitHub shows it (with its variation selector, "❤️").
+# Aliases name the same emoji. Names are lower-case letters, digits, "_", "+" and "-".
+def _gemoji_table():
+    table = {}
+    for code, entry in gemoji_db.emoji.items():
+        points = entry.get("unicode_alt") or entry.get("unicode")
+        if points:
+            table[code] = "".join(chr(int(point, 16)) for point in points.split("-"))
+    for alias, code in gemoji_db.aliases.items():
+        if code in table:
+            table[alias] = table[code]
+    return table
+
+
+_GEMOJI = _gemoji_table()
+_SHORTCODE_RE = re.compile(r":[a-z0-9_+-]+:")
+_TAG_SPLIT_RE = re.compile(r"(<[^>]*>)")
+_VERBATIM_TAG_RE = re.compile(r"<(/?)(?:code|pre|tt)\b", re.IGNORECASE)
+
+
+def _emoji(rendered):
+    """``rendered`` with GitHub's emoji shortcodes in its text as the emoji they name; an
+    unknown name, and anything in code (``code``, ``pre``, ``tt``: the elements GitHub's
+    emoji filter leaves alone), stays as written."""
+    if not _SHORTCODE_RE.search(rendered):
+        return rendered
+    parts = _TAG_SPLIT_RE.split(rendered)  # text, tag, text, … (text holds no "<")
+    verbatim = 0
+    for n, part in enumerate(parts):
+        if n % 2:
+            if tag := _VERBATIM_TAG_RE.match(part):
+                verbatim = max(0, verbatim - 1) if tag[1] else verbatim + 1
+        elif not verbatim and ":" in part:
+            parts[n] = _SHORTCODE_RE.sub(lambda m: _GEMOJI.get(m[0], m[0]), part)
+    return "".join(parts)
+
+
 def markdown_html(text: str) -> str:
     """The HTML of ``text`` before sanitising (for link checks): cmark-gfm's, with heading
-    anchors, highlighted code and lazy images."""
+    anchors, highlighted code, emoji shortcodes and lazy images."""
     if not text:
         return ""
     rendered = _limit_nesting(_github_html(text))
     rendered = _alerts(rendered)
     rendered = _CODE_RE.sub(_code_block, rendered)
-    rendered = _headings(rendered)
+    rendered = _headings(rendered)  # before emoji: ":rocket: Launch" keeps rocket-launch
+    if ":" in rendered:
+        rendered = _emoji(rendered)
     if "<input" in rendered:
         rendered = _TASK_RE.sub(lambda m: _TASK_BOXES[m.group(0)], rendered)
     return _IMG_RE.sub('<img loading="lazy" decoding="async"', rendered)

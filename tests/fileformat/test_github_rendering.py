@@ -164,6 +164,21 @@ def test_a_heading_never_takes_the_id_of_a_footnote_or_of_raw_html():
     assert '<h2 id="main_1">' in html and '<a id="mainly"' in html and 'id="main"' not in html
 
 
+def test_emoji_shortcodes_are_the_emoji_github_shows_outside_code():
+    text = (
+        "## :rocket: Launch\n\n:tada: :+1: :heart: :thumbsup: :notanemoji: 10:30:45 `:tada:`"
+        " <kbd>:tada:</kbd>\n\n```\n:tada:\n```\n"
+    )
+    html = render_markdown(text)
+    assert '<h2 id="rocket-launch">🚀 Launch' in html  # the anchor it had before emoji
+    assert (
+        "<p>🎉 👍 \u2764\ufe0f 👍 :notanemoji: 10:30:45 <code>:tada:</code> <kbd>🎉</kbd></p>"
+        in html
+    )
+    assert "<code>:tada:\n</code></pre>" in html
+    assert plain_text(html).startswith("🚀 Launch — 🎉 👍")
+
+
 def test_a_body_with_more_footnote_marks_than_the_limit_shows_them_as_written():
     """Each reference adds a link back in its note: 200,000 references to one note (a 1 MB
     file) made 51 MB of HTML. Past ``MAX_FOOTNOTE_MARKS`` the marks are text."""
