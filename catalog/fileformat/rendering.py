@@ -3,10 +3,11 @@ search excerpts and the editor's preview.
 
 ``render_markdown`` runs GitHub's own renderer, cmark-gfm (through the cmarkgfm binding that
 PyPA maintains for PyPI's README rendering): CommonMark with GitHub's tables, strikethrough,
-task lists and autolinks, so a guide's lists, nesting and code blocks are what a contributor
-saw in their pull request. Then what the pages add, on cmark's HTML: heading ids with a
-permalink (``#``) for the table of contents, code highlighted by Pygments (``codehilite``
-classes, as ``static/css/highlight.css`` styles them), lazy images; and the result is
+task lists, autolinks and footnotes, with GitHub's alerts and emoji shortcodes, so a guide's
+lists, nesting and code blocks are what a contributor saw in their pull request. Then what
+the pages add, on cmark's HTML: heading ids with a permalink (``#``) for the table of
+contents, code highlighted by Pygments (``codehilite`` classes, as
+``static/css/highlight.css`` styles them), lazy images; and the result is
 sanitised with an nh3 allowlist (raw HTML in a guide is rendered, then sanitised, as GitHub
 does). It is the ``MARKDOWNX_MARKDOWNIFY_FUNCTION``, so an editor's preview is what visitors
 get. Bodies are rendered (cmark-gfm, fast enough to render every body of an import) when
