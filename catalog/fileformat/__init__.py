@@ -39,7 +39,13 @@ from catalog.fileformat.items import (  # noqa: F401
     validate_guide,
 )
 from catalog.fileformat.merge import from_data, merge, to_data  # noqa: F401
-from catalog.fileformat.problems import ContentError, FileReport, Problem, printable  # noqa: F401
+from catalog.fileformat.problems import (  # noqa: F401
+    ContentError,
+    FileReport,
+    Problem,
+    count_by_kind,
+    printable,
+)
 from catalog.fileformat.reading import (  # noqa: F401
     BOUNDARY_RE,
     MAX_FILE_BYTES,

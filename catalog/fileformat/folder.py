@@ -51,7 +51,7 @@ def _markdown_files(folder_data: ContentFolder, kind: str):
         if path.name.startswith(".") or path.suffix != ".md":
             folder_data.skipped.append(path)
             if unread := _not_read(path, kind):
-                problems.append(Problem(str(path), None, None, unread, "warning"))
+                problems.append(Problem(str(path), None, None, unread, "warning", "not read"))
             continue
         if path.is_symlink():
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,17 +20,28 @@ def printable(path) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with one file, printed as ``path:line: field: message``."""
+    """One thing wrong with one file, printed as ``path:line: field: message``; ``kind``
+    names what sort of problem one without a field is, for :func:`count_by_kind`."""
 
     path: str
     line: int | None
     field: str | None
     message: str
     severity: str = "error"
+    kind: str = ""
 
     def __str__(self):
         where = f"{printable(self.path)}:{self.line or 1}:"
         return f"{where} {self.field}: {self.message}" if self.field else f"{where} {self.message}"
+
+
+def count_by_kind(problems) -> str:
+    """How many of ``problems`` there are of each kind (their field's name where they have
+    one), the most first: "image without alt text 366, tags 10". A folder's hundreds of
+    warnings are listed one a line; this says at the end what they are."""
+    counts = Counter(problem.kind or problem.field or "other" for problem in problems)
+    ordered = sorted(counts.items(), key=lambda count: (-count[1], count[0]))
+    return ", ".join(f"{kind} {n}" for kind, n in ordered)
 
 
 class ContentError(Exception):

@@ -105,8 +105,8 @@ class _Checker:
         self.tags = {slugify(t) for s in self.published for t in folder.guides[s].tags}
         self.problems = []
 
-    def add(self, path, line, message, severity="error"):
-        self.problems.append(Problem(str(path), line, None, message, severity))
+    def add(self, path, line, message, severity="error", kind=""):
+        self.problems.append(Problem(str(path), line, None, message, severity, kind))
 
     def site_path(self, url):
         """The path of a link into the site, or None for links elsewhere."""
@@ -151,7 +151,7 @@ class _Checker:
         try:
             parts = urlsplit(src)
         except ValueError as exc:
-            self.add(path, line, f"{what} {src} is not a valid URL ({exc})", severity)
+            self.add(path, line, f"{what} {src} is not a valid URL ({exc})", severity, what)
             return
         remote = parts.scheme in ("http", "https", "data") or parts.netloc
         if src and not remote:
@@ -162,13 +162,15 @@ class _Checker:
                     line,
                     f"{what} {src} does not exist (looked for {candidates[0]})",
                     severity,
+                    what,
                 )
             elif unquote(parts.path).startswith("/"):
                 reason = _not_served(self.root / "public", unquote(parts.path))
                 if reason:
-                    self.add(path, line, f"{what} {src} is not served: {reason}", severity)
+                    self.add(path, line, f"{what} {src} is not served: {reason}", severity, what)
         if alt is not None and not alt.strip():
-            self.add(path, line, f"image {src} has no alt text", "warning")
+            message = f"image {src} has no alt text"
+            self.add(path, line, message, "warning", "image without alt text")
 
     def check_file(self, path, item, icon=None):
         text = normalise_newlines(path.read_text(encoding="utf-8-sig"))
@@ -231,7 +233,7 @@ class _Checker:
         for paths in titles.values():
             for path in paths[1:]:
                 line = _Lines(path.read_text(encoding="utf-8-sig")).line_of("title:", 1)
-                self.add(path, line, f"has the same title as {paths[0]}", "warning")
+                self.add(path, line, f"has the same title as {paths[0]}", "warning", "same title")
         return self.problems
 
 

@@ -153,6 +153,23 @@ def test_warnings_fail_only_with_strict(folder):
 
 
 @pytest.mark.django_db
+def test_the_check_ends_saying_how_many_warnings_of_each_kind(folder, settings):
+    """A folder's hundreds of warnings are listed a line each; the last line says what they
+    are (the real corpus: image without alt text 351, icon 15, tags 10)."""
+    body = "![](/images/ok.png) ![](/images/ok.png)\n"
+    folder.guide("page", title="TCP", categories=("net",), tags=("Protocol",), body=body)
+    out = StringIO()
+    command = ["--data-dir", str(folder.root)]
+    call_command("import_guides", *command, "--check", stdout=out, stderr=StringIO())
+    summary = "4 warning(s) (image without alt text 2, same title 1, tags 1)."
+    assert out.getvalue().rstrip().endswith(summary), out.getvalue()
+    settings.GUIDES_BASE_URL = BASE
+    out = StringIO()
+    call_command("check_links", *command, stdout=out, stderr=StringIO())
+    assert "(3 warning(s): image without alt text 2, same title 1)." in out.getvalue()
+
+
+@pytest.mark.django_db
 def test_json_report_lists_file_line_field_message_severity(folder):
     folder.raw("guides", "bad", '---\ntitle: T\ncreatedAt: "2024-01-01"\ndraft: "no"\n---\n')
     out = StringIO()

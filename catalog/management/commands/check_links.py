@@ -8,7 +8,7 @@ problem is printed as ``path:line: message``.
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.fileformat import read_folder
+from catalog.fileformat import count_by_kind, read_folder
 from catalog.pipeline.links import check_links, format_warning
 
 
@@ -40,4 +40,5 @@ class Command(BaseCommand):
                 f"{len(errors)} broken link(s) or image(s), {len(warnings)} warning(s)."
             )
         if verbosity >= 1:
-            self.stdout.write(f"Links and images OK ({len(warnings)} warning(s)).")
+            kinds = f": {count_by_kind(warnings)}" if warnings else ""
+            self.stdout.write(f"Links and images OK ({len(warnings)} warning(s){kinds}).")

@@ -13,7 +13,7 @@ import time
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from catalog.fileformat import near_duplicate_tags, printable, read_folder
+from catalog.fileformat import count_by_kind, near_duplicate_tags, printable, read_folder
 from catalog.fileformat.merge import ON_CONFLICT, ON_CONFLICT_HELP
 from catalog.management.base import DatabaseCommand
 from catalog.pipeline.importer import plan_summary
@@ -173,7 +173,8 @@ class Command(DatabaseCommand):
                 self.stdout.write(
                     f"{folder.root}: {len(folder.categories)} categories, "
                     f"{len(folder.guides)} guides checked; {len(errors)} error(s), "
-                    f"{len(warnings)} warning(s)."
+                    f"{len(warnings)} warning(s)"
+                    + (f" ({count_by_kind(warnings)})." if warnings else ".")
                 )
         if errors or (strict and warnings):
             raise CommandError(
