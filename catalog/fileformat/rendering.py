@@ -382,7 +382,7 @@ def _gemoji_table():
 
 _GEMOJI = _gemoji_table()
 _SHORTCODE_RE = re.compile(r":[a-z0-9_+-]+:")
-_TAG_SPLIT_RE = re.compile(r"(<[^>]*>)")
+_TAG_SPLIT_RE = re.compile(f"({_TAG_RE.pattern})")  # a split keeps the tags
 _VERBATIM_TAG_RE = re.compile(r"<(/?)(?:code|pre|tt)\b", re.IGNORECASE)
 
 
@@ -390,7 +390,7 @@ def _emoji(rendered):
     """``rendered`` with GitHub's emoji shortcodes in its text as the emoji they name; an
     unknown name, and anything in code (``code``, ``pre``, ``tt``: the elements GitHub's
     emoji filter leaves alone), stays as written."""
-    if not _SHORTCODE_RE.search(rendered):
+    if ":" not in rendered or not _SHORTCODE_RE.search(rendered):
         return rendered
     parts = _TAG_SPLIT_RE.split(rendered)  # text, tag, text, … (text holds no "<")
     verbatim = 0
@@ -411,9 +411,7 @@ def markdown_html(text: str) -> str:
     rendered = _limit_nesting(_github_html(text))
     rendered = _alerts(rendered)
     rendered = _CODE_RE.sub(_code_block, rendered)
-    rendered = _headings(rendered)  # before emoji: ":rocket: Launch" keeps rocket-launch
-    if ":" in rendered:
-        rendered = _emoji(rendered)
+    rendered = _emoji(_headings(rendered))  # ids first: ":rocket: Launch" is rocket-launch
     if "<input" in rendered:
         rendered = _TASK_RE.sub(lambda m: _TASK_BOXES[m.group(0)], rendered)
     return _IMG_RE.sub('<img loading="lazy" decoding="async"', rendered)
@@ -471,7 +469,6 @@ _PERMALINK_RE = re.compile(
     r'<a (?:[^>]*? )?class="(?:headerlink|footnote-backref)"[^>]*>.*?</a>', re.DOTALL
 )
 _BLOCK_TAG_RE = re.compile(r"</?(?:p|li|h[1-6]|pre|blockquote|td|th|br|tr|div|ul|ol|table)\b[^>]*>")
-_ANY_TAG_RE = re.compile(r"<[^>]*>")
 
 
 # A heading's end in the plain text, so that an excerpt does not run it into what follows.
@@ -487,7 +484,7 @@ def plain_text(html_text: str) -> str:
     text = _PERMALINK_RE.sub(" ", html_text)
     text = _HEADING_END_RE.sub(HEADING_END, text)
     text = _BLOCK_TAG_RE.sub(" ", text)
-    text = html.unescape(_ANY_TAG_RE.sub("", text))
+    text = html.unescape(_TAG_RE.sub("", text))
     words = text.split()
     if "://" in text or _WWW_RE.search(text):
         words = [word for word in words if not _is_url(word)]
