@@ -383,6 +383,13 @@ def _stems(term):
     return _stemmed[term]
 
 
+# How many hits the first search of a page asks for. A search scores every match whatever
+# it keeps (a larger limit costs a little more heap, no more scoring), and copies of one text
+# tie: asking for the page alone, then eight times more while the last hit still ties, scored
+# every match three times for a page at 100,000 guides where copies tie in their hundreds.
+TIED_HITS = 1024
+
+
 def _find(snapshot, query, offset, limit):
     """(how many guides match, the keys of ``limit`` of them from ``offset``), best first,
     then newest, then by slug. Equal scores (copies of one text) are all read before the
@@ -391,7 +398,7 @@ def _find(snapshot, query, offset, limit):
     # Never more than the index holds: the collector makes room for as many as asked for
     # (a page number in the billions would ask for terabytes).
     most = max(searcher.num_docs, 1)
-    fetch = min(want + 1, most)
+    fetch = min(max(want + 1, TIED_HITS), most)
     result = searcher.search(query, limit=fetch, count=True)
     hits = result.hits
     while len(hits) == fetch < most and hits[want - 1][0] == hits[-1][0]:

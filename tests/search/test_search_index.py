@@ -154,10 +154,15 @@ def test_title_beats_tag_beats_description_beats_body_then_newest_then_slug(cont
     assert [_found("okapi", n, 1)[1][0] for n in range(4)] == expected
 
 
-def test_pages_cut_through_ties_with_better_and_worse_matches_around_them(content, index):
+@pytest.mark.parametrize("first_fetch", [1, searchindex.TIED_HITS])
+def test_pages_cut_through_ties_with_better_and_worse_matches_around_them(
+    content, index, monkeypatch, first_fetch
+):
     """Equal scores between better and worse matches (all in titles: the word twice, once,
     once in a longer title): every page, of every size, is the full order's slice (the ties
-    newest first, then by slug), and the count is all of them."""
+    newest first, then by slug), and the count is all of them; also where the first search
+    of a page stops inside the ties and more are read (``TIED_HITS`` 1)."""
+    monkeypatch.setattr(searchindex, "TIED_HITS", first_fetch)
     content.category("c")
     content.guide("best", categories=("c",), title="Tapir tapir", created="2020-01-01")
     tied = {f"tie-{n:02}": f"20{10 + n % 7}-0{1 + n % 9}-01" for n in range(30)}
