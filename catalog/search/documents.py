@@ -4,6 +4,8 @@ documents computed beside an import."""
 
 import contextlib
 
+from django.db import connection
+
 from catalog.infra.db import backend
 from catalog.models import Guide
 
@@ -101,3 +103,24 @@ TRIGGER_FUNCTION = "catalog_guide_search_document"
 def trigger_function_body(connection) -> str:
     """What the installed trigger function's source must be for today's document."""
     return f" BEGIN NEW.search_document := {trigger_expression(connection)}; RETURN NEW; END "
+
+
+_stemmed = {}
+STEMMED_WORDS = 10_000  # remembered; a word's stems depend on the configuration alone
+
+
+def stems(term):
+    """A word's lexemes in the order they stand, as the database's search configuration
+    makes them: "rate-limiting" is ["rate-limit", "rate", "limit"], "the" []."""
+    if term not in _stemmed:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT u.lexeme FROM unnest(to_tsvector(%s::regconfig, %s)) u, "
+                "unnest(u.positions) AS p(position) ORDER BY p.position, u.lexeme",
+                [SEARCH_CONFIG, term],
+            )
+            lexemes = [lexeme for (lexeme,) in cursor.fetchall()]
+        if len(_stemmed) >= STEMMED_WORDS:
+            _stemmed.clear()
+        _stemmed[term] = lexemes
+    return _stemmed[term]

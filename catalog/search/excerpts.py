@@ -1,13 +1,14 @@
 """Excerpts of search results: the passage of each guide on the page shown that holds the
 most of the words searched for, with those words marked."""
 
+import os
 import re
 
 from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from catalog.search.documents import SEARCH_CONFIG
+from catalog.search.documents import SEARCH_CONFIG, stems
 from catalog.search.query import full_text, search_terms
 
 SNIPPET_CHARS = 160
@@ -42,7 +43,7 @@ def add_headlines(guides, query):
     the HTML: no markdown syntax, no URLs), never from the markdown. Which words are marked
     is the search's own rule: on PostgreSQL the search configuration's stems ("caching"
     marks "Cache"), elsewhere the terms as parts of words. Only words that begin as a query
-    word does are stemmed, so an excerpt costs little however long the text
+    word's stem does are stemmed, so an excerpt costs little however long the text
     (``ts_headline`` stemmed every word of every text shown: the guides that rank best,
     which fill the first page of a large collection, are the longest).
     """
@@ -133,28 +134,66 @@ def _best_cover(hits, wanted, span):
 _WORD_REST = r"(?:[\w.+#'/-]*\w)?"
 
 
-def _prefix(term):
-    """The start that every word sharing ``term``'s stem has: Snowball keeps a word's first
-    letters, but for a final "y" that may turn into "i" ("spy", "spies")."""
-    if len(term) > 4:
-        return term[:4]
-    return term[: len(term) - 1] if len(term) > 2 else term
+def _prefix(part):
+    """The start that every word of ``part``'s stem has (the database's stem: "consistent"
+    makes "consist"): where part and stem begin alike, less a final "i", "y" or "e" of the
+    stem, which a word may spell otherwise ("spy", "spies": "spi"). None for a word the
+    search configuration drops (a stop word: nothing marks it)."""
+    lexemes = stems(part)
+    if not lexemes:
+        return None
+    stem = lexemes[0]
+    same = os.path.commonprefix([part, stem])
+    if same == stem and len(same) > 1 and same[-1] in "iye":
+        same = same[:-1]
+    return same or part[:1]
+
+
+_REST_RE = re.compile(_WORD_REST)
+
+
+def _candidates(text, prefixes, candidate):
+    """``[(start, end, word casefolded)]``: the words of ``text`` that begin with one of
+    ``prefixes`` (lower case), in text order, as ``candidate`` (the same as one pattern)
+    finds them. Looked for in the text lowered, prefix by prefix, where lowering keeps
+    every offset: a pattern that tries every prefix at every character took most of an
+    excerpt's time for a page of long texts."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer ("İ")
+        return [(m.start(), m.end(), m.group(0).casefold()) for m in candidate.finditer(text)]
+    starts = []
+    for prefix in prefixes:
+        at = lowered.find(prefix)
+        while at >= 0:
+            before = lowered[at - 1] if at else " "
+            if not (before.isalnum() or before == "_"):  # a word begins here
+                starts.append(at)
+            at = lowered.find(prefix, at + 1)
+    starts.sort()
+    hits, end = [], 0
+    for start in starts:
+        if start >= end:  # not inside the word before (one that holds "-" or ".")
+            end = _REST_RE.match(lowered, start + 1).end()
+            hits.append((start, end, text[start:end].casefold()))
+    return hits
 
 
 def _full_text_hits(texts, terms):
     """``({key: hits}, how many distinct stems a cover needs)`` for ``texts`` (``{key:
     text}``): the words of each text that the search configuration makes one of the
-    query's stems. Words that begin as a term does are candidates; the database stems them
-    and the query, in one query."""
+    query's stems. Words that begin as a term's stem does (:func:`_prefix`) are candidates;
+    the database stems them and the query, in one query."""
     parts = {part for term in terms for part in re.findall(r"\w+", term)}
     if any(len(part) > 1 for part in parts):  # "api's": "api" ("s" is no word to look for)
         parts = {part for part in parts if len(part) > 1}
-    prefixes = sorted({re.escape(_prefix(part)) for part in parts}, key=len, reverse=True)
-    candidate = re.compile(rf"\b(?:{'|'.join(prefixes)}){_WORD_REST}", re.IGNORECASE)
-    found = {
-        key: [(m.start(), m.end(), m.group(0).casefold()) for m in candidate.finditer(text)]
-        for key, text in texts.items()
-    }
+    prefixes = {_prefix(part) for part in parts} - {None}
+    if not prefixes:  # stop words only: nothing to mark
+        return {key: [] for key in texts}, 0
+    prefixes = sorted(prefixes, key=len, reverse=True)
+    candidate = re.compile(
+        rf"\b(?:{'|'.join(map(re.escape, prefixes))}){_WORD_REST}", re.IGNORECASE
+    )
+    found = {key: _candidates(text, prefixes, candidate) for key, text in texts.items()}
     words = set()
     for hits in found.values():
         candidates = sorted({word for _, _, word in hits}, key=lambda word: (len(word), word))

@@ -53,7 +53,7 @@ from django.dispatch import Signal
 
 from catalog.infra.db import backend
 from catalog.models import Guide, SiteState
-from catalog.search.documents import SEARCH_CONFIG, WEIGHT_LETTERS, WEIGHTS
+from catalog.search.documents import WEIGHT_LETTERS, WEIGHTS, stems
 
 logger = logging.getLogger(__name__)
 
@@ -357,30 +357,9 @@ def _query_words(terms):
             if group:
                 groups.append(group)
             group = []
-        elif lexemes := _stems(term):
+        elif lexemes := stems(term):
             group.append(lexemes)
     return groups
-
-
-_stemmed = {}
-STEMMED_WORDS = 10_000  # remembered; a word's stems depend on the configuration alone
-
-
-def _stems(term):
-    """A word's lexemes in the order they stand, as the database's search configuration
-    makes them: "rate-limiting" is ["rate-limit", "rate", "limit"], "the" []."""
-    if term not in _stemmed:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT u.lexeme FROM unnest(to_tsvector(%s::regconfig, %s)) u, "
-                "unnest(u.positions) AS p(position) ORDER BY p.position, u.lexeme",
-                [SEARCH_CONFIG, term],
-            )
-            lexemes = [lexeme for (lexeme,) in cursor.fetchall()]
-        if len(_stemmed) >= STEMMED_WORDS:
-            _stemmed.clear()
-        _stemmed[term] = lexemes
-    return _stemmed[term]
 
 
 # How many hits the first search of a page asks for. A search scores every match whatever

@@ -279,3 +279,38 @@ def test_a_guide_of_thousands_of_words_that_begin_as_the_query_bounds_its_excerp
     assert 'href="/guides/hostile"' in page
     longest = max((len(q["sql"]) for q in queries.captured_queries), default=0)
     assert longest < 2 * MAX_MARKED_WORDS * 20 + EXCERPT_TEXT_CHARS
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "marked"),
+    [
+        ("spies", "One spy, two spies, a spying drone.", ["spy", "spies", "spying"]),
+        ("spy", "One spy, two spies.", ["spy", "spies"]),
+        (
+            "consistent",
+            "Consistently consistent; a constant consistency.",
+            ["Consistently", "consistent", "consistency"],
+        ),
+        (
+            "caches",
+            "İstanbul caches: a cache, caching, cached pages.",
+            ["caches", "cache", "caching", "cached"],
+        ),
+        ("the cache", "The cache is theirs.", ["cache"]),
+    ],
+)
+def test_every_form_of_the_query_words_stem_is_marked_and_nothing_else(
+    client, content, query, text, marked
+):
+    """On PostgreSQL a word is marked where the search configuration makes it one of the
+    query's stems, whatever its spelling ("spy", "spies"), its case, or a letter before it
+    whose lower case is longer ("İ"); words that only begin alike ("constant": another
+    stem) and stop words ("the") are not."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("stems: the full-text search's; SQLite matches the word as typed")
+    content.category("c")
+    content.guide("g", title="Edges", categories=("c",), body=text + "\n")
+    content.import_()
+    assert re.findall(r"<mark>(.*?)</mark>", _excerpt(client, query)) == marked
