@@ -55,7 +55,7 @@ def _search_result(guide, path):
     return (
         f'<li class="result"><div class="result-text"><h2 class="result-title">'
         f'<a href="{escape(path(guide.slug))}">{_marked(guide, "title")}</a></h2>'
-        f"{text}{tag_links(guide)}</div>{thumbnail(guide, 'result')}</li>"
+        f"{text}{tag_links(guide)}</div>{thumbnail(guide, 'result')}</li>\n"
     )
 
 
