@@ -124,3 +124,9 @@ def stems(term):
             _stemmed.clear()
         _stemmed[term] = lexemes
     return _stemmed[term]
+
+
+def remembered_stems(term):
+    """:func:`stems` of ``term`` where this process has asked the database already, else
+    None (asks nothing)."""
+    return _stemmed.get(term)

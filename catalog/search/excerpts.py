@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from catalog.search.documents import SEARCH_CONFIG, stems
+from catalog.search.documents import SEARCH_CONFIG, remembered_stems
 from catalog.search.query import full_text, search_terms
 
 SNIPPET_CHARS = 160
@@ -135,11 +135,18 @@ _WORD_REST = r"(?:[\w.+#'/-]*\w)?"
 
 
 def _prefix(part):
-    """The start that every word of ``part``'s stem has (the database's stem: "consistent"
-    makes "consist"): where part and stem begin alike, less a final "i", "y" or "e" of the
-    stem, which a word may spell otherwise ("spy", "spies": "spi"). None for a word the
-    search configuration drops (a stop word: nothing marks it)."""
-    lexemes = stems(part)
+    """The start that every word of ``part``'s stem has. Where this process knows the
+    database's stem (the search index asked for it: "consistent" makes "consist"): where part
+    and stem begin alike, less a final "i", "y" or "e" of the stem, which a word may spell
+    otherwise ("spy", "spies": "spi"), and None for a word the search configuration drops (a
+    stop word: nothing marks it). Otherwise, rather than a query more for the page, the
+    part's first letters: Snowball keeps a word's first four, but for a final "y" that may
+    turn into "i"."""
+    lexemes = remembered_stems(part)
+    if lexemes is None:
+        if len(part) > 4:
+            return part[:4]
+        return part[: len(part) - 1] if len(part) > 2 else part
     if not lexemes:
         return None
     stem = lexemes[0]

@@ -328,7 +328,7 @@ def test_a_scheduled_guide_is_published_by_the_worker_at_its_moment(worker_site)
     with Worker(env):
         # Generous: under a loaded machine each look is a new Django process of seconds.
         after = _wait(
-            lambda: (now := shell(env, state).split())[0] != before[0] and now, seconds=90
+            lambda: (now := shell(env, state).split())[0] != before[0] and now, seconds=180
         )
     # No request was made: the worker published it at its moment.
     assert dt.datetime.fromisoformat(after[1]) >= when
