@@ -22,6 +22,7 @@ anew) until it is replaced.
 """
 
 import ctypes
+import functools
 import html
 import re
 import threading
@@ -35,7 +36,6 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
-from pymdownx import gemoji_db
 
 RENDERER_VERSION = 5
 
@@ -367,8 +367,13 @@ def sanitize(text: str) -> str:
 
 # GitHub's emoji shortcodes (":tada:" is 🎉), from gemoji, GitHub's own list, as
 # pymdown-extensions ships it: each as GitHub shows it (with its variation selector, "❤️").
-# Aliases name the same emoji. Names are lower-case letters, digits, "_", "+" and "-".
+# Aliases name the same emoji. Names are lower-case letters, digits, "_", "+" and "-". The
+# list loads with the first body that holds a shortcode, not with every process that may
+# render (every command's system checks load this module through the editor's preview).
+@functools.cache
 def _gemoji_table():
+    from pymdownx import gemoji_db
+
     table = {}
     for code, entry in gemoji_db.emoji.items():
         points = entry.get("unicode_alt") or entry.get("unicode")
@@ -380,7 +385,6 @@ def _gemoji_table():
     return table
 
 
-_GEMOJI = _gemoji_table()
 _SHORTCODE_RE = re.compile(r":[a-z0-9_+-]+:")
 _TAG_SPLIT_RE = re.compile(f"({_TAG_RE.pattern})")  # a split keeps the tags
 _VERBATIM_TAG_RE = re.compile(r"<(/?)(?:code|pre|tt)\b", re.IGNORECASE)
@@ -392,6 +396,7 @@ def _emoji(rendered):
     emoji filter leaves alone), stays as written."""
     if ":" not in rendered or not _SHORTCODE_RE.search(rendered):
         return rendered
+    table = _gemoji_table()
     parts = _TAG_SPLIT_RE.split(rendered)  # text, tag, text, … (text holds no "<")
     verbatim = 0
     for n, part in enumerate(parts):
@@ -399,7 +404,7 @@ def _emoji(rendered):
             if tag := _VERBATIM_TAG_RE.match(part):
                 verbatim = max(0, verbatim - 1) if tag[1] else verbatim + 1
         elif not verbatim and ":" in part:
-            parts[n] = _SHORTCODE_RE.sub(lambda m: _GEMOJI.get(m[0], m[0]), part)
+            parts[n] = _SHORTCODE_RE.sub(lambda m: table.get(m[0], m[0]), part)
     return "".join(parts)
 
 
