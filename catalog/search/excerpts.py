@@ -159,15 +159,17 @@ def _prefix(part):
 _REST_RE = re.compile(_WORD_REST)
 
 
-def _candidates(text, prefixes, candidate):
+def _candidates(text, prefixes):
     """``[(start, end, word casefolded)]``: the words of ``text`` that begin with one of
-    ``prefixes`` (lower case), in text order, as ``candidate`` (the same as one pattern)
-    finds them. Looked for in the text lowered, prefix by prefix, where lowering keeps
-    every offset: a pattern that tries every prefix at every character took most of an
+    ``prefixes`` (lower case, longest first), in text order. Looked for in the text lowered,
+    prefix by prefix, where lowering keeps every offset: one pattern that tries every
+    prefix at every character (kept for the texts where it does not) took most of an
     excerpt's time for a page of long texts."""
     lowered = text.lower()
     if len(lowered) != len(text):  # a letter whose lower case is longer ("İ")
-        return [(m.start(), m.end(), m.group(0).casefold()) for m in candidate.finditer(text)]
+        words = "|".join(map(re.escape, prefixes))
+        pattern = re.compile(rf"\b(?:{words}){_WORD_REST}", re.IGNORECASE)
+        return [(m.start(), m.end(), m.group(0).casefold()) for m in pattern.finditer(text)]
     starts = []
     for prefix in prefixes:
         at = lowered.find(prefix)
@@ -197,10 +199,7 @@ def _full_text_hits(texts, terms):
     if not prefixes:  # stop words only: nothing to mark
         return {key: [] for key in texts}, 0
     prefixes = sorted(prefixes, key=len, reverse=True)
-    candidate = re.compile(
-        rf"\b(?:{'|'.join(map(re.escape, prefixes))}){_WORD_REST}", re.IGNORECASE
-    )
-    found = {key: _candidates(text, prefixes, candidate) for key, text in texts.items()}
+    found = {key: _candidates(text, prefixes) for key, text in texts.items()}
     words = set()
     for hits in found.values():
         candidates = sorted({word for _, _, word in hits}, key=lambda word: (len(word), word))
