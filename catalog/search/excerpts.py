@@ -3,9 +3,9 @@ most of the words searched for, with those words marked."""
 
 import os
 import re
+from html import escape
 
 from django.db import connection
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from catalog.search.documents import SEARCH_CONFIG, remembered_stems
