@@ -5,6 +5,7 @@ from django.db.models import Count
 
 from catalog.admin.forms import CategoryForm, MergingAdmin
 from catalog.admin.guides import owned_deletions
+from catalog.admin.lists import RowCheckboxes
 from catalog.models import (
     Category,
 )
@@ -12,7 +13,7 @@ from catalog.write import changes
 
 
 @admin.register(Category)
-class CategoryAdmin(MergingAdmin, admin.ModelAdmin):
+class CategoryAdmin(RowCheckboxes, MergingAdmin, admin.ModelAdmin):
     form = CategoryForm
     change_form_template = "admin/catalog/category/change_form.html"
 

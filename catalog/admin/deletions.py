@@ -4,13 +4,14 @@ read, restorable in one click."""
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
+from catalog.admin.lists import RowCheckboxes
 from catalog.fileformat import CategoryFile, GuideFile, from_data, serialise
 from catalog.models import Deletion
 from catalog.write import changes
 
 
 @admin.register(Deletion)
-class DeletionAdmin(admin.ModelAdmin):
+class DeletionAdmin(RowCheckboxes, admin.ModelAdmin):
     list_display = ["title", "slug", "kind", "source", "deleted_by", "deleted_at", "state"]
     list_filter = ["kind", "source"]
     search_fields = ["slug", "title"]

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 
 from catalog.admin import content_sync
 from catalog.admin.forms import GuideForm, MergingAdmin, whole_number
-from catalog.admin.lists import SearchCountCap
+from catalog.admin.lists import RowCheckboxes, SearchCountCap
 from catalog.infra.lazy import lazy_module
 from catalog.infra.origin import absolute_url
 from catalog.models import (
@@ -136,7 +136,7 @@ class CreatedYearFilter(admin.SimpleListFilter):
 
 
 @admin.register(Guide)
-class GuideAdmin(SearchCountCap, MergingAdmin, admin.ModelAdmin):
+class GuideAdmin(RowCheckboxes, SearchCountCap, MergingAdmin, admin.ModelAdmin):
     form = GuideForm
     inlines = [GuideCategoryInline]
     # Fits beside the navigation and the filters at 1280 px: the created date is in the year

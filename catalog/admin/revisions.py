@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from catalog.admin.lists import SearchCountCap
+from catalog.admin.lists import RowCheckboxes, SearchCountCap
 from catalog.infra.lazy import lazy_module
 from catalog.models import (
     GuideRevision,
@@ -15,7 +15,7 @@ search = lazy_module("catalog.search")
 
 
 @admin.register(GuideRevision)
-class GuideRevisionAdmin(SearchCountCap, admin.ModelAdmin):
+class GuideRevisionAdmin(RowCheckboxes, SearchCountCap, admin.ModelAdmin):
     list_display = ["guide", "created_at", "author", "source", "title", "view_link"]
     list_filter = ["source"]
     search_fields = ["guide__slug", "title"]  # catalog.search.revision_matches decides how

@@ -14,6 +14,7 @@ from taggit.forms import MergeTagsForm
 
 from catalog import fileformat
 from catalog.admin.forms import TagForm, whole_number
+from catalog.admin.lists import RowCheckboxes
 from catalog.models import (
     Tag,
 )
@@ -44,7 +45,7 @@ def near_duplicates():
 
 
 @admin.register(Tag)
-class TagAdmin(taggit_admin.TagAdmin):
+class TagAdmin(RowCheckboxes, taggit_admin.TagAdmin):
     """taggit's tag admin, with names checked by the file format's tag rule."""
 
     form = TagForm
