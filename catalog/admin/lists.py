@@ -1,5 +1,5 @@
-"""Admin lists: searches that count their matches only as far as a cap, and rows that cost
-what their text does.
+"""Admin lists: searches that count their matches only as far as a cap, and each row's
+checkbox written without the template engine.
 
 Django's change list counts every row its search matches to number its pages, so a common
 word's page costs what all its matches do (every match's search document read again), not
@@ -52,8 +52,8 @@ class SearchCountCap:
 class RowCheckboxes:
     """A ModelAdmin mixin: each row's checkbox for the list's actions written as the markup
     Django's ``action_checkbox`` renders (the same element, name, value, class and label),
-    without rendering a form widget through the template engine for every row, which cost
-    about as much as the rest of a row together (bench/RESULTS.md)."""
+    without rendering a form widget through the template engine for every row, which was
+    about two fifths of a revision row's cost (bench/RESULTS.md)."""
 
     def action_checkbox(self, obj):
         label = format_html(_("Select this object for an action - {}"), str(obj))
