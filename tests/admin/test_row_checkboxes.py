@@ -17,9 +17,16 @@ pytestmark = pytest.mark.django_db
 NAMES = ["plain", "quotes \" and '", "<b>tags</b> & ampersands", "ünïcödé ✨", "{braces} %s"]
 
 
-@pytest.mark.parametrize("model", [Guide, Category, GuideRevision, Deletion, Tag])
-def test_every_list_writes_its_checkboxes_without_the_template_engine(model):
-    assert isinstance(admin.site._registry[model], RowCheckboxes)
+def test_every_list_writes_its_checkboxes_without_the_template_engine():
+    ours = {
+        model: model_admin
+        for model, model_admin in admin.site._registry.items()
+        if type(model_admin).__module__.startswith("catalog.admin.")
+    }
+    assert set(ours) >= {Guide, Category, GuideRevision, Deletion, Tag}
+    assert [
+        model for model, model_admin in ours.items() if not isinstance(model_admin, RowCheckboxes)
+    ] == []
 
 
 @pytest.mark.parametrize("language", ["en", "de"])

@@ -29,9 +29,9 @@ def _preparer(field, db):
     known to give it back (``_AS_THEY_ARE``): for link rows, two foreign keys, a number and
     a label, preparing every value costs as much as the database's work."""
     prepare = functools.partial(field.get_db_prep_save, connection=db)
-    kind = _AS_THEY_ARE.get(type(field.target_field if type(field) is models.ForeignKey else field))
     if isinstance(field, models.DateField):
         return _again_for_the_same(prepare)
+    kind = _AS_THEY_ARE.get(type(field.target_field if type(field) is models.ForeignKey else field))
     if kind is None:
         return prepare
     return lambda value: value if value is None or type(value) is kind else prepare(value)
