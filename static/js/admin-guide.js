@@ -261,7 +261,11 @@
 
     function upload(file) {
       counter += 1;
-      var placeholder = "![Uploading " + (file.name || "image").replace(/[\[\]]/g, "") + " …](uploading-" + counter + ")";
+      // GitHub's placeholder: an image with no address, which the preview shows by its text
+      // and the browser never asks for (a relative one was a request for a page that is not
+      // there, a 404, each time the preview showed it). The number keeps each one apart.
+      var name = (file.name || "image").replace(/[\[\]\\]/g, "");
+      var placeholder = "![Uploading " + name + " … (" + counter + ")]()";
       insertBlock(placeholder);
       var progress = document.createElement("progress");
       progress.max = 100;

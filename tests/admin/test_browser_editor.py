@@ -4,12 +4,15 @@ expired session."""
 
 import json
 import re
+import threading
+from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 
 from bench.servers import CORPUS
+from catalog.admin.editor import UploadView
 from catalog.models import Guide
 from tests.browser import PageWatch, log_in, screenshot
 from tests.served import PASSWORD
@@ -305,6 +308,49 @@ def test_a_dropped_image_is_its_own_paragraph_with_the_alt_text_asked_for(
     assert preview.locator("li img[src^='/media/']").count() == 0
     assert preview.locator("p > img[src^='/media/']:only-child").count() == 2
     assert watch.console_errors == []
+    page.close()
+
+
+def test_an_image_still_uploading_is_shown_by_its_text_and_asked_for_by_nobody(
+    browser, editor_site, edited, monkeypatch
+):
+    """While an upload is on its way, the preview shows its placeholder as GitHub's does,
+    an image without an address: the browser asks the server for nothing (a relative
+    address was a request for a page that is not there, each time the preview showed it)."""
+    arrived, release = threading.Event(), threading.Event()
+    answer = UploadView.post
+
+    def held(view, request, *args, **kwargs):  # the upload answers when the test says so
+        arrived.set()
+        release.wait(30)
+        return answer(view, request, *args, **kwargs)
+
+    monkeypatch.setattr(UploadView, "post", held)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    watch = PageWatch(page)
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
+    login(page, editor_site, f"/admin/catalog/guide/{edited.pk}/change/")
+    body = page.locator("#id_body")
+    body.evaluate("e => e.setSelectionRange(e.value.length, e.value.length)")
+    asked.clear()
+    page.evaluate(DROP, ["#id_body", "flow.png", PNG_1PX])
+    preview = page.locator(".preview-page")
+    try:
+        placeholder = preview.locator("img[alt^='Uploading flow.png']")
+        placeholder.wait_for(state="attached")
+        page.wait_for_timeout(300)  # what the preview's image would ask for, asked by now
+        written, src = body.input_value(), placeholder.get_attribute("src")
+    finally:
+        release.set()
+    page.locator(".upload-panel input.upload-alt").wait_for()
+    page.locator(".upload-panel button", has_text="Leave empty").click()
+    preview.locator("img[src^='/media/']").wait_for()
+    paths = [urlparse(url).path for url in asked]
+    assert [path for path in paths if "upload" in path.lower() and "markdownx" not in path] == []
+    assert arrived.is_set() and "![Uploading flow.png … (1)]()" in written and not src
+    assert "Uploading" not in body.input_value()
+    assert watch.console_errors == [] and watch.failed == []
     page.close()
 
 
