@@ -33,8 +33,9 @@ class PreviewView(EditorsOnly, MarkdownifyView):
     def post(self, request, *args, **kwargs):
         if "content" not in request.POST:
             return HttpResponseBadRequest("No content to preview.")
-        # No body a file may hold is longer; the renderer's time grows with the text (the
-        # sanitiser's with the square of its "&" entities: 2 MB of "&" would take a minute).
+        # No body a file may hold is longer; the renderer's time grows with the text (and a
+        # text with more "&" and Latin-1 signs than a body may hold is shown as written:
+        # catalog.fileformat.characters.MAX_HEAVY).
         if len(request.POST["content"].encode()) > MAX_FILE_BYTES:
             return HttpResponseBadRequest(
                 f"Too long to preview: a guide's file holds at most {MAX_FILE_BYTES:,} bytes."

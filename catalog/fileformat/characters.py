@@ -2,6 +2,7 @@
 other than tab and newline; lone surrogates; the noncharacters U+FFFE and U+FFFF), which
 show nothing, and the one rule for line endings."""
 
+import itertools
 import re
 import unicodedata
 
@@ -38,6 +39,37 @@ def control_problem(text):
     return (
         f"contains the control character {describe_control(match.group())}; "
         "only tab and newline may be used"
+    )
+
+
+# "&" and U+00A0-U+00BF (the no-break space, "°", "±", "©" and the rest of Latin-1's signs;
+# U+0080-U+009F are control characters, refused above) cost the HTML sanitiser (nh3 0.3.8)
+# time in proportion to their number times the length of the text they stand in; every
+# other character, in proportion to the text alone. 1 MB of "&" took 12 s to render as a
+# paragraph and 47 s as raw HTML, 500,000 "°" 5.5 s. A body holds at most ``MAX_HEAVY`` of
+# them, so it renders in about a second whatever it holds (50,000 "&" and 850 KB of text
+# around them in one paragraph: 0.9 s). Real guides hold a few dozen.
+HEAVY_RE = re.compile("[&\u00a0-\u00bf]")
+MAX_HEAVY = 50_000
+
+
+def heavy_count(text: str) -> int:
+    """How many of ``HEAVY_RE``'s characters ``text`` holds."""
+    return text.count("&") if text.isascii() else len(HEAVY_RE.findall(text))
+
+
+def heavy_problem(text):
+    """``(message, offset of the first one too many)`` when ``text`` holds more than
+    ``MAX_HEAVY`` of ``HEAVY_RE``'s characters, else None."""
+    count = heavy_count(text)
+    if count <= MAX_HEAVY:
+        return None
+    beyond = next(itertools.islice(HEAVY_RE.finditer(text), MAX_HEAVY, None))
+    return (
+        f"holds {count:,} ampersands (&) and Latin-1 signs (U+00A0-U+00BF: no-break space, "
+        f"°, ±, © …); at most {MAX_HEAVY:,} may be used, as the time a body takes to render "
+        "grows with their number times its length",
+        beyond.start(),
     )
 
 

@@ -15,7 +15,12 @@ from typing import Any
 import frontmatter
 import yaml
 
-from catalog.fileformat.characters import CONTROL_RE, control_problem, normalise_newlines
+from catalog.fileformat.characters import (
+    CONTROL_RE,
+    control_problem,
+    heavy_problem,
+    normalise_newlines,
+)
 from catalog.fileformat.problems import FileReport, describe_value
 from catalog.fileformat.rules import check_slug
 
@@ -203,6 +208,10 @@ def check_body(body, report):
     if match:
         line = report.body_line + body.count("\n", 0, match.start())
         report.add("body", control_problem(match.group()), line)
+    heavy = heavy_problem(body)
+    if heavy:
+        message, at = heavy
+        report.add("body", message, report.body_line + body.count("\n", 0, at))
 
 
 _INVALID = object()  # load_yaml's answer after reporting a problem (None means empty)

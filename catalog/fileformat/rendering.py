@@ -37,6 +37,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from catalog.fileformat.characters import MAX_HEAVY, heavy_count
+
 RENDERER_VERSION = 5
 
 # What GitHub's sanitiser keeps of raw HTML in markdown, less what our pages cannot use
@@ -423,8 +425,14 @@ def markdown_html(text: str) -> str:
 
 
 def render_markdown(text: str) -> str:
-    """Safe HTML for a markdown body."""
-    return sanitize(markdown_html(text)) if text else ""
+    """Safe HTML for a markdown body. A text no file or form may hold for the time it would
+    take (more than ``MAX_HEAVY`` ampersands and Latin-1 signs: an editor's preview, or a
+    body stored before that rule) is shown as written."""
+    if not text:
+        return ""
+    if heavy_count(text) > MAX_HEAVY:
+        return f"<pre>{html.escape(text, quote=False)}</pre>"
+    return sanitize(markdown_html(text))
 
 
 TOC_LEVELS = ("h2", "h3")

@@ -7,6 +7,8 @@ import time
 import pytest
 
 from catalog.fileformat import ContentError, parse_category, parse_guide, read_folder
+from catalog.fileformat.characters import MAX_HEAVY, heavy_count
+from catalog.fileformat.items import validate_guide
 
 VALID = b"""---
 title: "T"
@@ -229,3 +231,51 @@ def test_category_sort_must_be_an_integer(sort):
 def test_missing_folders_are_reported(tmp_path):
     folder = read_folder(tmp_path / "nowhere")
     assert [p.message for p in folder.problems] == ["data folder does not exist"]
+
+
+HEAVY_HEAD = VALID.replace(b"\nBody.\n", b"\n")  # the body starts on line 8
+
+
+@pytest.mark.parametrize(
+    ("lines", "beyond"),
+    [
+        # 100 lines of 500 "&", then one more: the 50,001st is on the last line
+        (["&" * 500] * 100 + ["and &"], 108),
+        # Latin-1's signs count with "&": no-break spaces, degrees, plus-minus, copyright
+        (["\xa0°±©&" * 100] * 100 + ["one more: ¿"], 108),
+        # all on one line: the one too many is on that line
+        (["a&b" * 50_001], 8),
+    ],
+)
+def test_a_body_with_more_ampersands_and_latin_1_signs_than_the_renderer_can_afford(
+    content, lines, beyond
+):
+    """The HTML sanitiser takes time in the square of these characters in one text (1 MB of
+    "&" rendered in 47 s): a body may hold at most MAX_HEAVY, and the problem names the line
+    of the first one too many."""
+    body = "\n".join(lines) + "\n"
+    problems = problems_for(content, "heavy", HEAVY_HEAD + body.encode())
+    assert len(problems) == 1, problems
+    path, line, message = problems[0].split(":", 2)
+    assert int(line) == beyond
+    count = f"{heavy_count(body):,}"
+    assert message.startswith(f" body: holds {count} ampersands (&) and Latin-1 signs"), message
+    assert f"at most {MAX_HEAVY:,} may be used" in message
+
+
+def test_a_body_with_as_many_ampersands_as_allowed_and_other_non_ascii_text_is_fine():
+    body = "&" * (MAX_HEAVY - 2) + "\xa0¿" + "é€中À" * 10_000 + "\n"
+    assert heavy_count(body) == MAX_HEAVY
+    guide = parse_guide("heavy", HEAVY_HEAD + body.encode())
+    assert guide.body.startswith("&&&")
+
+
+def test_the_form_refuses_what_the_file_refuses():
+    """The admin's form validates a guide by the file's rules: the same problem, at the
+    body's line."""
+    guide, problems = validate_guide(
+        "heavy", {"title": "T", "createdAt": "2024-03-15"}, "x\n" + "&" * (MAX_HEAVY + 1)
+    )
+    assert guide is None
+    assert [(p.field, p.line) for p in problems] == [("body", 2)]
+    assert "holds 50,001 ampersands (&)" in str(problems[0])

@@ -1,6 +1,7 @@
 """Hostile markdown and metadata: nothing executable survives anywhere it is shown."""
 
 import contextlib
+import html
 import json
 import re
 import time
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from catalog.fileformat import ContentError, parse_category, parse_guide, serialise
+from catalog.fileformat.characters import MAX_HEAVY
 from catalog.fileformat.rendering import (
     _CODE_RE,
     _HEADING_RE,
@@ -365,3 +367,18 @@ def test_a_megabyte_of_the_worst_bodies_renders_in_seconds_not_hours():
         started = time.perf_counter()
         stored_rendering(body)
         assert time.perf_counter() - started < 60, body[:20]
+
+
+def test_a_text_with_more_ampersands_than_a_body_may_hold_is_shown_as_written():
+    """What no file or form may hold (catalog.fileformat.characters.MAX_HEAVY) but an
+    editor's preview, or a body stored before the rule, may ask for: its text escaped, as
+    written, not given to the sanitiser, whose time grows with the square of those
+    characters (1 MB of "&" in raw HTML took 47 s)."""
+    heavy = "<div>\n" + "&" * (MAX_HEAVY - 1) + "\n</div>\n\n" + EVIL + "\n\n# °"
+    shown = render_markdown(heavy + "&")
+    assert shown.startswith("<pre>") and shown.endswith("</pre>")
+    assert html.unescape(shown[len("<pre>") : -len("</pre>")]) == heavy + "&"
+    assert not executable_parts(shown)
+    rendered = render_markdown(heavy)  # as many as a body may hold: rendered as ever
+    assert not rendered.startswith("<pre>") and "<h1" in rendered
+    assert not executable_parts(rendered)
