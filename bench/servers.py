@@ -148,18 +148,17 @@ def empty_database():
     """
     from django.db import connection
 
-    from catalog.models import Category, Guide, Tag
+    from catalog.models import Category, Guide, SuggestionWord, Tag
     from catalog.write.versions import batch_of_changes, bump
 
+    emptied = (Guide, Category, Tag, SuggestionWord)
     with batch_of_changes():
         if connection.vendor == "postgresql":
-            tables = ", ".join(
-                connection.ops.quote_name(model._meta.db_table) for model in (Guide, Category, Tag)
-            )
+            tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in emptied)
             with connection.cursor() as cursor:
                 cursor.execute(f"TRUNCATE {tables} CASCADE")
         else:
-            for model in (Guide, Category, Tag):
+            for model in emptied:
                 model.objects.all().delete()
         bump()
 

@@ -43,6 +43,7 @@ from catalog.models.site import (  # noqa: F401
     LoginThrottle,
     ReviewLink,
     SiteState,
+    SuggestionWord,
     SyncLock,
     SyncRun,
 )

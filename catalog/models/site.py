@@ -64,6 +64,17 @@ class SiteState(models.Model):
         return self.next_publish_at is not None and self.next_publish_at <= timezone.now()
 
 
+class SuggestionWord(models.Model):
+    """A word of a published guide's title, which the search may suggest for a typo ("did
+    you mean"): kept by catalog.write.vocabulary on PostgreSQL, ranked there by a trigram
+    index (migration 0034). Elsewhere the table stays empty."""
+
+    word = models.CharField(max_length=300, primary_key=True)
+
+    def __str__(self):
+        return self.word
+
+
 class LoginThrottle(models.Model):
     """Admin login attempts counted for one key (an address, or an address and a user name).
 

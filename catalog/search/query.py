@@ -279,36 +279,38 @@ def suggestion(query: str) -> str:
     """The query with each word that matches nothing replaced by the nearest word of a
     published guide's title or a tag, when that query finds guides; else "".
 
-    Candidates on PostgreSQL come from the trigram indexes (a few titles and tags near each
-    word, so the cost does not grow with the collection); elsewhere (SQLite: the small
-    collections) they are every word of the published titles and tags, read once per
-    content version. The nearest word among them is difflib's.
+    Candidates on PostgreSQL come from the trigram indexes (a few tags and words of published
+    titles near each word, so the cost grows with the language, not the collection);
+    elsewhere (SQLite: the small collections) they are every word of the published titles
+    and tags, read once per content version. The nearest word among them is difflib's.
     """
     terms = search_terms(query)
     if not terms:
         return ""
     near = _near_words if full_text() and _trigrams() else _vocabulary
-    words, changed = [], False
+    chosen, changed = [], False
     for term in terms:
         if search_guides(term).exists():
-            words.append(term)
+            chosen.append(term)
             continue
         candidates = near(term)
         nearest = difflib.get_close_matches(term, candidates, n=1, cutoff=SUGGESTION_CUTOFF)
         if not nearest:
             return ""
-        words.append(nearest[0])
+        chosen.append(nearest[0])
         changed = True
-    suggested = " ".join(words)
+    suggested = " ".join(chosen)
     return suggested if changed and search_guides(suggested).exists() else ""
 
 
-def _words(texts):
+def words(texts):
+    """The words of ``texts`` as a search takes them (casefolded): the candidates of a
+    suggestion (here, and as catalog.write.vocabulary keeps them)."""
     return {word for text in texts for word in _WORD_RE.findall(text.casefold())}
 
 
 def _near_words(term):
-    return _words(_near_texts(term))
+    return words(_near_texts(term))
 
 
 _vocabularies = {}
@@ -320,28 +322,30 @@ def _vocabulary(term):
     database be emptied and its versions counted again)."""
     state = SiteState.current()
     key = (connection.settings_dict["NAME"], state.version, state.changed_at)
-    words = _vocabularies.get(key)
-    if words is None:
+    found = _vocabularies.get(key)
+    if found is None:
         titles = Guide.objects.published().values_list("title", flat=True)
         tags = TagStats.objects.filter(published_guides__gt=0).values_list("tag__name", flat=True)
-        words = frozenset(_words([*titles, *tags]))
+        found = frozenset(words([*titles, *tags]))
         _vocabularies.clear()
-        _vocabularies[key] = words
-    return words
+        _vocabularies[key] = found
+    return found
 
 
 WORD_SIMILARITY = 0.3  # pg_trgm's default (0.6) misses one-letter swaps in short words
 
 
 def _near_texts(term):
+    """The tags and the words of published titles (catalog.write.vocabulary) nearest
+    ``term`` by their trigrams."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}")
         cursor.execute(
-            "(SELECT name FROM taggit_tag WHERE %s <%% name "
-            " ORDER BY word_similarity(%s, name) DESC LIMIT 5) "
-            "UNION ALL (SELECT title FROM catalog_guide WHERE NOT draft AND %s <%% title "
-            " ORDER BY word_similarity(%s, title) DESC LIMIT 10)",
-            [term, term, term, term],
+            "(SELECT name FROM taggit_tag WHERE %(t)s <%% name "
+            " ORDER BY word_similarity(%(t)s, name) DESC LIMIT 5) "
+            "UNION ALL (SELECT word FROM catalog_suggestionword WHERE %(t)s <%% word "
+            " ORDER BY word_similarity(%(t)s, word) DESC LIMIT 20)",
+            {"t": term},
         )
         return [text for (text,) in cursor.fetchall()]
 

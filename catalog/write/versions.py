@@ -3,7 +3,8 @@ published content, in the change's own transaction.
 
 Cached pages, ETags and Last-Modified headers derive from it, so every app server sees an
 edit or an import at once, whatever cache it uses. :func:`bump` is the one way it moves: it
-also brings the listings' ranks and counts up to date (catalog.write.listings), tells the
+also brings the listings' ranks and counts up to date (catalog.write.listings) and the
+words a search may suggest (catalog.write.vocabulary), tells the
 other processes (catalog.write.versionwatch) and, once committed, sends ``content_changed``
 (the search index's update listens: catalog.search.tasks). Scheduled guides become public through
 :func:`publish_due`, which the first request after their moment calls.
@@ -17,7 +18,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from catalog.models import Guide, SiteState
-from catalog.write import listings, versionwatch
+from catalog.write import listings, versionwatch, vocabulary
 
 _batch = threading.local()
 # Sent once a change of published content has committed.
@@ -44,8 +45,9 @@ def in_batch_of_changes():
 
 
 def bump(guides=None):
-    """Content changed: a new version, and the listings' ranks and counts brought up to date
-    in the same transaction (the version's row lock orders concurrent writers).
+    """Content changed: a new version, and the listings' ranks and counts and the words a
+    search may suggest brought up to date in the same transaction (the version's row lock
+    orders concurrent writers).
 
     ``guides``: the ids of the guides the change touched, when the caller knows them
     (catalog.write.listings.refresh then re-ranks only their lists); None for "anything".
@@ -59,6 +61,7 @@ def bump(guides=None):
             pk=1, defaults={"changed_at": now, "next_publish_at": upcoming}
         )
     listings.refresh(guides)
+    vocabulary.refresh(guides)
     versionwatch.announce()
     transaction.on_commit(lambda: content_changed.send(sender=SiteState))
 

@@ -83,6 +83,32 @@ def test_a_suggestion_follows_the_published_content(content, client, kafka):
     assert "zookeeper" in near("zookeper") and "draftwords" not in near("draftword")
 
 
+def test_a_typo_is_matched_against_the_words_of_published_titles(content, kafka):
+    """On PostgreSQL the words of published titles are kept in a table with a trigram index
+    (their number grows with the language, the titles' with the collection), brought up to
+    date by every content change: an import, a save that publishes. A word no published
+    title holds any more stays, and is not suggested while it finds nothing."""
+    from catalog.models import Guide, SuggestionWord
+    from catalog.search import query, suggestion
+
+    if not query.full_text():
+        pytest.skip("needs the suite on PostgreSQL (DATABASE_URL=postgres://…)")
+    kept = set(SuggestionWord.objects.values_list("word", flat=True))
+    assert kept == {"kafka", "in", "five", "minutes", "redis", "streams"}
+    content.guide("d", title="Zookeeper elections", categories=("c",), draft=True)
+    content.import_()
+    assert "zookeeper" not in set(SuggestionWord.objects.values_list("word", flat=True))
+    assert suggestion("zookeper") == ""
+    draft = Guide.objects.get(slug="d")
+    draft.draft = False
+    draft.save()  # an editor publishes it: one content change
+    assert {"zookeeper", "elections"} <= set(SuggestionWord.objects.values_list("word", flat=True))
+    assert suggestion("zookeper") == "zookeeper"
+    Guide.objects.filter(slug="k").delete()
+    assert "kafka" in set(SuggestionWord.objects.values_list("word", flat=True))
+    assert suggestion("kafak") == ""  # "kafka" finds no guide now
+
+
 def test_excerpts_quote_the_stored_text_once_bodies_are_rendered(client, site):
     from catalog.fileformat.rendering import plain_text
     from catalog.models import Guide

@@ -184,6 +184,17 @@ class Backend(base.Backend):
         if db.queries_logged:
             db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
 
+    def add_keys(self, model, keys):
+        """One statement, the keys as one array (no query grows with their number)."""
+        meta = model._meta
+        table, column = connection.ops.quote_name(meta.db_table), meta.pk.column
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({connection.ops.quote_name(column)}) "
+                f"SELECT unnest(%s::{meta.pk.db_type(connection)}[]) ON CONFLICT DO NOTHING",
+                [list(keys)],
+            )
+
     def new_ids(self, model, count):
         """From the table's own sequence: rows written with them need no lookup after."""
         meta = model._meta
