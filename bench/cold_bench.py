@@ -19,7 +19,9 @@ the machine slows both alike.
 A page's cost is the fastest of ``--repeat`` requests (see ``cost``); the median is shown
 beside it. Search asks each of fifteen distinct queries ``--repeat`` times and takes the
 median of their fastest (on PostgreSQL answered by the host's search index, written
-by the host's task worker before the first request; catalog.search.index). The
+by the host's task worker before the first request; catalog.search.index); "search, a
+typo" does the same with seven queries that match nothing as typed, whose page shows what
+the nearest words find (catalog.search.suggestion). The
 guide page shows the same guide at both sizes. The table gives
 both costs, their ratio (the target: at most 1.3), the query counts and the pages' sizes (a
 page that lists fewer items than a page holds at 400 guides, a tag's first page or the one
@@ -66,6 +68,20 @@ SEARCHES = [
     "rate limit",
     "git",
 ]
+# Searches that match nothing as typed, so the page shows what the nearest words find
+# ("did you mean"): each is a typo of a word of the corpus's titles.
+TYPOS = [
+    "cahce",
+    "kafak",
+    "redsi",
+    "databse replicaton",
+    "kuberntes",
+    "microservics",
+    "oauht",
+]
+# The pages made of several queries: each query is timed on its own, and the page's cost is
+# the median over its queries of each one's fastest.
+QUERIES = {"search": SEARCHES, "search, a typo": TYPOS}
 TARGET = 1.3
 MEMORY_TARGET = 60  # MB more for a web process at the large collection than at the small
 # Editors' pages, timed beside the public ones but not part of the target (the issue names
@@ -171,6 +187,7 @@ def child(args):
         "tag, last page": f"/tags/{tag.slug}?page={tag_last}",
         "tags": "/tags",
         "search": None,
+        "search, a typo": None,
         "feed": "/feed.xml",
         "category feed": f"/guides/{category.slug}/feed.xml",
         "tag feed": f"/tags/{tag.slug}/feed.xml",
@@ -201,7 +218,7 @@ def child(args):
         if name == "memory":
             _say(_memory())
             continue
-        url = pages[name] or f"/search?q={SEARCHES[n % len(SEARCHES)]}"
+        url = pages[name] or f"/search?q={QUERIES[name][n % len(QUERIES[name])]}"
         for alias in ("default", "pages-local"):
             caches[alias].clear()
         with CaptureQueriesContext(connection) as captured:
@@ -210,7 +227,9 @@ def child(args):
             elapsed = (time.perf_counter() - started) * 1000
         assert response.status_code == 200, (url, response.status_code)
         found = (
-            re.search(rb"([0-9,]+) guides? match", response.content) if not pages[name] else None
+            re.search(rb"([0-9,]+) guides? (?:match|for)", response.content)
+            if not pages[name]
+            else None
         )
         _say(
             {
@@ -349,14 +368,14 @@ def main():
     samples = [{name: {} for name in ready[0]["pages"]} for _ in collections]
     queries = [dict.fromkeys(ready[0]["pages"], 0) for _ in collections]
     sizes = [dict.fromkeys(ready[0]["pages"], 0) for _ in collections]
-    matches = [{}, {}]  # search query number: how many guides it found
+    matches = [{}, {}]  # (page, query number): how many guides it found
     if args.pages:
         unknown = set(args.pages) - set(ready[0]["pages"])
         if unknown:
             sys.exit(f"no such page: {', '.join(sorted(unknown))}")
         ready[0]["pages"] = {name: ready[0]["pages"][name] for name in args.pages}
     for name, url in ready[0]["pages"].items():
-        variants = len(SEARCHES) if url is None else 1
+        variants = len(QUERIES[name]) if url is None else 1
         for n in range(args.repeat * variants):
             for side in (0, 1) if n % 2 == 0 else (1, 0):
                 answer = collections[side].time(name, n)
@@ -364,7 +383,7 @@ def main():
                 queries[side][name] = max(queries[side][name], answer["queries"])
                 sizes[side][name] = max(sizes[side][name], answer["bytes"])
                 if answer["matches"] is not None:
-                    matches[side][n % variants] = answer["matches"]
+                    matches[side][name, n % variants] = answer["matches"]
     memory = [collection.time("memory", 0) for collection in collections]
     for collection in collections:
         collection.close()
@@ -372,7 +391,8 @@ def main():
     guides = [ready[side]["guides"] for side in (0, 1)]
     print(
         f"{vendor}; page cache cleared before each request; fastest of {args.repeat} "
-        f"(search: the median over its {len(SEARCHES)} queries of each one's fastest); "
+        f"(search: the median over its {len(SEARCHES)} queries of each one's fastest, a typo "
+        f"over its {len(TYPOS)}); "
         f"{guides[0]:,} guides against {guides[1]:,}"
     )
     print(
@@ -418,18 +438,20 @@ def main():
             for run in (ready[side]["import"] for side in (0, 1))
         )
     )
-    if "search" not in ready[0]["pages"]:
-        return
-    print(
-        f"\nsearch, query by query (fastest of each; matches at {guides[0]:,} / at {guides[1]:,}):"
-    )
-    for n, text in enumerate(SEARCHES):
-        fastest = [min(samples[side]["search"][n]) for side in (0, 1)]
-        found = "/".join(f"{matches[side].get(n, 0):,}" for side in (0, 1))
+    for page, texts in QUERIES.items():
+        if page not in ready[0]["pages"]:
+            continue
         print(
-            f"  {text:<22}{fastest[0]:>8.1f}{fastest[1]:>8.1f}{fastest[1] / fastest[0]:>7.2f}"
-            f"{found:>14}"
+            f"\n{page}, query by query (fastest of each; matches at {guides[0]:,} / at "
+            f"{guides[1]:,}):"
         )
+        for n, text in enumerate(texts):
+            fastest = [min(samples[side][page][n]) for side in (0, 1)]
+            found = "/".join(f"{matches[side].get((page, n), 0):,}" for side in (0, 1))
+            print(
+                f"  {text:<22}{fastest[0]:>8.1f}{fastest[1]:>8.1f}"
+                f"{fastest[1] / fastest[0]:>7.2f}{found:>14}"
+            )
 
 
 if __name__ == "__main__":
