@@ -32,8 +32,8 @@ from catalog.search.excerpts import (  # noqa: F401
     snippet,
 )
 from catalog.search.query import (  # noqa: F401
-    MAX_PAGE,
     MAX_QUERY_CHARS,
+    MAX_RESULTS,
     MAX_TERMS,
     RESULT_ORDER,
     SUGGESTION_CUTOFF,

@@ -83,7 +83,13 @@ def _full_text(text):
     )
 
 
-MAX_PAGE = 2**31  # its offset must fit the database's integers
+# How deep a search goes: its best MAX_RESULTS matches, a page at a time. A page further on
+# reads every match before it (the index hands back its offset's worth of hits, the
+# database sorts them): at 100,000 guides the last page of "cache"'s 17,250 matches took
+# 37 ms and of "system design"'s 53, against 10-16 for any of the first fifty, which cost
+# what the first does. A reader narrows the search long before; a crawler following "next"
+# stops there.
+MAX_RESULTS = 1000
 
 
 class SearchPaginator(Paginator):
@@ -108,6 +114,7 @@ class SearchPaginator(Paginator):
         self._cards = cards
         self._terms = terms
         self._state = state
+        self._deepest = max(1, MAX_RESULTS // per_page)
 
     @cached_property
     def count(self):
@@ -117,10 +124,20 @@ class SearchPaginator(Paginator):
             number = int(self._requested)
         except (TypeError, ValueError):
             number = 1
-        if not 1 <= number <= MAX_PAGE:  # not a page: Paginator.get_page picks one
+        if not 1 <= number <= self._deepest:  # not a page: Paginator.get_page picks one
             number = 1
         total, self._keys[number] = self._scan(number)
         return total
+
+    @cached_property
+    def num_pages(self):
+        """The pages of the best ``MAX_RESULTS`` matches."""
+        return min(super().num_pages, self._deepest)
+
+    @property
+    def listed(self):
+        """How many of the matches the pages list."""
+        return min(self.count, self.num_pages * self.per_page)
 
     def page(self, number):
         number = self.validate_number(number)

@@ -234,6 +234,29 @@ def test_search_pages_hold_the_ranked_results_in_order_once_each(client, content
     assert last == expected[40:]
 
 
+def test_a_search_pages_through_its_best_matches_only(client, content, monkeypatch):
+    """Pages reach the best MAX_RESULTS matches (1,000 on a site: a page further on reads
+    every match before it); the count says how many match, the last page how many are
+    listed, and a page further on shows the last that is listed."""
+    from catalog.search import query
+
+    monkeypatch.setattr(query, "MAX_RESULTS", 40)
+    content.category("c")
+    for n in range(47):
+        content.guide(f"g-{n:02d}", title=f"Widget {n}", categories=("c",))
+    content.import_()
+    ranked = list(query.search_guides("widget").values_list("slug", flat=True))
+    first = html(client, "/search?q=widget")
+    assert "47 guides match" in first and "Page 1 of 2" in first and "are listed" not in first
+    for number in ("2", "3", "99", "2147483648"):
+        page = html(client, f"/search?q=widget&page={number}")
+        assert "47 guides match" in page and "Page 2 of 2" in page
+        assert "The best 40 are listed: add a word to narrow the search." in page
+        shown = re.findall(r'class="result-title"><a href="([^"]+)"', page)
+        assert shown == [f"/guides/{slug}" for slug in ranked[20:40]]
+        assert 'rel="next"' not in page
+
+
 def test_feeds_are_valid_atom_without_drafts(client, site):
     root = ET.fromstring(client.get("/feed.xml").content)
     titles = [e.find(f"{ATOM}title").text for e in root.iter(f"{ATOM}entry")]
