@@ -46,10 +46,10 @@ def control_problem(text):
 # U+0080-U+009F are control characters, refused above) cost the HTML sanitiser (nh3 0.3.8)
 # time in proportion to their number times the length of the text after them in the same
 # paragraph, element or attribute; every other character (all of ASCII and of U+00C0 to
-# U+2FFF, tried one by one), in proportion to the text alone. 1 MB of "&" took 12 s to render as a
-# paragraph and 47 s as raw HTML, 500,000 "°" 5.5 s. A body holds at most ``MAX_HEAVY`` of
-# them, so it renders in about a second whatever it holds (50,000 "&" and 850 KB of text
-# around them in one paragraph: 0.9 s). Real guides hold a few dozen.
+# U+2FFF, tried one by one), in proportion to the text alone. 1 MB of "&" took 10 s to
+# render (as text or as raw HTML), 500,000 "&a" 12 s, 500,000 "°" 5.5 s. A body holds at
+# most ``MAX_HEAVY`` of them, so it renders in about a second whatever it holds (50,000 "&"
+# before 850 KB of text in one paragraph: 0.9 s). Real guides hold a few dozen.
 HEAVY_RE = re.compile("[&\u00a0-\u00bf]")
 MAX_HEAVY = 50_000
 

@@ -251,7 +251,7 @@ def test_a_body_with_more_ampersands_and_latin_1_signs_than_the_renderer_can_aff
     content, lines, beyond
 ):
     """The HTML sanitiser takes time in the square of these characters in one text (1 MB of
-    "&" rendered in 47 s): a body may hold at most MAX_HEAVY, and the problem names the line
+    "&" rendered in 10 s): a body may hold at most MAX_HEAVY, and the problem names the line
     of the first one too many."""
     body = "\n".join(lines) + "\n"
     problems = problems_for(content, "heavy", HEAVY_HEAD + body.encode())
