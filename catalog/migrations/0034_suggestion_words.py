@@ -19,7 +19,7 @@ def create(apps, schema_editor):
             f"CREATE INDEX IF NOT EXISTS {INDEX} ON catalog_suggestionword "
             "USING gin (word gin_trgm_ops)"
         )
-    from catalog.search.query import words  # the search's own rule of a word
+    from catalog.write.vocabulary import words  # the search's own rule of a word
 
     Guide = apps.get_model("catalog", "Guide")
     SuggestionWord = apps.get_model("catalog", "SuggestionWord")

@@ -3,7 +3,6 @@ them at a time, the editor's and the revisions' search boxes, and a suggestion w
 matches."""
 
 import difflib
-import re
 from functools import cached_property
 
 from django.core.paginator import Paginator
@@ -26,6 +25,7 @@ from catalog.infra.db import backend
 from catalog.models import Guide, GuideRevision, SiteState, TaggedGuide, TagStats
 from catalog.search import index
 from catalog.search.documents import SEARCH_CONFIG, WEIGHTS
+from catalog.write.vocabulary import WORD_RE, words
 
 MAX_QUERY_CHARS = 200
 
@@ -37,12 +37,9 @@ MAX_TERMS = 8
 RESULT_ORDER = ("-rank", "-created_on", "slug")
 
 
-_WORD_RE = re.compile(r"\w[\w+#.'-]*")  # a word, as searches and suggestions take them
-
-
 def search_terms(query: str) -> list[str]:
     """The words of a query worth searching for (junk and punctuation dropped)."""
-    words = _WORD_RE.findall((query or "")[:MAX_QUERY_CHARS])
+    words = WORD_RE.findall((query or "")[:MAX_QUERY_CHARS])
     terms = []
     for word in words:
         word = word.strip(".'-").casefold()
@@ -318,12 +315,6 @@ def suggestion(query: str) -> str:
         changed = True
     suggested = " ".join(chosen)
     return suggested if changed and search_guides(suggested).exists() else ""
-
-
-def words(texts):
-    """The words of ``texts`` as a search takes them (casefolded): the candidates of a
-    suggestion (here, and as catalog.write.vocabulary keeps them)."""
-    return {word for text in texts for word in _WORD_RE.findall(text.casefold())}
 
 
 def _near_words(term):

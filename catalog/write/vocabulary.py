@@ -13,8 +13,19 @@ published guides (catalog.search.suggestion checks), which it then does not. Els
 (SQLite) a suggestion reads the titles themselves and the table stays empty.
 """
 
+import re
+
 from catalog.infra.db import backend
 from catalog.models import Guide, SuggestionWord
+
+# A word, as a search takes one from a query (catalog.search.search_terms) and a suggestion
+# from a title or a tag.
+WORD_RE = re.compile(r"\w[\w+#.'-]*")
+
+
+def words(texts):
+    """The words of ``texts``, casefolded: the candidates of a suggestion."""
+    return {word for text in texts for word in WORD_RE.findall(text.casefold())}
 
 
 def refresh(guides=None):
@@ -22,8 +33,6 @@ def refresh(guides=None):
     are not kept yet."""
     if not backend().full_text_search or (guides is not None and not guides):
         return
-    from catalog.search.query import words  # the search's own rule of a word, loaded here
-
     titles = Guide.objects.published()
     if guides is not None:
         titles = titles.filter(pk__in=list(guides))
