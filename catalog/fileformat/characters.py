@@ -59,12 +59,19 @@ def heavy_count(text: str) -> int:
     return text.count("&") if text.isascii() else len(HEAVY_RE.findall(text))
 
 
+def too_heavy(text: str) -> bool:
+    """Whether ``text`` holds more than ``MAX_HEAVY`` of ``HEAVY_RE``'s characters. A text
+    no longer than that cannot, and is not read: every body is checked when it is read and
+    again when it is rendered, and counting takes a few milliseconds for the corpus."""
+    return len(text) > MAX_HEAVY and heavy_count(text) > MAX_HEAVY
+
+
 def heavy_problem(text):
     """``(message, offset of the first one too many)`` when ``text`` holds more than
     ``MAX_HEAVY`` of ``HEAVY_RE``'s characters, else None."""
-    count = heavy_count(text)
-    if count <= MAX_HEAVY:
+    if not too_heavy(text):
         return None
+    count = heavy_count(text)
     beyond = next(itertools.islice(HEAVY_RE.finditer(text), MAX_HEAVY, None))
     return (
         f"holds {count:,} ampersands (&) and Latin-1 signs (U+00A0-U+00BF: no-break space, "

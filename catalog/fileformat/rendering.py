@@ -37,7 +37,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from catalog.fileformat.characters import MAX_HEAVY, heavy_count
+from catalog.fileformat.characters import too_heavy
 
 RENDERER_VERSION = 5
 
@@ -430,7 +430,7 @@ def render_markdown(text: str) -> str:
     body stored before that rule) is shown as written."""
     if not text:
         return ""
-    if heavy_count(text) > MAX_HEAVY:
+    if too_heavy(text):
         return f"<pre>{html.escape(text, quote=False)}</pre>"
     return sanitize(markdown_html(text))
 

@@ -19,13 +19,13 @@ def create(apps, schema_editor):
             f"CREATE INDEX IF NOT EXISTS {INDEX} ON catalog_suggestionword "
             "USING gin (word gin_trgm_ops)"
         )
-    from catalog.write.vocabulary import words  # the search's own rule of a word
+    from catalog.write.vocabulary import kept_words  # the search's own rule of a word
 
     Guide = apps.get_model("catalog", "Guide")
     SuggestionWord = apps.get_model("catalog", "SuggestionWord")
     titles = Guide.objects.filter(draft=False).values_list("title", flat=True).iterator()
     SuggestionWord.objects.bulk_create(
-        [SuggestionWord(word=word) for word in sorted(words(titles))],
+        [SuggestionWord(word=word) for word in kept_words(titles)],
         ignore_conflicts=True,
         batch_size=1000,
     )

@@ -110,7 +110,6 @@ class SearchPaginator(Paginator):
         self._cards = cards
         self._terms = terms
         self._state = state
-        self._deepest = max(1, MAX_RESULTS // per_page)
 
     @cached_property
     def count(self):
@@ -124,6 +123,11 @@ class SearchPaginator(Paginator):
             number = 1
         total, self._keys[number] = self._scan(number)
         return total
+
+    @property
+    def _deepest(self):
+        """The last page of the best ``MAX_RESULTS`` matches."""
+        return max(1, MAX_RESULTS // self.per_page)
 
     @cached_property
     def num_pages(self):

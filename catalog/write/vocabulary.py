@@ -29,6 +29,13 @@ def words(texts):
     return {word for text in texts for word in WORD_RE.findall(text.casefold())}
 
 
+def kept_words(titles):
+    """The words of ``titles`` the table keeps, sorted: all but those longer than its
+    column, which casefolding can make of a title of the longest ("ß" is "ss")."""
+    longest = SuggestionWord._meta.pk.max_length
+    return sorted(word for word in words(titles) if len(word) <= longest)
+
+
 def refresh(guides=None):
     """Add the words of the published titles of ``guides`` (ids; None: every guide) that
     are not kept yet."""
@@ -37,6 +44,6 @@ def refresh(guides=None):
     titles = Guide.objects.published()
     if guides is not None:
         titles = titles.filter(pk__in=list(guides))
-    longest = SuggestionWord._meta.pk.max_length  # a title's length: a word is never longer
-    found = words(titles.order_by().values_list("title", flat=True))
-    backend().add_keys(SuggestionWord, sorted(w for w in found if len(w) <= longest))
+    backend().add_keys(
+        SuggestionWord, kept_words(titles.order_by().values_list("title", flat=True))
+    )

@@ -109,6 +109,21 @@ def test_a_typo_is_matched_against_the_words_of_published_titles(content, kafka)
     assert suggestion("kafak") == ""  # "kafka" finds no guide now
 
 
+def test_a_title_of_the_longest_keeps_its_words_within_the_column(content):
+    """Casefolding can lengthen a word past a title's 300 characters ("ß" is "ss"): such a
+    word is not kept (the column would refuse it, and with it the import or the save)."""
+    from catalog.models import SuggestionWord
+    from catalog.search import query
+    from catalog.write.vocabulary import kept_words
+
+    assert kept_words(["ß" * 300, "Kafka streams", "ﬃ" * 101]) == ["kafka", "streams"]
+    content.category("c")
+    content.guide("long", title="ß" * 294 + " kafka", categories=("c",))
+    content.import_()
+    if query.full_text():
+        assert set(SuggestionWord.objects.values_list("word", flat=True)) == {"kafka"}
+
+
 def test_excerpts_quote_the_stored_text_once_bodies_are_rendered(client, site):
     from catalog.fileformat.rendering import plain_text
     from catalog.models import Guide

@@ -108,12 +108,6 @@ class Backend:
         with db.cursor() as cursor:
             cursor.executemany(sql, iter(prepared))
 
-    def add_keys(self, model, keys):
-        """Rows of ``model`` for those of ``keys`` (its primary key's values) it has not."""
-        model.objects.bulk_create(
-            [model(pk=key) for key in keys], ignore_conflicts=True, batch_size=1000
-        )
-
     def new_ids(self, model, count):
         """Ids for ``count`` new rows of ``model`` known before they are written, or None:
         the writer looks them up after."""

@@ -185,7 +185,8 @@ class Backend(base.Backend):
             db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
 
     def add_keys(self, model, keys):
-        """One statement, the keys as one array (no query grows with their number)."""
+        """Rows of ``model`` for those of ``keys`` (its primary key's values) it has not: one
+        statement, the keys as one array (no query grows with their number)."""
         meta = model._meta
         table, column = connection.ops.quote_name(meta.db_table), meta.pk.column
         with connection.cursor() as cursor:
