@@ -291,15 +291,21 @@ def revision_matches(revisions, text):
 
 SUGGESTION_CUTOFF = 0.6  # difflib's ratio: "kafak" → "kafka" is 0.8, "cash" → "cache" 0.67
 
+# The nearest candidates a suggestion tries for one word, nearest first: the words table
+# keeps words no published title holds any more (catalog.write.vocabulary), which find
+# nothing, and the nearest may be one of them.
+SUGGESTION_TRIES = 3
+
 
 def suggestion(query: str) -> str:
     """The query with each word that matches nothing replaced by the nearest word of a
-    published guide's title or a tag, when that query finds guides; else "".
+    published guide's title or a tag that finds guides, when the whole query then finds
+    guides; else "".
 
     Candidates on PostgreSQL come from the trigram indexes (a few tags and words of published
     titles near each word, so the cost grows with the language, not the collection);
     elsewhere (SQLite: the small collections) they are every word of the published titles
-    and tags, read once per content version. The nearest word among them is difflib's.
+    and tags, read once per content version. The nearest are difflib's.
     """
     terms = search_terms(query)
     if not terms:
@@ -310,14 +316,18 @@ def suggestion(query: str) -> str:
         if search_guides(term).exists():
             chosen.append(term)
             continue
-        candidates = near(term)
-        nearest = difflib.get_close_matches(term, candidates, n=1, cutoff=SUGGESTION_CUTOFF)
-        if not nearest:
+        nearest = difflib.get_close_matches(
+            term, near(term), n=SUGGESTION_TRIES, cutoff=SUGGESTION_CUTOFF
+        )
+        found = next((word for word in nearest if search_guides(word).exists()), None)
+        if found is None:
             return ""
-        chosen.append(nearest[0])
+        chosen.append(found)
         changed = True
-    suggested = " ".join(chosen)
-    return suggested if changed and search_guides(suggested).exists() else ""
+    if not changed:
+        return ""
+    suggested = " ".join(chosen)  # each word finds guides: one alone needs no second look
+    return suggested if len(chosen) == 1 or search_guides(suggested).exists() else ""
 
 
 def _near_words(term):

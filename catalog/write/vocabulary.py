@@ -9,8 +9,8 @@ The words grow with the language, not with the guides.
 
 Every content change adds the words of the titles it touched (catalog.write.versions.bump,
 in the change's transaction; an import: all published titles). Words are never taken out:
-one that no published title holds any more is suggested only if the query it makes finds
-published guides (catalog.search.suggestion checks), which it then does not. Elsewhere
+one that no published title holds any more finds nothing, and a suggestion passes over a
+candidate that finds nothing to the next nearest (catalog.search.suggestion). Elsewhere
 (SQLite) a suggestion reads the titles themselves and the table stays empty.
 """
 

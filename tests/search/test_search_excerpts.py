@@ -109,6 +109,23 @@ def test_a_typo_is_matched_against_the_words_of_published_titles(content, kafka)
     assert suggestion("kafak") == ""  # "kafka" finds no guide now
 
 
+def test_a_word_no_title_holds_any_more_gives_way_to_the_next_nearest(content):
+    """The words table keeps a deleted title's words (on PostgreSQL): the nearest word to a
+    typo may be one that finds nothing, and the next nearest that finds guides is suggested
+    instead of nothing."""
+    from catalog.models import Guide
+    from catalog.search import suggestion
+
+    content.category("c")
+    content.guide("db", title="Database replication", categories=("c",))
+    content.guide("rr", title="Read replica basics", categories=("c",))
+    content.import_()
+    assert suggestion("replicaton") == "replication"
+    Guide.objects.filter(slug="db").delete()
+    assert suggestion("replicaton") == "replica"
+    assert suggestion("replicaton databse") == ""  # "databse": only the deleted title's
+
+
 def test_a_title_of_the_longest_keeps_its_words_within_the_column(content):
     """Casefolding can lengthen a word past a title's 300 characters ("ß" is "ss"): such a
     word is not kept (the column would refuse it, and with it the import or the save)."""
