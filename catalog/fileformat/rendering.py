@@ -39,7 +39,7 @@ from pygments.util import ClassNotFound
 
 from catalog.fileformat.characters import too_heavy
 
-RENDERER_VERSION = 5
+RENDERER_VERSION = 6
 
 # What GitHub's sanitiser keeps of raw HTML in markdown, less what our pages cannot use
 # (forms, ``target``, ``tabindex``, most presentational attributes): the elements, ``align``
@@ -202,18 +202,19 @@ _SEPARATORS_RE = re.compile(r"[-\s]+")
 
 class _Anchors:
     """The heading ids given so far in one body. A repeated heading takes the next free
-    ``_n`` after its text's last one, not the first free one counted from ``_1``: the same
-    ids, but a body of 100,000 equal headings costs 100,000 steps, not 5 billion."""
+    ``_n`` (``separator`` n) after its text's last one, not the first free one counted from
+    ``_1``: the same ids, but a body of 100,000 equal headings costs 100,000 steps, not 5
+    billion."""
 
-    def __init__(self):
-        self.taken, self.last = set(), {}
+    def __init__(self, separator="_"):
+        self.taken, self.last, self.separator = set(), {}, separator
 
     def unique(self, base):
         n = self.last.get(base, 0)
-        anchor = f"{base}_{n}" if n else base
+        anchor = f"{base}{self.separator}{n}" if n else base
         while anchor in self.taken:
             n += 1
-            anchor = f"{base}_{n}"
+            anchor = f"{base}{self.separator}{n}"
         self.last[base] = n
         self.taken.add(anchor)
         return anchor
@@ -227,6 +228,17 @@ def heading_id(text, anchors):
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     value = _NOT_SLUG_RE.sub("", text).strip().lower()
     return anchors.unique(_SEPARATORS_RE.sub("-", value) or "section")
+
+
+_NOT_GITHUB_SLUG_RE = re.compile(r"[^\w\- ]")
+
+
+def github_heading_id(text, anchors):
+    """The id GitHub gives a heading (less its ``user-content-`` prefix, which its pages'
+    script adds back to a link's ``#``): its text lowercased, all but letters, digits,
+    "_", "-" and spaces dropped, each space a hyphen ("1990s - 2000s" is "1990s---2000s");
+    ``-1``, ``-2`` … for repeats (``anchors``: an :class:`_Anchors` with "-")."""
+    return anchors.unique(_NOT_GITHUB_SLUG_RE.sub("", text.lower()).replace(" ", "-"))
 
 
 # The ids the site's public pages give their own elements (templates/: the skip link's
@@ -246,20 +258,35 @@ _ID_RE = re.compile(r'<(?:a|li|h[1-6])\s[^>]*?\bid="([^"]*)"')
 
 
 def _headings(rendered):
+    """Each heading with its id and a permalink to it. Where GitHub gives the heading
+    another id (:func:`github_heading_id`), the permalink holds that one, so a link to a
+    section copied from GitHub reaches it here too; not where it is an id of this body or
+    page (a heading's own, a footnote's, raw HTML's), which it then leaves to them."""
     anchors = _Anchors()
     anchors.taken.update(PAGE_IDS)
     if ' id="' in rendered:
         anchors.taken.update(_ID_RE.findall(rendered))
-
-    def heading(match):
+    github = _Anchors(separator="-")
+    headings = []  # every id of the body is known before a permalink takes GitHub's
+    for match in _HEADING_RE.finditer(rendered):
+        text = html.unescape(_TAG_RE.sub("", match.group(2)))
+        headings.append((match, heading_id(text, anchors), github_heading_id(text, github)))
+    parts, at, aliases = [], 0, set()
+    for match, anchor, alias in headings:
         level, inner = match.groups()
-        anchor = heading_id(html.unescape(_TAG_RE.sub("", inner)), anchors)
-        return (
-            f'<h{level} id="{anchor}">{inner}<a class="headerlink" href="#{anchor}" '
-            f'title="Link to this section">#</a></h{level}>'
-        )
-
-    return _HEADING_RE.sub(heading, rendered)
+        if alias and alias not in anchors.taken and alias not in aliases:
+            aliases.add(alias)
+            alias = f' id="{alias}"'
+        else:
+            alias = ""
+        parts += [
+            rendered[at : match.start()],
+            f'<h{level} id="{anchor}">{inner}<a class="headerlink"{alias} href="#{anchor}" '
+            f'title="Link to this section">#</a></h{level}>',
+        ]
+        at = match.end()
+    parts.append(rendered[at:])
+    return "".join(parts)
 
 
 # The deepest that elements nest in a rendered body. No guide comes near it (the real ones

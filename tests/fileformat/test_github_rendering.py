@@ -2,6 +2,7 @@
 cases, and every real guide's page body against GitHub's own renderer (cmark-gfm), element
 by element: list items, nesting, code blocks, tables, headings and block quotes."""
 
+import html as html_module
 import os
 import re
 from html.parser import HTMLParser
@@ -162,6 +163,60 @@ def test_a_heading_never_takes_the_id_of_a_footnote_or_of_raw_html():
     assert '<h1 id="fn-1">' in render_markdown("# Fn 1\n")  # published anchors stay
     html = render_markdown('## Main\n\n<a id="main">raw</a> <a id="mainly">kept</a>\n')
     assert '<h2 id="main_1">' in html and '<a id="mainly"' in html and 'id="main"' not in html
+
+
+def test_a_section_is_reached_by_the_id_github_gives_its_heading():
+    """A link to a section copied from GitHub reaches it here: where GitHub's id for a
+    heading differs from the page's, the heading's permalink holds GitHub's; the page's own
+    ids, which links already made name, stay, and win where the two would clash."""
+    text = "## 1990s - 2000s\n\n## Use cases:\n\n## Use cases:\n\n## Café & Co\n\n## Plain words\n"
+    html = render_markdown(text)
+    assert '<h2 id="1990s-2000s">' in html and 'id="1990s---2000s" href="#1990s-2000s"' in html
+    assert '<h2 id="use-cases">' in html and 'class="headerlink" href="#use-cases"' in html
+    assert '<h2 id="use-cases_1">' in html and 'id="use-cases-1" href="#use-cases_1"' in html
+    assert 'id="café--co" href="#cafe-co"' in html
+    assert 'class="headerlink" href="#plain-words"' in html  # the same id: no second one
+    assert len(re.findall(r'\sid="', html)) == 5 + 3
+    # GitHub's "use-cases-1" is the page's id of the third heading: it stays the third's.
+    html = render_markdown("## Use cases\n\n## Use cases\n\n## Use cases-1\n\n## Main\n")
+    ids = re.findall(r'\sid="([^"]*)"', html)
+    assert len(ids) == len(set(ids)), ids
+    assert '<h2 id="use-cases-1">' in html and 'id="use-cases-1-1" href="#use-cases-1"' in html
+    assert '<h2 id="main_1">' in html and 'id="main"' not in html  # the page's own element
+
+
+def _github_ids(html):
+    """The ids GitHub gives the headings of ``html`` (github-slugger's rule, written out
+    here on its own), each with the ids the heading and its permalink hold here."""
+    seen, found = set(), []
+    for match in re.finditer(
+        r'<h[1-6] id="([^"]*)">(.*?)<a class="headerlink"(?: id="([^"]*)")? href=', html
+    ):
+        text = re.sub(r"<[^>]*>", "", match.group(2))
+        base = re.sub(r"[^\w\- ]", "", html_module.unescape(text).lower()).replace(" ", "-")
+        slug, n = base, 0
+        while slug in seen:
+            n += 1
+            slug = f"{base}-{n}"
+        seen.add(slug)
+        found.append((slug, {match.group(1), match.group(3)}))
+    return found
+
+
+def test_every_real_guides_sections_are_reached_by_githubs_links():
+    root = _corpus()
+    if not (root / "guides").is_dir():
+        pytest.skip(f"the real corpus is not at {root} (GUIDES_CORPUS)")
+    folder = read_folder(root)
+    missed, headings = [], 0
+    for slug, guide in sorted(folder.guides.items()):
+        for github_id, here in _github_ids(render_markdown(guide.body)):
+            headings += 1
+            if github_id not in here:
+                missed.append((slug, github_id))
+    assert headings > 800 and missed == []
+    chatgpt = render_markdown(folder.guides["chatgpt-timeline"].body)
+    assert 'id="1990s---2000s"' in chatgpt  # as GitHub links it; here "#1990s-2000s" too
 
 
 def test_emoji_shortcodes_are_the_emoji_github_shows_outside_code():
