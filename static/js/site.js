@@ -112,7 +112,9 @@
   }
 
   // The table of contents marks the section being read: the last heading above the top
-  // third of the window.
+  // third of the window; or the section the address names (a link to it, from this page or
+  // from GitHub: its heading's id or its permalink's) while that heading is in the top third,
+  // though the sections after it may be there too.
   function followingToc() {
     var links = document.querySelectorAll(".toc a[href^='#']");
     if (!links.length) return;
@@ -121,10 +123,19 @@
       var heading = document.getElementById(decodeURIComponent(link.hash.slice(1)));
       if (heading) entries.push({ link: link, heading: heading });
     });
+    function named() {
+      var id = decodeURIComponent(window.location.hash.slice(1));
+      var target = id && document.getElementById(id);
+      return target ? target.closest("h1, h2, h3, h4, h5, h6") : null;
+    }
     function mark() {
-      var current = null, line = window.innerHeight / 3;
+      var current = null, line = window.innerHeight / 3, target = named();
       entries.forEach(function (entry) {
         if (entry.heading.getBoundingClientRect().top <= line) current = entry;
+      });
+      entries.forEach(function (entry) {
+        var box = entry.heading.getBoundingClientRect();
+        if (entry.heading === target && box.bottom > 0 && box.top <= line) current = entry;
       });
       entries.forEach(function (entry) {
         if (entry === current) entry.link.setAttribute("aria-current", "location");
@@ -137,6 +148,7 @@
       pending = true;
       window.requestAnimationFrame(function () { pending = false; mark(); });
     }, { passive: true });
+    window.addEventListener("hashchange", mark);
     mark();
   }
 

@@ -50,6 +50,36 @@ def test_the_table_of_contents_sits_beside_the_text_and_follows_the_reader(brows
     page.close()
 
 
+MARKED = "() => document.querySelector('.toc a[aria-current]')?.hash"
+
+
+def test_a_link_to_a_section_marks_that_section_though_the_next_are_in_view(browser, corpus_site):
+    """A link to a section, from the page or copied from GitHub (whose id for "1990s -
+    2000s" is "1990s---2000s"), marks that section in the table of contents while its heading
+    is in the top third, though shorter sections after it are there too; scrolling on, the
+    marking follows the reader again."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    page.goto(corpus_site + "/guides/chatgpt-timeline#1990s---2000s")
+    page.wait_for_function(f"() => ({MARKED})() === '#1990s-2000s'")
+    tops = page.evaluate(
+        "() => ['1990s-2000s', '2017'].map(id => document.getElementById(id)"
+        ".getBoundingClientRect().top)"
+    )
+    assert 0 <= tops[0] < tops[1] <= 1400 / 3, tops  # the next section is in the top third
+    page.goto(corpus_site + TOC_GUIDE)
+    anchor = page.locator(".prose h2[id]").nth(3).get_attribute("id")
+    page.locator(f".toc a[href='#{anchor}']").click()
+    page.wait_for_function(f"() => ({MARKED})() === '#{anchor}'")
+    following = page.evaluate(
+        "() => [...document.querySelectorAll('.prose h2[id]')]"
+        ".map(h => h.getBoundingClientRect().top).filter(top => top > 0)"
+    )
+    assert following[1] <= 1400 / 3, following  # the section after it: in the top third
+    page.mouse.wheel(0, 700)
+    page.wait_for_function(f"() => ({MARKED})() !== '#{anchor}'")
+    page.close()
+
+
 def test_the_table_of_contents_stays_above_the_text_on_a_phone(browser, corpus_site):
     page = browser.new_page(viewport={"width": 390, "height": 800})
     page.goto(corpus_site + TOC_GUIDE)
