@@ -38,6 +38,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from catalog.fileformat.characters import too_heavy
+from catalog.fileformat.rules import site_link
 
 RENDERER_VERSION = 6
 
@@ -459,7 +460,32 @@ def render_markdown(text: str) -> str:
         return ""
     if too_heavy(text):
         return f"<pre>{html.escape(text, quote=False)}</pre>"
-    return sanitize(markdown_html(text))
+    return _site_links(sanitize(markdown_html(text)))
+
+
+# A link or image of a body as the sanitiser writes it (every attribute quoted, its value
+# escaped, no ">" inside a tag).
+_REFERENCE_RE = re.compile(r'(<(?:a|img)\s[^>]*?\b(?:href|src)=")([^"]*)"')
+
+
+def _site_links(cleaned):
+    """Relative links and images where GitHub finds their files (another guide's or
+    category's file, ``other.md``; a picture in ``public/``, ``../public/d.png``) pointed
+    at where the site shows them (catalog.fileformat.rules.site_link); the rest as written."""
+    if ".md" not in cleaned and "public/" not in cleaned:
+        return cleaned
+
+    sites = {}  # a reference repeated is resolved once
+
+    def link(match):
+        reference = match.group(2)
+        if reference not in sites:
+            site = site_link(html.unescape(reference))
+            sites[reference] = None if site is None else html.escape(site)
+        site = sites[reference]
+        return match.group(0) if site is None else f'{match.group(1)}{site}"'
+
+    return _REFERENCE_RE.sub(link, cleaned)
 
 
 TOC_LEVELS = ("h2", "h3")

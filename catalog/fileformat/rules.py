@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import posixpath
 import re
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 MAX_TITLE_CHARS = 300
 
@@ -73,6 +74,50 @@ def image_reference(value):
     if value.startswith("/"):
         return "site", None
     return "relative", None
+
+
+# The folders of a content folder whose files the site shows: each guide and category at
+# ``/guides/<slug>``, each file of ``public/`` at the site's root.
+PAGE_FOLDERS = ("guides", "categories")
+PUBLIC_FOLDER = "public"
+
+
+def relative_target(reference):
+    """``(folder, path)``: the file a relative link or image of a guide's or category's
+    file names, as GitHub resolves it from the file's folder (``guides/`` or
+    ``categories/``, both directly in the content folder, so either gives the same answer
+    but for a bare name, which this takes as in ``guides/``): ``other.md`` is ``("guides",
+    "other.md")``, ``../public/d.png`` ``("public", "d.png")``. None for a URL, a site path,
+    a link within the page, or a path that leaves the content folder."""
+    try:
+        parts = urlsplit(reference)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+        return None
+    resolved = posixpath.normpath(posixpath.join(PAGE_FOLDERS[0], unquote(parts.path)))
+    folder, _, path = resolved.partition("/")
+    if folder in ("", ".", "..") or not path:
+        return None
+    return folder, path
+
+
+def site_link(reference):
+    """Where a relative link or image of a file (:func:`relative_target`) is on the site:
+    a guide's or a category's file (``other.md``, ``../categories/net.md``, with its
+    ``#section``) is its page, ``/guides/<slug>``; a file of ``public/`` (``../public/d.png``)
+    is where the site serves it, at its root. None for anything else (the site does not
+    serve it, or it is no relative path)."""
+    target = relative_target(reference)
+    if target is None:
+        return None
+    folder, path = target
+    if folder in PAGE_FOLDERS and path.endswith(".md") and is_slug(path[:-3]):
+        fragment = urlsplit(reference).fragment
+        return f"/guides/{path[:-3]}" + (f"#{fragment}" if fragment else "")
+    if folder == PUBLIC_FOLDER:
+        return "/" + quote(path)
+    return None
 
 
 def is_public(draft: bool, publish_at: dt.datetime | None, now: dt.datetime) -> bool:

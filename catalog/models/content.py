@@ -11,6 +11,7 @@ table of contents and the public pages share."""
 import datetime
 import re
 from html import unescape as html_unescape
+from urllib.parse import unquote
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -23,7 +24,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
 from catalog.fileformat import MAX_SLUG_CHARS, SLUG_RE, image_reference, slug_clash_problem
-from catalog.fileformat.rules import is_public
+from catalog.fileformat.rules import is_public, site_link
 from catalog.infra.paths import slug_path
 from catalog.infra.publicfiles import site_image_exists
 from catalog.infra.uploads import generated_name, variant_name
@@ -161,10 +162,13 @@ class Content(models.Model):
 def page_link(reference):
     """A file's image or icon as a page may link it: http(s) URLs, and site paths to images the
     site holds (the file format's rule, catalog.fileformat.image_reference, and
-    catalog.infra.publicfiles.site_image_exists); anything else, nothing: pages show a
-    placeholder."""
+    catalog.infra.publicfiles.site_image_exists), a relative path to one as its site path
+    (``../public/d.png`` is ``/d.png``: catalog.fileformat.rules.site_link); anything else,
+    nothing: pages show a placeholder."""
     kind = image_reference(reference)[0]
-    if kind == "url" or (kind == "site" and site_image_exists(reference)):
+    if kind == "relative":
+        reference, kind = site_link(reference) or "", "site"
+    if kind == "url" or (kind == "site" and reference and site_image_exists(unquote(reference))):
         return reference
     return ""
 

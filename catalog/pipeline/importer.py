@@ -18,6 +18,7 @@ import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +28,7 @@ from catalog.fileformat import (
     ContentError,
     ContentFolder,
     Problem,
+    image_reference,
     slug_clash_problem,
     tag_text,
 )
@@ -34,6 +36,7 @@ from catalog.fileformat.bodies import resolved
 from catalog.fileformat.files import file_inside
 from catalog.fileformat.merge import Conflict, State, pair_up
 from catalog.fileformat.rendering import stored_rendering
+from catalog.fileformat.rules import site_link
 from catalog.infra.db import backend
 from catalog.infra.git import last_commit_times
 from catalog.models import (
@@ -352,10 +355,13 @@ class ConflictError(Exception):
 
 
 def local_image_size(public: Path, image: str) -> tuple[int | None, int | None]:
-    """Width and height of a site-path image served from ``public/``; (None, None) otherwise.
+    """Width and height of an image served from ``public/`` (a site path, or a relative path
+    into ``public/``: catalog.fileformat.rules.site_link); (None, None) otherwise.
 
     Only the image header is read. Remote images are never fetched: their size stays unknown.
     """
+    if image_reference(image)[0] == "relative":
+        image = unquote(site_link(image) or "")
     if not image.startswith("/") or image.startswith("//"):
         return None, None
     path = file_inside(public / image.lstrip("/").split("?")[0], public)

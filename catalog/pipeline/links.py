@@ -23,7 +23,7 @@ from catalog.fileformat import ContentFolder, Problem, folder_link_out, moment_t
 from catalog.fileformat.characters import normalise_newlines
 from catalog.fileformat.files import file_inside
 from catalog.fileformat.rendering import markdown_html
-from catalog.fileformat.rules import is_public
+from catalog.fileformat.rules import is_public, relative_target, site_link
 from catalog.infra.publicfiles import NotServed, image_file, real_path
 
 
@@ -123,6 +123,8 @@ class _Checker:
         except ValueError as exc:  # "http://[oops": no browser opens it
             self.add(path, line, f"links to {url}, which is not a valid URL ({exc})")
             return
+        if site_path is None and relative_target(url) is not None:
+            site_path = self.relative_link(path, line, url)
         if site_path is None:
             return
         parts = [unquote(p) for p in site_path.strip("/").split("/")]
@@ -139,6 +141,28 @@ class _Checker:
                 self.add(path, line, f"links to {url}, but no guide or category is {slug!r}")
         elif slug not in self.tags:
             self.add(path, line, f"links to {url}, but no published guide has the tag {slug!r}")
+
+    def relative_link(self, path, line, url):
+        """The site path of a relative link, which GitHub follows to a file of the
+        repository (catalog.fileformat.rules.site_link), once that file is there; None (and a
+        problem said) where it is not, or where the site does not show it."""
+        target = path.parent / unquote(urlsplit(url).path)
+        if not file_inside(target, self.root):
+            self.add(path, line, f"links to {url}, which does not exist (looked for {target})")
+            return None
+        site = site_link(url)
+        if site is None:
+            self.add(
+                path,
+                line,
+                f"links to {url}, a file the site does not show (it shows the guides' and "
+                "categories' files, as other.md, and the images in public/); link to its "
+                "address on the repository's host instead",
+                "warning",
+                "file the site does not show",
+            )
+            return None
+        return urlsplit(site).path
 
     def local_file(self, path, src):
         """Where a local image is: site paths are served from the data folder's public/."""
@@ -166,6 +190,19 @@ class _Checker:
                 )
             elif unquote(parts.path).startswith("/"):
                 reason = _not_served(self.root / "public", unquote(parts.path))
+                if reason:
+                    self.add(path, line, f"{what} {src} is not served: {reason}", severity, what)
+            elif site_link(src) is None:
+                self.add(
+                    path,
+                    line,
+                    f"{what} {src} is not served: the site serves the images in public/ "
+                    "only (move it there)",
+                    severity,
+                    what,
+                )
+            else:
+                reason = _not_served(self.root / "public", unquote(site_link(src)))
                 if reason:
                     self.add(path, line, f"{what} {src} is not served: {reason}", severity, what)
         if alt is not None and not alt.strip():

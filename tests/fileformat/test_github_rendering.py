@@ -185,6 +185,35 @@ def test_a_section_is_reached_by_the_id_github_gives_its_heading():
     assert '<h2 id="main_1">' in html and 'id="main"' not in html  # the page's own element
 
 
+@pytest.mark.parametrize(
+    ("reference", "shown"),
+    [
+        ("[x](other.md)", 'href="/guides/other"'),
+        ("[x](./other.md#why)", 'href="/guides/other#why"'),
+        ("[x](../categories/net.md)", 'href="/guides/net"'),
+        ("[x](../guides/other.md)", 'href="/guides/other"'),
+        ('<a href="other.md">x</a>', 'href="/guides/other"'),
+        ("![d](../public/images/d.png)", 'src="/images/d.png"'),
+        ("![d](../public/a%20b.png)", 'src="/a%20b.png"'),
+        # what the site does not show stays as written (the link check names it)
+        ("[x](notes.txt)", 'href="notes.txt"'),
+        ("[x](sub/other.md)", 'href="sub/other.md"'),
+        ("[x](../../README.md)", 'href="../../README.md"'),
+        ("[x](Other.md)", 'href="Other.md"'),
+        ("![d](diagram.png)", 'src="diagram.png"'),
+        ("[x](https://example.org/other.md)", 'href="https://example.org/other.md"'),
+        ("[x](/guides/other)", 'href="/guides/other"'),
+    ],
+)
+def test_relative_links_and_images_reach_what_github_reaches(reference, shown):
+    """A link to another guide's or category's file and an image in public/, written as
+    GitHub resolves them from the file's folder (what a contributor's pull request shows),
+    point where the site shows those files."""
+    html = render_markdown(f"See {reference} here.\n\n`{reference}`\n")
+    assert shown in html, html
+    assert f"<code>{reference.replace('<', '&lt;').replace('>', '&gt;')}</code>" in html
+
+
 def _github_ids(html):
     """The ids GitHub gives the headings of ``html`` (github-slugger's rule, written out
     here on its own), each with the ids the heading and its permalink hold here."""

@@ -85,6 +85,34 @@ def test_images_through_links_in_a_loop_or_out_of_the_folder_do_not_exist(folder
     ]
 
 
+def test_relative_links_and_images_are_checked_as_github_follows_them(folder):
+    """A link or image by its path from the file: GitHub follows it to the file, the site
+    to that file's page or picture; one to a file that is not there is an error, one to a
+    file the site does not show (it shows guides, categories and public/) a warning, and an
+    image outside public/ an error (no page would show it)."""
+    (folder.root / "guides" / "notes.txt").write_text("notes")
+    (folder.root / "guides" / "local.png").write_bytes(
+        (folder.root / "public/images/ok.png").read_bytes()
+    )
+    found = problems(
+        folder,
+        "Intro.\n\n[a](tcp.md#x) [b](../categories/net.md) ![c](../public/images/ok.png)\n\n"
+        "[d](nope.md)\n\n[e](secret.md)\n\n[f](notes.txt)\n\n![g](local.png)\n\n"
+        "[h](../categories/tcp.md)\n",
+    )
+    guides = folder.root / "guides"
+    assert [
+        (line, message.split(" (")[0].split(";")[0], severity) for line, message, severity in found
+    ] == [
+        (17, "links to nope.md, which does not exist", "error"),
+        (19, "links to secret.md, a draft guide that visitors cannot see", "error"),
+        (21, "links to notes.txt, a file the site does not show", "warning"),
+        (25, "links to ../categories/tcp.md, which does not exist", "error"),
+        (23, "image local.png is not served: the site serves the images in public/ only", "error"),
+    ], found
+    assert f"(looked for {guides / 'nope.md'})" in found[0][1]
+
+
 def test_a_draft_may_link_to_a_draft(folder):
     assert problems(folder, "[x](/guides/secret)\n", draft=True) == []
 

@@ -95,3 +95,28 @@ def test_sample_diagrams_are_served_from_the_data_folder(client, settings):
     response = client.get("/images/tcp-vs-udp.png")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
+
+
+def test_relative_links_and_pictures_as_on_github_reach_the_sites_pages(client, content, settings):
+    """A guide written to work on GitHub (a picture in public/ and a link to another guide by
+    their paths from its file) shows that picture and links to that guide here too, the
+    frontmatter's picture included (with its size)."""
+    settings.GUIDES_DATA_DIR = content.root
+    content.category("net", title="Networking")
+    content.public_image("images/flow.png", size=(30, 20))
+    content.guide("udp", title="UDP", categories=("net",))
+    content.guide(
+        "tcp",
+        title="TCP",
+        categories=("net",),
+        image="../public/images/flow.png",
+        body="Compare [UDP](udp.md#why) and [the category](../categories/net.md).\n\n"
+        "![Flow](../public/images/flow.png)\n",
+    )
+    content.import_()
+    html = client.get("/guides/tcp").content.decode()
+    assert '<img src="/images/flow.png" alt="Diagram: TCP" width="30" height="20"' in html
+    assert 'src="/images/flow.png" alt="Flow"' in html
+    assert 'href="/guides/udp#why"' in html and 'href="/guides/net"' in html
+    assert client.get("/images/flow.png").status_code == 200
+    assert 'src="/images/flow.png"' in client.get("/guides/net").content.decode()  # its card
