@@ -31,6 +31,7 @@ class CategoryAdmin(RowCheckboxes, MergingAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         changes.save_category(obj)
         self.say_merged(request, form)
+        self.say_link_problems(request, obj)
 
     def delete_queryset(self, request, queryset):
         changes.delete_many(queryset, author=request.user)

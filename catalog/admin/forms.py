@@ -22,6 +22,7 @@ from catalog.models import (
     Guide,
     Tag,
 )
+from catalog.pipeline.links import stored_body_problems
 from catalog.write.records import file_form, last_author, last_change
 
 
@@ -75,6 +76,28 @@ class MergingAdmin:
                 "theirs to the fields you did not touch is kept.",
                 messages.INFO,
             )
+
+    def say_link_problems(self, request, record):
+        """The links and images of the saved text that lead nowhere on the site as it is now
+        (catalog.pipeline.links: the content repository's check, which would name them
+        after the export), at their lines, as a warning: the save stands."""
+        public = getattr(record, "is_published", True)  # a category's page always is
+        problems = stored_body_problems(record.body, settings.GUIDES_BASE_URL, public=public)
+        if not problems:
+            return
+        shown = "; ".join(f"line {p.line}: {p.message}" for p in problems[:MAX_LINK_PROBLEMS])
+        more = len(problems) - MAX_LINK_PROBLEMS
+        self.message_user(
+            request,
+            f"Saved, but the text has links or images that lead nowhere on the site: {shown}"
+            + (f"; and {more} more" if more > 0 else "")
+            + ".",
+            messages.WARNING,
+        )
+
+
+# The most link problems a save's message names (the content check lists them all).
+MAX_LINK_PROBLEMS = 5
 
 
 class FileRulesForm(forms.ModelForm):

@@ -252,6 +252,7 @@ class GuideAdmin(RowCheckboxes, SearchCountCap, MergingAdmin, admin.ModelAdmin):
             author=request.user,
         )
         self.say_merged(request, form)
+        self.say_link_problems(request, form.instance)
 
     def _redirect_to_page(self, request, obj, response):
         if "_preview" in request.POST:

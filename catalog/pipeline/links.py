@@ -15,6 +15,7 @@ import datetime as dt
 import os
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import unquote, urlsplit
 
 from django.utils.text import slugify
@@ -24,7 +25,7 @@ from catalog.fileformat.characters import normalise_newlines
 from catalog.fileformat.files import file_inside
 from catalog.fileformat.rendering import markdown_html
 from catalog.fileformat.rules import is_public, relative_target, site_link
-from catalog.infra.publicfiles import NotServed, image_file, real_path
+from catalog.infra.publicfiles import NotServed, image_file, real_path, site_image_exists
 
 
 class _Collector(HTMLParser):
@@ -94,16 +95,32 @@ def _hidden(guide):
 
 
 class _Checker:
-    def __init__(self, folder: ContentFolder, base_url: str):
-        self.folder, self.root = folder, folder.root
+    """The checks, against what the site has: ``categories`` (slugs), ``published`` (slugs
+    of published guides), ``hidden`` (slug: a guide visitors cannot see, with its ``draft``
+    and ``publish_at``), ``tags`` (slugs of tags with published guides). ``root`` is the
+    content folder the files are in; None for a stored body, whose relative links are
+    followed to the site's pages and whose images to the images the site serves."""
+
+    def __init__(self, root, categories, published, hidden, tags, base_url):
+        self.root, self.categories, self.published = root, categories, published
+        self.hidden, self.tags = hidden, tags
         self.site_root = _site_root(base_url)
-        now = dt.datetime.now(dt.UTC)
-        self.published = {
-            s for s, g in folder.guides.items() if is_public(g.draft, g.publish_at, now)
-        }
-        self.hidden = {s: g for s, g in folder.guides.items() if s not in self.published}
-        self.tags = {slugify(t) for s in self.published for t in folder.guides[s].tags}
         self.problems = []
+
+    @classmethod
+    def of_folder(cls, folder: ContentFolder, base_url: str):
+        now = dt.datetime.now(dt.UTC)
+        published = {s for s, g in folder.guides.items() if is_public(g.draft, g.publish_at, now)}
+        checker = cls(
+            folder.root,
+            set(folder.categories),
+            published,
+            {s: g for s, g in folder.guides.items() if s not in published},
+            {slugify(t) for s in published for t in folder.guides[s].tags},
+            base_url,
+        )
+        checker.folder = folder
+        return checker
 
     def add(self, path, line, message, severity="error", kind=""):
         self.problems.append(Problem(str(path), line, None, message, severity, kind))
@@ -125,14 +142,12 @@ class _Checker:
             return
         if site_path is None and relative_target(url) is not None:
             site_path = self.relative_link(path, line, url)
-        if site_path is None:
+        page = _page_of(site_path)
+        if page is None:
             return
-        parts = [unquote(p) for p in site_path.strip("/").split("/")]
-        if len(parts) < 2 or parts[0] not in ("guides", "tags") or parts[1] == "":
-            return
-        kind, slug = parts[0], parts[1]
+        kind, slug = page
         if kind == "guides":
-            if slug in self.folder.categories or slug in self.published:
+            if slug in self.categories or slug in self.published:
                 return
             if slug in self.hidden:
                 if not from_draft:
@@ -146,10 +161,11 @@ class _Checker:
         """The site path of a relative link, which GitHub follows to a file of the
         repository (catalog.fileformat.rules.site_link), once that file is there; None (and a
         problem said) where it is not, or where the site does not show it."""
-        target = path.parent / unquote(urlsplit(url).path)
-        if not file_inside(target, self.root):
-            self.add(path, line, f"links to {url}, which does not exist (looked for {target})")
-            return None
+        if self.root is not None:
+            target = path.parent / unquote(urlsplit(url).path)
+            if not file_inside(target, self.root):
+                self.add(path, line, f"links to {url}, which does not exist (looked for {target})")
+                return None
         site = site_link(url)
         if site is None:
             self.add(
@@ -178,6 +194,11 @@ class _Checker:
             self.add(path, line, f"{what} {src} is not a valid URL ({exc})", severity, what)
             return
         remote = parts.scheme in ("http", "https", "data") or parts.netloc
+        if self.root is None:  # a stored body: the images the site serves now
+            site = src if src.startswith("/") else site_link(src)
+            if src and not remote and not (site and site_image_exists(unquote(site))):
+                self.add(path, line, f"{what} {src} is not an image the site serves", severity)
+            return
         if src and not remote:
             candidates = self.local_file(path, src)
             if not any(file_inside(c, self.root) for c in candidates):
@@ -284,9 +305,67 @@ def _not_served(public, relative):
     return None
 
 
+def _page_of(site_path):
+    """``(kind, slug)`` of a page a site path names (``/guides/<slug>``, ``/tags/<slug>``),
+    or None."""
+    if site_path is None:
+        return None
+    parts = [unquote(p) for p in site_path.strip("/").split("/")]
+    if len(parts) < 2 or parts[0] not in ("guides", "tags") or parts[1] == "":
+        return None
+    return parts[0], parts[1]
+
+
 def check_links(folder: ContentFolder, base_url: str = "") -> list[Problem]:
     """Problems with the links and images of every valid file in ``folder``."""
-    return _Checker(folder, base_url).run()
+    return _Checker.of_folder(folder, base_url).run()
+
+
+def stored_body_problems(body: str, base_url: str = "", *, public=True) -> list[Problem]:
+    """Problems with the links and images of a body an editor saved, against the site as it
+    is now (the database, the images it serves): the link checks of :func:`check_links`,
+    each at its line of the body (``path`` "body"), but for alt text, which a file's check
+    names. ``public``: whether the body's own page is (a draft may link to a draft)."""
+    from catalog.models import Category, Guide, published_tags
+
+    collector = _Collector()
+    collector.feed(markdown_html(body))
+    probe = _Checker(None, set(), set(), {}, set(), base_url)
+    pages = set()
+    for url in collector.links:
+        try:
+            site_path = probe.site_path(url)
+        except ValueError:
+            continue
+        if site_path is None and relative_target(url) is not None:
+            site_path = urlsplit(site_link(url) or "").path or None
+        if page := _page_of(site_path):
+            pages.add(page)
+    slugs = {slug for kind, slug in pages if kind == "guides"}
+    tag_slugs = {slug for kind, slug in pages if kind == "tags"}
+    now = dt.datetime.now(dt.UTC)
+    guides = {
+        slug: SimpleNamespace(draft=draft, publish_at=publish_at)
+        for slug, draft, publish_at in Guide.objects.filter(slug__in=slugs).values_list(
+            "slug", "draft", "publish_at"
+        )
+    }
+    published = {s for s, g in guides.items() if is_public(g.draft, g.publish_at, now)}
+    checker = _Checker(
+        None,
+        set(Category.objects.filter(slug__in=slugs).values_list("slug", flat=True)),
+        published,
+        {s: g for s, g in guides.items() if s not in published},
+        set(published_tags().filter(slug__in=tag_slugs).values_list("slug", flat=True)),
+        base_url,
+    )
+    line = _Lines(body).in_order(0, 1)
+    for url in collector.links:
+        checker.check_link("body", line(url), url, from_draft=not public)
+    line = _Lines(body).in_order(0, 1)
+    for src, _ in collector.images:
+        checker.check_image("body", line(src), src)
+    return checker.problems
 
 
 def format_warning(problem: Problem) -> str:

@@ -116,6 +116,42 @@ def with_categories(data, *categories, guide=None):
     return data
 
 
+def test_a_save_names_the_links_and_images_that_lead_nowhere_on_the_site(editor, site, settings):
+    """The content check would name them after the export; the editor hears of them at the
+    save, at their lines, and the save stands. A published guide's link to a draft is one;
+    a draft's is not (both become visible together)."""
+    settings.GUIDES_DATA_DIR = site.root
+    site.public_image("images/ok.png")
+    body = (
+        "Intro.\n\n[fine](/guides/tcp) [category](../categories/net.md) [tag](/tags/protocols)"
+        " ![ok](/images/ok.png) ![ok too](../public/images/ok.png)\n\n"
+        "[gone](/guides/nope)\n\n[draft](tls.md)\n\n![missing](/images/missing.png)\n\n"
+        "[no tag](/tags/zebra) [outside](https://example.org/guides/nope)\n"
+    )
+    data = with_categories(guide_form(body=body), "net")
+    del data["draft"]  # published: its links must lead to what visitors see
+    response = editor.post("/admin/catalog/guide/add/", data, follow=True)
+    assert Guide.objects.get(slug="consistent-hashing").is_published  # saved all the same
+    message = next(str(m) for m in response.context["messages"] if "lead nowhere" in str(m))
+    assert message.startswith("Saved, but the text has links or images that lead nowhere")
+    assert "line 5: links to /guides/nope, but no guide or category is 'nope'" in message
+    assert "line 7: links to tls.md, a draft guide that visitors cannot see" in message
+    assert "line 11: links to /tags/zebra, but no published guide has the tag 'zebra'" in message
+    assert "line 9: image /images/missing.png is not an image the site serves" in message
+    assert "/guides/tcp" not in message and "ok.png" not in message and "net.md" not in message
+    assert "protocols" not in message and "example.org" not in message
+    guide = Guide.objects.get(slug="consistent-hashing")
+    data = with_categories(guide_form(body="[draft](/guides/tls)\n"), guide=guide)
+    response = editor.post(f"/admin/catalog/guide/{guide.pk}/change/", data, follow=True)
+    assert not [m for m in response.context["messages"] if "lead nowhere" in str(m)]
+    category = {"title": "Storage", "slug": "storage", "sort": "5", "body": "[x](/guides/tls)\n"}
+    response = editor.post("/admin/catalog/category/add/", category, follow=True)
+    assert Category.objects.filter(slug="storage").exists()  # a category's page is public:
+    assert "line 1: links to /guides/tls, a draft guide" in " ".join(
+        str(m) for m in response.context["messages"]
+    )
+
+
 def test_create_editor_puts_the_user_in_the_editors_group(editor):
     user = User.objects.get(username="ed")
     assert user.is_staff and not user.is_superuser
