@@ -26,6 +26,7 @@ from catalog.fileformat.files import file_inside
 from catalog.fileformat.rendering import markdown_html
 from catalog.fileformat.rules import is_public, relative_target, site_link
 from catalog.infra.publicfiles import NotServed, image_file, real_path, site_image_exists
+from catalog.models import Category, Guide, published_tags
 
 
 class _Collector(HTMLParser):
@@ -326,7 +327,6 @@ def stored_body_problems(body: str, base_url: str = "", *, public=True) -> list[
     is now (the database, the images it serves): the link checks of :func:`check_links`,
     each at its line of the body (``path`` "body"), but for alt text, which a file's check
     names. ``public``: whether the body's own page is (a draft may link to a draft)."""
-    from catalog.models import Category, Guide, published_tags
 
     collector = _Collector()
     collector.feed(markdown_html(body))
