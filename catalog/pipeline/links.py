@@ -214,7 +214,7 @@ class _Checker:
                 reason = _not_served(self.root / "public", unquote(parts.path))
                 if reason:
                     self.add(path, line, f"{what} {src} is not served: {reason}", severity, what)
-            elif site_link(src) is None:
+            elif (site := site_link(src)) is None:
                 self.add(
                     path,
                     line,
@@ -223,10 +223,8 @@ class _Checker:
                     severity,
                     what,
                 )
-            else:
-                reason = _not_served(self.root / "public", unquote(site_link(src)))
-                if reason:
-                    self.add(path, line, f"{what} {src} is not served: {reason}", severity, what)
+            elif reason := _not_served(self.root / "public", unquote(site)):
+                self.add(path, line, f"{what} {src} is not served: {reason}", severity, what)
         if alt is not None and not alt.strip():
             message = f"image {src} has no alt text"
             self.add(path, line, message, "warning", "image without alt text")
@@ -327,7 +325,6 @@ def stored_body_problems(body: str, base_url: str = "", *, public=True) -> list[
     is now (the database, the images it serves): the link checks of :func:`check_links`,
     each at its line of the body (``path`` "body"), but for alt text, which a file's check
     names. ``public``: whether the body's own page is (a draft may link to a draft)."""
-
     collector = _Collector()
     collector.feed(markdown_html(body))
     probe = _Checker(None, set(), set(), {}, set(), base_url)
@@ -359,10 +356,11 @@ def stored_body_problems(body: str, base_url: str = "", *, public=True) -> list[
         set(published_tags().filter(slug__in=tag_slugs).values_list("slug", flat=True)),
         base_url,
     )
-    line = _Lines(body).in_order(0, 1)
+    lines = _Lines(body)
+    line = lines.in_order(0, 1)
     for url in collector.links:
         checker.check_link("body", line(url), url, from_draft=not public)
-    line = _Lines(body).in_order(0, 1)
+    line = lines.in_order(0, 1)
     for src, _ in collector.images:
         checker.check_image("body", line(src), src)
     return checker.problems
