@@ -16,6 +16,26 @@
   function applyTheme(theme) {
     if (theme === "light" || theme === "dark") document.documentElement.dataset.theme = theme;
     else delete document.documentElement.dataset.theme;
+    pictureSchemes(theme);
+  }
+
+  // A diagram drawn for each colour scheme (a <picture> whose <source media> names
+  // prefers-color-scheme, as GitHub shows one) follows the theme chosen with the toggle, not
+  // only the system's: the chosen scheme's source always matches, the other's never.
+  var SCHEME_RE = /\(\s*prefers-color-scheme\s*:\s*(light|dark)\s*\)/gi;
+  function pictureSchemes(theme) {
+    document.querySelectorAll("picture > source[media]").forEach(function (source) {
+      var written = source.getAttribute("data-media");
+      if (written === null) {
+        written = source.getAttribute("media");
+        if (written.search(SCHEME_RE) < 0) return;
+        source.setAttribute("data-media", written);
+      }
+      source.setAttribute("media", theme !== "light" && theme !== "dark" ? written :
+        written.replace(SCHEME_RE, function (feature, scheme) {
+          return scheme.toLowerCase() === theme ? "(min-width: 0px)" : "(max-width: 0px)";
+        }));
+    });
   }
 
   applyTheme(storedTheme());  // in <head>, before the page is drawn: no flash of the other
@@ -229,7 +249,8 @@
   function zoom(img, from, full) {
     if (!dialog) buildDialog();
     opener = from;
-    zoomed.src = full || img.src;  // the full-size image, not a smaller srcset copy
+    // the full-size image, not a smaller srcset copy; of a <picture>, the one it shows
+    zoomed.src = full || (img.parentElement.tagName === "PICTURE" ? img.currentSrc : img.src);
     zoomed.alt = img.alt;
     dialog.showModal();
     dialog.querySelector(".zoom-close").focus();
@@ -263,6 +284,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    pictureSchemes(storedTheme());
     scanBroken();
     zoomable();
     codeBlocks();

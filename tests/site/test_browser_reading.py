@@ -92,3 +92,42 @@ def test_diagrams_zoom_in_place_by_mouse_and_keyboard(browser, site):
     assert dialog.locator("img").get_attribute("src").endswith("/diagrams/inline.png")
     page.keyboard.press("Escape")
     page.close()
+
+
+PICTURE = (
+    "<picture>\n"
+    '<source media="(prefers-color-scheme: dark)" srcset="/diagrams/dark.png">\n'
+    '<img alt="Flow" src="/diagrams/light.png">\n'
+    "</picture>\n"
+)
+
+
+def test_a_diagram_drawn_for_each_scheme_follows_the_theme_chosen(
+    browser, live_server, content, settings
+):
+    """A <picture> with a source for dark mode (as GitHub shows one) shows the diagram of the
+    theme the reader chose with the toggle, not only of the system's, and enlarges that one."""
+    settings.GUIDES_DATA_DIR = content.root
+    content.public_image("diagrams/light.png", size=(60, 30))
+    content.public_image("diagrams/dark.png", size=(60, 30))
+    content.category("c")
+    content.guide("flow", title="Flow", categories=("c",), body="Intro.\n\n" + PICTURE)
+    content.import_()
+    shown = "() => document.querySelector('.prose picture img').currentSrc.split('/').pop()"
+    for system, chosen, diagram in [
+        ("light", None, "light.png"),
+        ("dark", None, "dark.png"),
+        ("light", "dark", "dark.png"),
+        ("dark", "light", "light.png"),
+    ]:
+        context = browser.new_context(color_scheme=system)
+        page = context.new_page()
+        page.goto(live_server.url + "/guides/flow")
+        if chosen:
+            toggle = page.locator("[data-theme-toggle]")
+            while toggle.inner_text() != f"Theme: {chosen}":
+                toggle.click()
+        page.wait_for_function(f"() => ({shown})() === '{diagram}'")
+        page.locator(".prose picture img").click()
+        assert page.evaluate("() => document.querySelector('dialog img').src").endswith(diagram)
+        context.close()
