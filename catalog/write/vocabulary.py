@@ -8,9 +8,10 @@ collection: at 100,000 guides the page for "cahce" took 114 ms against 17 at 400
 The words grow with the language, not with the guides.
 
 Every content change adds the words of the titles it touched (catalog.write.versions.bump,
-in the change's transaction; an import: all published titles). Words are never taken out:
-one that no published title holds any more finds nothing, and a suggestion passes over a
-candidate that finds nothing to the next nearest (catalog.search.suggestion). Elsewhere
+in the change's transaction). A change of "anything" (an import, a sync, a deletion in the
+admin) reads every published title: the words none holds any more are taken out then. In
+between, such a word finds nothing, and a suggestion passes over a candidate that finds
+nothing to the next nearest (catalog.search.suggestion). Elsewhere
 (SQLite) a suggestion reads the titles themselves and the table stays empty.
 """
 
@@ -37,13 +38,15 @@ def kept_words(titles):
 
 
 def refresh(guides=None):
-    """Add the words of the published titles of ``guides`` (ids; None: every guide) that
-    are not kept yet."""
+    """Add the words of the published titles of ``guides`` (ids) that are not kept yet; for
+    None (every guide), keep exactly the words of the published titles."""
     if not backend().full_text_search or (guides is not None and not guides):
         return
     titles = Guide.objects.published()
     if guides is not None:
         titles = titles.filter(pk__in=list(guides))
-    backend().add_keys(
-        SuggestionWord, kept_words(titles.order_by().values_list("title", flat=True))
-    )
+    words = kept_words(titles.order_by().values_list("title", flat=True))
+    if guides is None:
+        backend().set_keys(SuggestionWord, words)
+    else:
+        backend().add_keys(SuggestionWord, words)

@@ -196,6 +196,21 @@ class Backend(base.Backend):
                 [list(keys)],
             )
 
+    def set_keys(self, model, keys):
+        """Rows of ``model`` for exactly ``keys`` (its primary key's values): the others
+        deleted (one anti-join against the keys as one array), the missing added."""
+        meta = model._meta
+        table, column = connection.ops.quote_name(meta.db_table), meta.pk.column
+        keys = list(keys)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} AS t WHERE NOT EXISTS (SELECT 1 FROM "
+                f"unnest(%s::{meta.pk.db_type(connection)}[]) AS k(key) "
+                f"WHERE k.key = t.{connection.ops.quote_name(column)})",
+                [keys],
+            )
+        self.add_keys(model, keys)
+
     def new_ids(self, model, count):
         """From the table's own sequence: rows written with them need no lookup after."""
         meta = model._meta
