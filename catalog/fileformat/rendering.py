@@ -375,16 +375,16 @@ def _alerts(rendered):
 # A ``<source>``'s ``srcset`` is a list of image URLs, each with an optional width or density,
 # that the sanitiser does not look into: one naming a scheme other than http(s) is dropped
 # whole, as the sanitiser drops such an ``<img src>``.
-_SRCSET_RE = re.compile(r' srcset="([^"]*)"')
+_SRCSET_RE = re.compile(r'(<source\b[^>]*?) srcset="([^"]*)"')  # in a tag, not in text
 _URL_SCHEME_RE = re.compile(r"[\x00-\x20]*([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 
 def _srcset(match):
-    for candidate in html.unescape(match.group(1)).split(","):
+    for candidate in html.unescape(match.group(2)).split(","):
         # as a browser reads a URL: tabs and newlines inside it dropped ("java\tscript:")
         scheme = _URL_SCHEME_RE.match(re.sub("[\t\n\r]", "", candidate))
         if scheme and scheme.group(1).lower() not in URL_SCHEMES - {"mailto"}:
-            return ""
+            return match.group(1)
     return match.group(0)
 
 
@@ -477,15 +477,25 @@ def _site_links(cleaned):
 
     sites = {}  # a reference repeated is resolved once
 
-    def link(match):
-        reference = match.group(2)
+    def site_of(reference):
         if reference not in sites:
             site = site_link(html.unescape(reference))
             sites[reference] = None if site is None else html.escape(site)
-        site = sites[reference]
+        return sites[reference]
+
+    def link(match):
+        site = site_of(match.group(2))
         return match.group(0) if site is None else f'{match.group(1)}{site}"'
 
-    return _REFERENCE_RE.sub(link, cleaned)
+    def srcset(match):  # "url [descriptor], …": each url as a link
+        candidates = []
+        for candidate in match.group(2).split(","):
+            url, space, descriptor = candidate.strip().partition(" ")
+            candidates.append(f"{site_of(url) or url}{space}{descriptor}")
+        return f'{match.group(1)} srcset="{", ".join(candidates)}"'
+
+    cleaned = _REFERENCE_RE.sub(link, cleaned)
+    return _SRCSET_RE.sub(srcset, cleaned) if " srcset=" in cleaned else cleaned
 
 
 TOC_LEVELS = ("h2", "h3")

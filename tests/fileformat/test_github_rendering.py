@@ -195,6 +195,11 @@ def test_a_section_is_reached_by_the_id_github_gives_its_heading():
         ('<a href="other.md">x</a>', 'href="/guides/other"'),
         ("![d](../public/images/d.png)", 'src="/images/d.png"'),
         ("![d](../public/a%20b.png)", 'src="/a%20b.png"'),
+        (
+            '<picture><source srcset="../public/d.png 2x, ../public/e.png">'
+            '<img src="../public/l.png" alt="x"></picture>',
+            'srcset="/d.png 2x, /e.png"',
+        ),
         # what the site does not show stays as written (the link check names it)
         ("[x](notes.txt)", 'href="notes.txt"'),
         ("[x](sub/other.md)", 'href="sub/other.md"'),
@@ -333,6 +338,13 @@ def test_raw_html_keeps_what_github_keeps_for_diagrams():
 def test_a_srcset_naming_another_scheme_is_dropped(srcset):
     html = render_markdown(f'<picture><source srcset="{srcset}"><img src="/d.png"></picture>\n')
     assert "<source>" in html and "srcset" not in html
+
+
+def test_a_srcset_written_as_text_stays_as_written():
+    """Only a tag's srcset is looked into: one in a code span or in prose is text."""
+    for text in ('`<source srcset="javascript:x">`', '`<source srcset="../public/d.png">`'):
+        html = render_markdown(f"Write {text} so.\n")
+        assert f"<code>&lt;source srcset={text[16:-2]}&gt;</code>" in html, html
 
 
 # --- every real guide, element by element ------------------------------------------------------
