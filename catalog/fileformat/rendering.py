@@ -250,7 +250,7 @@ PAGE_IDS = frozenset(
     {"main", "site-search", "guide-toc", "related-heading", "other-heading"}
     | {"latest-heading", "categories-heading", "most-used", "all-tags"}
 )
-_PAGE_ID_RE = re.compile(rf'\sid="(?:{"|".join(sorted(PAGE_IDS))})"')
+_PAGE_ID_RE = re.compile(rf'(<[a-zA-Z][^>]*?)\sid="(?:{"|".join(sorted(PAGE_IDS))})"')  # in a tag
 # The ids a body's HTML holds before its headings get theirs, on the elements that keep one
 # (sanitising drops the rest): footnotes' ("fn-1", "fnref-1") and raw HTML's. A heading never
 # takes one ("Fn 1" is "fn-1_1"), so every id names one element and a footnote's link
@@ -391,7 +391,7 @@ def _srcset(match):
 def sanitize(text: str) -> str:
     cleaned = _cleaner.clean(text)
     if " id=" in cleaned:  # raw HTML naming one of the page's own elements
-        cleaned = _PAGE_ID_RE.sub("", cleaned)
+        cleaned = _PAGE_ID_RE.sub(r"\1", cleaned)
     return _SRCSET_RE.sub(_srcset, cleaned) if " srcset=" in cleaned else cleaned
 
 

@@ -340,11 +340,16 @@ def test_a_srcset_naming_another_scheme_is_dropped(srcset):
     assert "<source>" in html and "srcset" not in html
 
 
-def test_a_srcset_written_as_text_stays_as_written():
-    """Only a tag's srcset is looked into: one in a code span or in prose is text."""
-    for text in ('`<source srcset="javascript:x">`', '`<source srcset="../public/d.png">`'):
-        html = render_markdown(f"Write {text} so.\n")
-        assert f"<code>&lt;source srcset={text[16:-2]}&gt;</code>" in html, html
+@pytest.mark.parametrize(
+    "code",
+    ['<source srcset="javascript:x">', '<source srcset="../public/d.png">', '<div id="main">'],
+)
+def test_attributes_written_as_text_stay_as_written(code):
+    """Only a tag's attributes are looked into (a srcset's schemes and paths, the page's own
+    ids): one shown in a code span or a code block is text."""
+    shown = code.replace("<", "&lt;").replace(">", "&gt;")
+    assert f"<code>{shown}</code>" in render_markdown(f"Write `{code}` so.\n")
+    assert f"<code>{shown}\n</code>" in render_markdown(f"    {code}\n")
 
 
 # --- every real guide, element by element ------------------------------------------------------
