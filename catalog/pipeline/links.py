@@ -40,6 +40,10 @@ class _Collector(HTMLParser):
             self.links.append(attrs["href"])
         elif tag == "img" and attrs.get("src") is not None:
             self.images.append((attrs.get("src") or "", attrs.get("alt") or ""))
+        elif tag == "source" and attrs.get("srcset"):  # a <picture>'s: "url [size], …"
+            for candidate in attrs["srcset"].split(","):
+                if url := candidate.strip().partition(" ")[0]:
+                    self.images.append((url, None))
 
 
 def _site_root(base_url):

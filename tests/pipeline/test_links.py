@@ -113,6 +113,22 @@ def test_relative_links_and_images_are_checked_as_github_follows_them(folder):
     assert f"(looked for {guides / 'nope.md'})" in found[0][1]
 
 
+def test_a_pictures_sources_are_checked_as_images(folder):
+    """A diagram for dark mode (``<picture>``'s ``<source srcset>``) must be there and served,
+    as its ``<img>`` must; no alt text is asked of a source."""
+    found = problems(
+        folder,
+        "Intro.\n\n<picture>\n"
+        '<source srcset="../public/images/ok.png 1x, /images/dark@2x.png 2x">\n'
+        '<source srcset="../public/images/gone.png">\n'
+        '<img src="/images/ok.png" alt="Flow">\n</picture>\n',
+    )
+    assert [(line, message.split(" (")[0]) for line, message, _ in found] == [
+        (16, "image /images/dark@2x.png does not exist"),
+        (17, "image ../public/images/gone.png does not exist"),
+    ], found
+
+
 def test_a_draft_may_link_to_a_draft(folder):
     assert problems(folder, "[x](/guides/secret)\n", draft=True) == []
 
