@@ -361,10 +361,10 @@ def local_image_size(public: Path, image: str) -> tuple[int | None, int | None]:
     Only the image header is read. Remote images are never fetched: their size stays unknown.
     """
     if image_reference(image)[0] == "relative":
-        image = unquote(site_link(image) or "")
+        image = site_link(image) or ""
     if not image.startswith("/") or image.startswith("//"):
         return None, None
-    path = file_inside(public / image.lstrip("/").split("?")[0], public)
+    path = file_inside(public / unquote(image.lstrip("/").split("?")[0]), public)
     if path is None:
         return None, None
     try:

@@ -120,3 +120,8 @@ def test_relative_links_and_pictures_as_on_github_reach_the_sites_pages(client, 
     assert 'href="/guides/udp#why"' in html and 'href="/guides/net"' in html
     assert client.get("/images/flow.png").status_code == 200
     assert 'src="/images/flow.png"' in client.get("/guides/net").content.decode()  # its card
+    content.public_image("images/a flow.png", size=(40, 10))  # a name a URL spells with %20
+    content.guide("sctp", title="SCTP", categories=("net",), image="/images/a%20flow.png")
+    content.import_()
+    html = client.get("/guides/sctp").content.decode()
+    assert '<img src="/images/a%20flow.png" alt="Diagram: SCTP" width="40" height="10"' in html
