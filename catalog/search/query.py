@@ -311,22 +311,33 @@ def suggestion(query: str) -> str:
     if not terms:
         return ""
     near = _near_words if full_text() and _trigrams() else _vocabulary
-    chosen, changed = [], False
+    options = []  # each word's: (whether it finds guides itself, itself or its nearest)
     for term in terms:
         if search_guides(term).exists():
-            chosen.append(term)
+            options.append((True, [term]))
             continue
         nearest = difflib.get_close_matches(
             term, near(term), n=SUGGESTION_TRIES, cutoff=SUGGESTION_CUTOFF
         )
-        found = next((word for word in nearest if search_guides(word).exists()), None)
+        if not nearest:
+            return ""
+        options.append((False, nearest))
+    if all(finds for finds, _ in options):
+        return ""  # every word finds guides: nothing to suggest
+    first = " ".join(candidates[0] for _, candidates in options)
+    if search_guides(first).exists():
+        return first
+    # The nearest make nothing: one may be a word no title holds any more. Each word's first
+    # candidate that finds guides, then the whole again.
+    chosen = []
+    for finds, candidates in options:
+        found = next((w for w in candidates if finds or search_guides(w).exists()), None)
         if found is None:
             return ""
         chosen.append(found)
-        changed = True
-    if not changed:
+    suggested = " ".join(chosen)
+    if suggested == first:
         return ""
-    suggested = " ".join(chosen)  # each word finds guides: one alone needs no second look
     return suggested if len(chosen) == 1 or search_guides(suggested).exists() else ""
 
 
