@@ -139,15 +139,21 @@ class _Checker:
             return urlsplit(url[len(self.site_root) :]).path
         return parts.path if parts.path.startswith("/") else None
 
-    def check_link(self, path, line, url, from_draft=False):
+    def linked_page(self, path, line, url):
+        """``(kind, slug)`` of the page of this site a link names (``/guides/<slug>``,
+        ``/tags/<slug>``, under the site's address or as a relative path GitHub follows),
+        or None; a link that cannot be followed is a problem said."""
         try:
             site_path = self.site_path(url)
         except ValueError as exc:  # "http://[oops": no browser opens it
             self.add(path, line, f"links to {url}, which is not a valid URL ({exc})")
-            return
+            return None
         if site_path is None and relative_target(url) is not None:
             site_path = self.relative_link(path, line, url)
-        page = _page_of(site_path)
+        return _page_of(site_path)
+
+    def check_link(self, path, line, url, from_draft=False):
+        page = self.linked_page(path, line, url)
         if page is None:
             return
         kind, slug = page
@@ -331,17 +337,8 @@ def stored_body_problems(body: str, base_url: str = "", *, public=True) -> list[
     names. ``public``: whether the body's own page is (a draft may link to a draft)."""
     collector = _Collector()
     collector.feed(markdown_html(body))
-    probe = _Checker(None, set(), set(), {}, set(), base_url)
-    pages = set()
-    for url in collector.links:
-        try:
-            site_path = probe.site_path(url)
-        except ValueError:
-            continue
-        if site_path is None and relative_target(url) is not None:
-            site_path = urlsplit(site_link(url) or "").path or None
-        if page := _page_of(site_path):
-            pages.add(page)
+    probe = _Checker(None, set(), set(), {}, set(), base_url)  # its problems are said below
+    pages = {probe.linked_page("body", None, url) for url in collector.links} - {None}
     slugs = {slug for kind, slug in pages if kind == "guides"}
     tag_slugs = {slug for kind, slug in pages if kind == "tags"}
     now = dt.datetime.now(dt.UTC)

@@ -292,8 +292,8 @@ def revision_matches(revisions, text):
 SUGGESTION_CUTOFF = 0.6  # difflib's ratio: "kafak" → "kafka" is 0.8, "cash" → "cache" 0.67
 
 # The nearest candidates a suggestion tries for one word, nearest first: the words table
-# keeps words no published title holds any more (catalog.write.vocabulary), which find
-# nothing, and the nearest may be one of them.
+# keeps words no published title holds any more until a change of anything takes them out
+# (catalog.write.vocabulary), which find nothing, and the nearest may be one of them.
 SUGGESTION_TRIES = 3
 
 
